@@ -1,0 +1,58 @@
+/*
+ * plan.h: the serialization plan (system-software, perCsv): groups of
+ * guests that DPM backs up one at a time, one group per connected set of
+ * CSVs; and the guests that could not be planned. The controller's
+ * planner makes it, the wire carries it, the DPM server's node renders it
+ * as DataSourceGroups.xml (dsgroups.h), the CLI prints it.
+ */
+#ifndef HVP_PLAN_H
+#define HVP_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "json.h"
+#include "strbuf.h"
+
+#define PLAN_HASH_HEX 64
+
+typedef struct plan_guest {
+	char *name;
+	char *id;	/* GUID, lowercase */
+	char *node;	/* owner node */
+} plan_guest;
+
+typedef struct plan_group {
+	char *name;	/* deterministic: from its CSVs */
+	char **csvs;	/* sorted */
+	size_t ncsvs;
+	plan_guest *guests;	/* sorted by name, then id */
+	size_t nguests;
+} plan_group;
+
+typedef struct plan_unplanned {
+	char *name;
+	char *id;
+	char *node;
+	char *reason;
+} plan_unplanned;
+
+typedef struct plan {
+	uint64_t generation;
+	char hash[PLAN_HASH_HEX + 1];	/* content hash (groups + unplanned) */
+	plan_group *groups;		/* sorted by name */
+	size_t ngroups;
+	plan_unplanned *unplanned;	/* sorted by name, then id */
+	size_t nunplanned;
+} plan;
+
+plan *plan_new(void);
+void plan_free(plan **p);
+plan *plan_dup(const plan *p);
+/* Recomputes p->hash from the content (not the generation). */
+void plan_compute_hash(plan *p);
+/* The {"generation","hash","groups","unplanned"} object of the contract. */
+void plan_render_json(const plan *p, jsonw *j);
+void plan_render_table(const plan *p, strbuf *out);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * platform.h: the only place POSIX- or Win32-specific calls live: clocks,
+ * files (atomic replace, private files, directories), paths, change
+ * watching, signals, processes. The build picks platform_posix.c or
+ * platform_win.c; logic files never carry #ifdefs for the OS.
+ */
+#ifndef HVP_PLATFORM_H
+#define HVP_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Clocks. */
+int64_t platform_now_ms(void);		/* wall clock, ms since the epoch */
+int64_t platform_mono_ms(void);		/* monotonic, for timers */
+void platform_sleep_ms(int64_t ms);
+/* "2026-11-25T06:30:00.123Z" */
+void platform_format_utc_ms(int64_t ms, char *out, size_t outlen);
+/* RFC 3339 UTC seconds: "2026-11-25T06:30:00Z" */
+void platform_format_rfc3339(int64_t seconds, char *out, size_t outlen);
+/* Accepts RFC 3339 with Z or an offset, or a bare date (midnight UTC). */
+int platform_parse_rfc3339(const char *text, int64_t *seconds);
+long platform_pid(void);
+
+/* Files. Functions returning int give 0 on success, -1 with *err set to an
+ * owned message naming the path and the system's reason. */
+#define PLATFORM_MAX_FILE (64u * 1024 * 1024)
+int platform_read_file(const char *path, size_t max, char **data, size_t *len,
+    char **err);
+/* Writes to a temporary file beside path, fsyncs, renames over path and
+ * fsyncs the directory: readers see the old or the new file, never half. */
+int platform_replace_file(const char *path, const void *data, size_t len,
+    bool private_mode, char **err);
+int platform_mkdir_p(const char *path, bool private_mode, char **err);
+bool platform_file_exists(const char *path);
+/* 0 when only the owner can read path; -1 with *err otherwise. */
+int platform_check_private(const char *path, char **err);
+int platform_remove_file(const char *path, char **err);
+/* Lists names (not paths) in dir ending with suffix; caller frees each and
+ * the array. */
+int platform_list_dir(const char *dir, const char *suffix, char ***names,
+    size_t *count, char **err);
+
+/* Paths. Returned strings are owned by the caller. */
+char *platform_path_join(const char *dir, const char *name);
+char *platform_dirname(const char *path);
+bool platform_path_is_absolute(const char *path);
+/* path if absolute, else relative to the directory of base_file. */
+char *platform_path_relative_to(const char *base_file, const char *path);
+
+/* Watching one file for replacement or modification. */
+typedef struct platform_watch platform_watch;
+platform_watch *platform_watch_new(const char *path, char **err);
+void platform_watch_free(platform_watch **w);
+/* A descriptor to poll for readability, or -1 when the backend polls. */
+int platform_watch_fd(const platform_watch *w);
+/* Drains pending notifications; true when the file changed since the last
+ * call (also by comparing size and mtime, so it works without a fd). */
+bool platform_watch_changed(platform_watch *w);
+
+/* Signals: handlers only set these flags; loops read and clear them. */
+typedef struct platform_signal_flags {
+	volatile int terminate;	/* SIGTERM, SIGINT */
+	volatile int reload;	/* SIGHUP */
+} platform_signal_flags;
+void platform_signals_install(platform_signal_flags *flags);
+
+/* Processes, for tools that start daemons (the lab). */
+long platform_spawn_background(char *const argv[], const char *log_path,
+    char **err);
+bool platform_process_alive(long pid);
+int platform_process_terminate(long pid, bool force);
+
+#endif

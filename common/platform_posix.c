@@ -1,0 +1,545 @@
+/*
+ * platform_posix.c: platform.h on Linux and other POSIX systems. File
+ * watching uses inotify on the file's directory (so a rename over the file
+ * is seen) with a size/mtime check behind it.
+ */
+#include "platform.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/inotify.h>
+#endif
+
+#include "xalloc.h"
+
+int64_t
+platform_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+platform_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+platform_sleep_ms(int64_t ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+void
+platform_format_utc_ms(int64_t ms, char *out, size_t outlen)
+{
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+}
+
+void
+platform_format_rfc3339(int64_t seconds, char *out, size_t outlen)
+{
+	time_t secs = (time_t)seconds;
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec);
+}
+
+int
+platform_parse_rfc3339(const char *text, int64_t *seconds)
+{
+	struct tm tm;
+	int y, mo, d, h = 0, mi = 0, s = 0, n = 0, oh = 0, om = 0;
+	const char *rest;
+	char sign;
+
+	memset(&tm, 0, sizeof tm);
+	if (sscanf(text, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
+		return -1;
+	rest = text + n;
+	if (*rest == 'T' || *rest == 't' || *rest == ' ') {
+		if (sscanf(rest + 1, "%2d:%2d:%2d%n", &h, &mi, &s, &n) != 3)
+			return -1;
+		rest += 1 + n;
+		if (*rest == '.') {
+			rest++;
+			while (*rest >= '0' && *rest <= '9')
+				rest++;
+		}
+		if (*rest == 'Z' || *rest == 'z') {
+			rest++;
+		} else if (*rest == '+' || *rest == '-') {
+			sign = *rest;
+			if (sscanf(rest + 1, "%2d:%2d%n", &oh, &om, &n) != 2)
+				return -1;
+			rest += 1 + n;
+			if (sign == '-') {
+				oh = -oh;
+				om = -om;
+			}
+		} else {
+			return -1;
+		}
+	}
+	if (*rest != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 ||
+	    h > 23 || mi > 59 || s > 60)
+		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = s;
+	*seconds = (int64_t)timegm(&tm) - (oh * 3600 + om * 60);
+	return 0;
+}
+
+long
+platform_pid(void)
+{
+	return (long)getpid();
+}
+
+static int
+s_fail(char **err, const char *what, const char *path)
+{
+	if (err)
+		*err = xasprintf("%s %s: %s", what, path, strerror(errno));
+	return -1;
+}
+
+int
+platform_read_file(const char *path, size_t max, char **data, size_t *len,
+    char **err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+	ssize_t n;
+
+	if (fd == -1)
+		return s_fail(err, "cannot open", path);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		if (err)
+			*err = xasprintf("cannot read %s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if ((size_t)st.st_size > max) {
+		if (err)
+			*err = xasprintf("cannot read %s: larger than %zu bytes",
+			    path, max);
+		close(fd);
+		return -1;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (got < (size_t)st.st_size) {
+		n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*data = buf;
+	*len = got;
+	return 0;
+}
+
+static int
+s_fsync_dir(const char *path)
+{
+	char *dir = platform_dirname(path);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = 0;
+
+	free(dir);
+	if (fd == -1)
+		return -1;
+	if (fsync(fd) == -1 && errno != EINVAL)
+		rc = -1;
+	close(fd);
+	return rc;
+}
+
+int
+platform_replace_file(const char *path, const void *data, size_t len,
+    bool private_mode, char **err)
+{
+	char *tmp = xasprintf("%s.tmp-%ld", path, (long)getpid());
+	const char *p = data;
+	size_t done = 0;
+	ssize_t n;
+	int fd;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    private_mode ? 0600 : 0644);
+	if (fd == -1) {
+		s_fail(err, "cannot create", tmp);
+		free(tmp);
+		return -1;
+	}
+	while (done < len) {
+		n = write(fd, p + done, len - done);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		done += (size_t)n;
+	}
+	if (fsync(fd) == -1)
+		goto fail;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1)
+		goto fail;
+	free(tmp);
+	s_fsync_dir(path);
+	return 0;
+fail:
+	s_fail(err, "cannot write", path);
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	return -1;
+}
+
+int
+platform_mkdir_p(const char *path, bool private_mode, char **err)
+{
+	char *copy = xstrdup(path);
+	char *p;
+	mode_t mode = private_mode ? 0700 : 0755;
+
+	for (p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, mode) == -1 && errno != EEXIST) {
+			s_fail(err, "cannot create directory", copy);
+			free(copy);
+			return -1;
+		}
+		*p = '/';
+	}
+	if (mkdir(copy, mode) == -1 && errno != EEXIST) {
+		s_fail(err, "cannot create directory", copy);
+		free(copy);
+		return -1;
+	}
+	free(copy);
+	return 0;
+}
+
+bool
+platform_file_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+int
+platform_check_private(const char *path, char **err)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1)
+		return s_fail(err, "cannot stat", path);
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		if (err)
+			*err = xasprintf("%s is readable by others (mode %03o); "
+			    "chmod 600 it", path, (unsigned)(st.st_mode & 0777));
+		return -1;
+	}
+	return 0;
+}
+
+int
+platform_remove_file(const char *path, char **err)
+{
+	if (unlink(path) == -1 && errno != ENOENT)
+		return s_fail(err, "cannot remove", path);
+	return 0;
+}
+
+static int
+s_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+platform_list_dir(const char *dir, const char *suffix, char ***names,
+    size_t *count, char **err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t n = 0, cap = 0, slen = strlen(suffix), len;
+	char **out = NULL;
+
+	if (d == NULL)
+		return s_fail(err, "cannot open directory", dir);
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (de->d_name[0] == '.' || len <= slen ||
+		    strcmp(de->d_name + len - slen, suffix) != 0)
+			continue;
+		xgrow(&out, &cap, n + 1, sizeof *out);
+		out[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(out, n, sizeof *out, s_name_cmp);
+	*names = out;
+	*count = n;
+	return 0;
+}
+
+char *
+platform_path_join(const char *dir, const char *name)
+{
+	size_t len = strlen(dir);
+
+	if (len > 0 && dir[len - 1] == '/')
+		return xasprintf("%s%s", dir, name);
+	return xasprintf("%s/%s", dir, name);
+}
+
+char *
+platform_dirname(const char *path)
+{
+	char *copy = xstrdup(path);
+	char *dir = xstrdup(dirname(copy));
+
+	free(copy);
+	return dir;
+}
+
+bool
+platform_path_is_absolute(const char *path)
+{
+	return path[0] == '/';
+}
+
+char *
+platform_path_relative_to(const char *base_file, const char *path)
+{
+	char *dir, *out;
+
+	if (platform_path_is_absolute(path))
+		return xstrdup(path);
+	dir = platform_dirname(base_file);
+	out = platform_path_join(dir, path);
+	free(dir);
+	return out;
+}
+
+struct platform_watch {
+	char *path;
+	char *base;	/* file name within its directory */
+	int fd;
+	struct stat last;
+	bool have_last;
+};
+
+static void
+s_watch_stat(platform_watch *w, struct stat *st, bool *exists)
+{
+	*exists = stat(w->path, st) == 0;
+	if (!*exists)
+		memset(st, 0, sizeof *st);
+}
+
+platform_watch *
+platform_watch_new(const char *path, char **err)
+{
+	platform_watch *w = xcalloc(1, sizeof *w);
+	char *copy = xstrdup(path);
+
+	w->path = xstrdup(path);
+	w->base = xstrdup(basename(copy));
+	free(copy);
+	w->fd = -1;
+#ifdef __linux__
+	{
+		char *dir = platform_dirname(path);
+
+		w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (w->fd != -1 && inotify_add_watch(w->fd, dir,
+		    IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE |
+		    IN_MODIFY | IN_ATTRIB) == -1) {
+			close(w->fd);
+			w->fd = -1;
+		}
+		free(dir);
+	}
+#endif
+	s_watch_stat(w, &w->last, &w->have_last);
+	(void)err;
+	return w;
+}
+
+void
+platform_watch_free(platform_watch **w)
+{
+	if (*w == NULL)
+		return;
+	if ((*w)->fd != -1)
+		close((*w)->fd);
+	free((*w)->path);
+	free((*w)->base);
+	free(*w);
+	*w = NULL;
+}
+
+int
+platform_watch_fd(const platform_watch *w)
+{
+	return w->fd;
+}
+
+bool
+platform_watch_changed(platform_watch *w)
+{
+	bool changed = false, exists;
+	struct stat st;
+
+#ifdef __linux__
+	if (w->fd != -1) {
+		char buf[4096] __attribute__((aligned(8)));
+		ssize_t n;
+
+		while ((n = read(w->fd, buf, sizeof buf)) > 0) {
+			char *p = buf;
+
+			while (p < buf + n) {
+				struct inotify_event *ev = (void *)p;
+
+				if (ev->len > 0 && strcmp(ev->name, w->base) == 0)
+					changed = true;
+				p += sizeof *ev + ev->len;
+			}
+		}
+	}
+#endif
+	s_watch_stat(w, &st, &exists);
+	if (exists != w->have_last || st.st_size != w->last.st_size ||
+	    st.st_mtim.tv_sec != w->last.st_mtim.tv_sec ||
+	    st.st_mtim.tv_nsec != w->last.st_mtim.tv_nsec ||
+	    st.st_ino != w->last.st_ino)
+		changed = true;
+	w->last = st;
+	w->have_last = exists;
+	return changed;
+}
+
+static platform_signal_flags *s_flags;
+
+static void
+s_on_signal(int sig)
+{
+	if (s_flags == NULL)
+		return;
+	if (sig == SIGHUP)
+		s_flags->reload = 1;
+	else
+		s_flags->terminate = 1;
+}
+
+void
+platform_signals_install(platform_signal_flags *flags)
+{
+	struct sigaction sa;
+
+	s_flags = flags;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = s_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+long
+platform_spawn_background(char *const argv[], const char *log_path, char **err)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid == -1)
+		return s_fail(err, "cannot start", argv[0]);
+	if (pid == 0) {
+		setsid();
+		fd = open("/dev/null", O_RDONLY);
+		if (fd != -1) {
+			dup2(fd, 0);
+			close(fd);
+		}
+		fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd != -1) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+			close(fd);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	return (long)pid;
+}
+
+bool
+platform_process_alive(long pid)
+{
+	int status;
+
+	/* Reap it if it is our own exited child. */
+	if (waitpid((pid_t)pid, &status, WNOHANG) == (pid_t)pid)
+		return false;
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+int
+platform_process_terminate(long pid, bool force)
+{
+	return kill((pid_t)pid, force ? SIGKILL : SIGTERM);
+}
