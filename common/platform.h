@@ -37,6 +37,11 @@ bool platform_file_exists(const char *path);
 /* 0 when only the owner can read path; -1 with *err otherwise. */
 int platform_check_private(const char *path, char **err);
 int platform_remove_file(const char *path, char **err);
+/* Makes path readable and writable by its owner only. */
+int platform_make_private(const char *path, char **err);
+/* Takes an exclusive lock on path (created if needed) for the life of the
+ * process; -1 with *err when another process holds it. */
+int platform_lock_file(const char *path, char **err);
 /* Lists names (not paths) in dir ending with suffix; caller frees each and
  * the array. */
 int platform_list_dir(const char *dir, const char *suffix, char ***names,

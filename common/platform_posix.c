@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -297,6 +298,32 @@ platform_remove_file(const char *path, char **err)
 {
 	if (unlink(path) == -1 && errno != ENOENT)
 		return s_fail(err, "cannot remove", path);
+	return 0;
+}
+
+int
+platform_make_private(const char *path, char **err)
+{
+	if (chmod(path, 0600) == -1)
+		return s_fail(err, "cannot chmod", path);
+	return 0;
+}
+
+int
+platform_lock_file(const char *path, char **err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd == -1)
+		return s_fail(err, "cannot open lock file", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (err)
+			*err = xasprintf("%s is locked: another process is "
+			    "using this directory", path);
+		close(fd);
+		return -1;
+	}
+	/* Deliberately kept open: the lock lives as long as the process. */
 	return 0;
 }
 
