@@ -71,6 +71,11 @@ typedef struct platform_signal_flags {
 } platform_signal_flags;
 void platform_signals_install(platform_signal_flags *flags);
 
+/* Terminals: true when standard output is a terminal. */
+bool platform_stdout_is_tty(void);
+/* The user running this process, for audit fields; owned. */
+char *platform_user_name(void);
+
 /* Processes, for tools that start daemons (the lab). */
 long platform_spawn_background(char *const argv[], const char *log_path,
     char **err);

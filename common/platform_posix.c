@@ -527,6 +527,24 @@ platform_signals_install(platform_signal_flags *flags)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+bool
+platform_stdout_is_tty(void)
+{
+	return isatty(STDOUT_FILENO) == 1;
+}
+
+char *
+platform_user_name(void)
+{
+	const char *u = getenv("USER");
+	char host[256] = "";
+
+	if (u == NULL || *u == '\0')
+		u = getenv("LOGNAME");
+	gethostname(host, sizeof host - 1);
+	return xasprintf("%s@%s", u && *u ? u : "unknown", host[0] ? host : "localhost");
+}
+
 long
 platform_spawn_background(char *const argv[], const char *log_path, char **err)
 {

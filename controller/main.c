@@ -1,1 +1,314 @@
-int main(void) { return 0; }
+/*
+ * main.c: hvpolicy-controller. Reads the configuration (file and flags),
+ * opens the store, binds the node socket (ROUTER, CURVE with our own ZAP
+ * handler unless --insecure), the local control socket and optionally the
+ * CURVE admin port, then runs one zmq_poll loop with one periodic tick.
+ * Signal handlers only set flags: SIGTERM stops, SIGHUP re-reads keys.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "config.h"
+#include "keys.h"
+#include "log.h"
+#include "server.h"
+#include "store.h"
+#include "wire.h"
+#include "xalloc.h"
+#include "zap.h"
+
+#define CONTROLLER_TICK_MS 250
+
+static const config_option s_options[] = {
+	{ "cluster", CONFIG_STRING, NULL, true, 0, 0,
+	    "cluster this controller holds; nodes of another are refused" },
+	{ "listen", CONFIG_STRING, "tcp://0.0.0.0:7600", false, 0, 0,
+	    "node traffic endpoint (ROUTER)" },
+	{ "controlSocket", CONFIG_STRING, "/run/hvpolicy/control.sock", false,
+	    0, 0, "local admin socket (mode 0600)" },
+	{ "dataDir", CONFIG_STRING, "/var/lib/hvpolicy", false, 0, 0,
+	    "directory of the SQLite store" },
+	{ "secretKey", CONFIG_STRING, NULL, false, 0, 0,
+	    "controller's CURVE secret key file" },
+	{ "nodeKeys", CONFIG_STRING, NULL, false, 0, 0,
+	    "directory of NAME.key files of the nodes allowed in" },
+	{ "adminKeys", CONFIG_STRING, NULL, false, 0, 0,
+	    "directory of admin public keys for the remote CLI" },
+	{ "adminListen", CONFIG_STRING, NULL, false, 0, 0,
+	    "remote admin endpoint (needs adminKeys)" },
+	{ "heartbeatSeconds", CONFIG_INT, "5", false, 1, 3600,
+	    "node heartbeat period; offline after 3 missed" },
+	{ "insecure", CONFIG_BOOL, "false", false, 0, 0,
+	    "plain text, no authentication (tests only)" },
+	{ "verbose", CONFIG_BOOL, "false", false, 0, 0, "debug logging" },
+};
+#define NOPTIONS (sizeof s_options / sizeof s_options[0])
+
+static int
+s_check_config(const config_values *v, diag_list *d)
+{
+	int rc = 0;
+
+	if (!config_bool(v, "insecure")) {
+		if (config_str(v, "secretKey") == NULL) {
+			diag_add(d, "<config>", 0, 0, "secretKey", "secretKey: "
+			    "required unless insecure is true");
+			rc = -1;
+		}
+		if (config_str(v, "nodeKeys") == NULL) {
+			diag_add(d, "<config>", 0, 0, "nodeKeys", "nodeKeys: "
+			    "required unless insecure is true");
+			rc = -1;
+		}
+	}
+	if (config_str(v, "adminListen") && config_str(v, "adminKeys") == NULL) {
+		diag_add(d, "<config>", 0, 0, "adminListen", "adminListen: "
+		    "needs adminKeys");
+		rc = -1;
+	}
+	return rc;
+}
+
+static void *
+s_socket(server *s, int type, char **err)
+{
+	void *sock = zmq_socket(s->zctx, type);
+	int zero = 0, one = 1;
+
+	if (sock == NULL) {
+		*err = xasprintf("zmq_socket: %s", zmq_strerror(zmq_errno()));
+		return NULL;
+	}
+	zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
+	if (type == ZMQ_ROUTER) {
+		zmq_setsockopt(sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+		zmq_setsockopt(sock, ZMQ_ROUTER_HANDOVER, &one, sizeof one);
+	}
+	wire_socket_limit(sock);
+	return sock;
+}
+
+static int
+s_bind(void *sock, const char *endpoint, char **err)
+{
+	if (zmq_bind(sock, endpoint) == -1) {
+		*err = xasprintf("cannot bind %s: %s", endpoint,
+		    zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+s_secure(server *s, void *sock, const char *domain, char **err)
+{
+	if (s->insecure)
+		return 0;
+	if (keys_curve_server(sock, config_str(s->cfg, "secretKey"), err) == -1)
+		return -1;
+	zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, domain, strlen(domain));
+	return 0;
+}
+
+static int
+s_open_control(server *s, char **err)
+{
+	const char *path = config_str(s->cfg, "controlSocket");
+	char *dir = platform_dirname(path), *endpoint;
+	int rc;
+
+	if (platform_mkdir_p(dir, false, err) == -1) {
+		free(dir);
+		return -1;
+	}
+	free(dir);
+	if ((s->control = s_socket(s, ZMQ_ROUTER, err)) == NULL)
+		return -1;
+	endpoint = xasprintf("ipc://%s", path);
+	rc = s_bind(s->control, endpoint, err);
+	free(endpoint);
+	if (rc == 0)
+		rc = platform_make_private(path, err);
+	return rc;
+}
+
+static int
+s_setup(server *s, char **err)
+{
+	const char *data_dir = config_str(s->cfg, "dataDir");
+	char *lock;
+
+	if (platform_mkdir_p(data_dir, true, err) == -1)
+		return -1;
+	lock = platform_path_join(data_dir, "controller.lock");
+	if (platform_lock_file(lock, err) == -1) {
+		free(lock);
+		return -1;
+	}
+	free(lock);
+	if ((s->store = store_open(data_dir, err)) == NULL)
+		return -1;
+	if ((s->zctx = zmq_ctx_new()) == NULL)
+		fatalx("zmq_ctx_new");
+	if (!s->insecure && (s->zap = zap_new(s->zctx,
+	    config_str(s->cfg, "nodeKeys"), config_str(s->cfg, "adminKeys"),
+	    err)) == NULL)
+		return -1;
+	if ((s->router = s_socket(s, ZMQ_ROUTER, err)) == NULL ||
+	    s_secure(s, s->router, ZAP_DOMAIN_NODES, err) == -1 ||
+	    s_bind(s->router, config_str(s->cfg, "listen"), err) == -1)
+		return -1;
+	if (s_open_control(s, err) == -1)
+		return -1;
+	if (config_str(s->cfg, "adminListen") &&
+	    ((s->admin = s_socket(s, ZMQ_ROUTER, err)) == NULL ||
+	    s_secure(s, s->admin, ZAP_DOMAIN_ADMIN, err) == -1 ||
+	    s_bind(s->admin, config_str(s->cfg, "adminListen"), err) == -1))
+		return -1;
+	return push_restore(s, err);
+}
+
+static void
+s_teardown(server *s)
+{
+	if (s->router)
+		zmq_close(s->router);
+	if (s->control)
+		zmq_close(s->control);
+	if (s->admin)
+		zmq_close(s->admin);
+	zap_free(&s->zap);
+	if (s->zctx)
+		zmq_ctx_term(s->zctx);
+	store_free(&s->store);
+	nodes_release(&s->nodes);
+	policy_free(&s->policy);
+	free(s->policy_text);
+	plan_free(&s->plan);
+}
+
+static void
+s_reload(server *s)
+{
+	char *err = NULL;
+
+	s->signals.reload = 0;
+	if (s->zap == NULL)
+		return;
+	if (zap_reload(s->zap, &err) == -1) {
+		log_warnx("keys have errors, not reloading: %s", err);
+		free(err);
+		return;
+	}
+	log_info("reloaded keys: %zu nodes, %zu admins",
+	    zap_node_key_count(s->zap), zap_admin_key_count(s->zap));
+}
+
+static void
+s_loop(server *s)
+{
+	zmq_pollitem_t items[4];
+	int64_t next_tick = 0;
+
+	while (!s->signals.terminate) {
+		int n = 0, rc;
+		int64_t now;
+
+		items[n++] = (zmq_pollitem_t){ s->router, 0, ZMQ_POLLIN, 0 };
+		items[n++] = (zmq_pollitem_t){ s->control, 0, ZMQ_POLLIN, 0 };
+		if (s->admin)
+			items[n++] = (zmq_pollitem_t){ s->admin, 0, ZMQ_POLLIN, 0 };
+		if (s->zap)
+			items[n++] = (zmq_pollitem_t){ zap_socket(s->zap), 0,
+			    ZMQ_POLLIN, 0 };
+		rc = zmq_poll(items, n, CONTROLLER_TICK_MS);
+		if (rc == -1 && zmq_errno() != EINTR) {
+			log_warnx("zmq_poll: %s", zmq_strerror(zmq_errno()));
+			platform_sleep_ms(100);
+		}
+		if (s->signals.reload)
+			s_reload(s);
+		for (int i = 0; rc > 0 && i < n; i++) {
+			if (!(items[i].revents & ZMQ_POLLIN))
+				continue;
+			if (items[i].socket == s->router)
+				for (int k = 0; k < 256; k++) {
+					int ev = 0;
+					size_t len = sizeof ev;
+
+					peer_handle(s);
+					zmq_getsockopt(s->router, ZMQ_EVENTS, &ev, &len);
+					if (!(ev & ZMQ_POLLIN))
+						break;
+				}
+			else if (s->zap && items[i].socket == zap_socket(s->zap))
+				zap_handle(s->zap);
+			else
+				control_handle(s, items[i].socket);
+		}
+		now = platform_mono_ms();
+		if (s->plan_dirty && s->revision > 0)
+			push_replan(s);
+		if (now >= next_tick) {
+			peer_tick(s);
+			next_tick = now + 1000;
+		}
+		control_tick(s);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	server s;
+	config_values cfg;
+	diag_list d;
+	char *err = NULL;
+
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			config_print_help(s_options, NOPTIONS, "hvpolicy-controller",
+			    NULL);
+			return 0;
+		}
+	log_init("hvpolicy-controller", false);
+	diag_list_init(&d);
+	if (config_load(s_options, NOPTIONS, config_file_arg(argc, argv), argc,
+	    argv, &cfg, &d) == -1 || s_check_config(&cfg, &d) == -1) {
+		diag_sort(&d);
+		diag_print(&d, stderr);
+		fprintf(stderr, "hvpolicy-controller: configuration has errors, "
+		    "not starting\n");
+		diag_list_release(&d);
+		config_values_release(&cfg);
+		return 1;
+	}
+	diag_list_release(&d);
+	memset(&s, 0, sizeof s);
+	s.cfg = &cfg;
+	s.cluster = config_str(&cfg, "cluster");
+	s.insecure = config_bool(&cfg, "insecure");
+	s.heartbeat_seconds = (int)config_int(&cfg, "heartbeatSeconds");
+	log_set_verbose(config_bool(&cfg, "verbose"));
+	platform_signals_install(&s.signals);
+	if (s.insecure)
+		log_warnx("INSECURE: node and admin traffic is neither encrypted "
+		    "nor authenticated (--insecure)");
+	if (s_setup(&s, &err) == -1) {
+		log_warnx("cannot start: %s", err);
+		free(err);
+		s_teardown(&s);
+		config_values_release(&cfg);
+		return 1;
+	}
+	log_info("cluster %s listening on %s, control socket %s, revision %lld",
+	    s.cluster, config_str(&cfg, "listen"), config_str(&cfg, "controlSocket"),
+	    (long long)s.revision);
+	s_loop(&s);
+	log_info("stopping");
+	s_teardown(&s);
+	config_values_release(&cfg);
+	return 0;
+}

@@ -1,0 +1,171 @@
+/*
+ * client.c: CLI to controller requests (client.h). A REQ socket per call
+ * keeps the exchange simple: a lost reply means a fresh socket, never a
+ * stuck one.
+ */
+#include "client.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "keys.h"
+#include "platform.h"
+#include "wire.h"
+#include "xalloc.h"
+
+struct client {
+	const cli_ctx *ctx;
+	void *zctx;
+	void *sock;
+	char *endpoint;
+};
+
+static int
+s_connect(client *c, char **err)
+{
+	int zero = 0;
+
+	c->sock = zmq_socket(c->zctx, ZMQ_REQ);
+	if (c->sock == NULL) {
+		*err = xasprintf("zmq_socket: %s", zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	zmq_setsockopt(c->sock, ZMQ_LINGER, &zero, sizeof zero);
+	if (c->ctx->controller && keys_curve_client(c->sock, c->ctx->admin_key,
+	    c->ctx->controller_key, err) == -1)
+		return -1;
+	if (zmq_connect(c->sock, c->endpoint) == -1) {
+		*err = xasprintf("cannot connect to %s: %s", c->endpoint,
+		    zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	return 0;
+}
+
+client *
+client_open(const cli_ctx *ctx, int *code)
+{
+	client *c;
+	char *err = NULL;
+
+	if (ctx->controller && (!ctx->admin_key || !ctx->controller_key)) {
+		fprintf(stderr, "hvpolicy: --controller needs --admin-key FILE "
+		    "(your secret key) and --controller-key FILE (the "
+		    "controller's public key)\n");
+		*code = EXIT_USAGE;
+		return NULL;
+	}
+	if (!ctx->controller && !platform_file_exists(ctx->socket_path)) {
+		fprintf(stderr, "hvpolicy: controller unreachable: no control "
+		    "socket at %s (is hvpolicy-controller running? use --socket "
+		    "or set %s)\n", ctx->socket_path, CLI_SOCKET_ENV);
+		*code = EXIT_UNREACHABLE;
+		return NULL;
+	}
+	c = xcalloc(1, sizeof *c);
+	c->ctx = ctx;
+	c->zctx = zmq_ctx_new();
+	c->endpoint = ctx->controller ? xstrdup(ctx->controller) :
+	    xasprintf("ipc://%s", ctx->socket_path);
+	if (s_connect(c, &err) == -1) {
+		fprintf(stderr, "hvpolicy: controller unreachable: %s\n", err);
+		free(err);
+		client_free(&c);
+		*code = EXIT_UNREACHABLE;
+		return NULL;
+	}
+	return c;
+}
+
+void
+client_free(client **c)
+{
+	if (*c == NULL)
+		return;
+	if ((*c)->sock)
+		zmq_close((*c)->sock);
+	zmq_ctx_term((*c)->zctx);
+	free((*c)->endpoint);
+	free(*c);
+	*c = NULL;
+}
+
+int
+client_call(client *c, Hvp__AdminRequest *q, int timeout_ms,
+    Hvp__AdminReply **reply)
+{
+	zmq_pollitem_t item;
+	zmq_msg_t m;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	char *err = NULL;
+
+	*reply = NULL;
+	q->protocol = WIRE_PROTOCOL_VERSION;
+	if (wire_encode_admin_request(q, &buf, &len) == -1 ||
+	    zmq_send(c->sock, buf, len, 0) == -1) {
+		free(buf);
+		fprintf(stderr, "hvpolicy: controller unreachable: cannot send "
+		    "to %s\n", c->endpoint);
+		return EXIT_UNREACHABLE;
+	}
+	free(buf);
+	item = (zmq_pollitem_t){ c->sock, 0, ZMQ_POLLIN, 0 };
+	if (zmq_poll(&item, 1, timeout_ms) <= 0) {
+		fprintf(stderr, "hvpolicy: controller unreachable: no answer from "
+		    "%s within %d s\n", c->endpoint, timeout_ms / 1000);
+		/* A REQ socket that lost its reply is useless: replace it. */
+		zmq_close(c->sock);
+		c->sock = NULL;
+		if (s_connect(c, &err) == -1)
+			free(err);
+		return EXIT_UNREACHABLE;
+	}
+	zmq_msg_init(&m);
+	if (zmq_msg_recv(&m, c->sock, 0) == -1) {
+		zmq_msg_close(&m);
+		fprintf(stderr, "hvpolicy: controller unreachable: %s\n",
+		    zmq_strerror(zmq_errno()));
+		return EXIT_UNREACHABLE;
+	}
+	*reply = wire_decode_admin_reply(zmq_msg_data(&m), zmq_msg_size(&m), &err);
+	zmq_msg_close(&m);
+	if (*reply == NULL) {
+		fprintf(stderr, "hvpolicy: bad answer from the controller: %s\n", err);
+		free(err);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+int
+client_print(const cli_ctx *ctx, const Hvp__AdminReply *r)
+{
+	if (r->body && *r->body)
+		fputs(r->body, stdout);
+	if (r->data.len)
+		fwrite(r->data.data, 1, r->data.len, stdout);
+	fflush(stdout);
+	if (r->error && *r->error)
+		fprintf(stderr, "hvpolicy: %s: %s\n", ctx->verb, r->error);
+	return r->status;
+}
+
+int
+client_simple(const cli_ctx *ctx, Hvp__AdminRequest *q)
+{
+	Hvp__AdminReply *r = NULL;
+	client *c;
+	int code;
+
+	if ((c = client_open(ctx, &code)) == NULL)
+		return code;
+	code = client_call(c, q, CLIENT_TIMEOUT_MS, &r);
+	if (code == EXIT_OK)
+		code = client_print(ctx, r);
+	wire_admin_reply_free(&r);
+	client_free(&c);
+	return code;
+}

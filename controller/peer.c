@@ -1,0 +1,399 @@
+/*
+ * peer.c: node traffic on the controller's ROUTER socket. Decides who is
+ * speaking (the ZAP-bound key name, or the routing id in insecure mode),
+ * refuses a node that claims another name or cluster, keeps each node's
+ * session (acknowledgements, inventory, liveness) in memory and in the
+ * store, stores drift batches exactly once, and marks nodes offline after
+ * three missed heartbeats. Called by main.c's poll loop.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "server.h"
+#include "store.h"
+#include "wire.h"
+#include "xalloc.h"
+
+#define PEER_MISSED_HEARTBEATS 3
+#define PEER_MAX_NAME 63
+
+int
+peer_send(server *s, const node_session *n, const Hvp__Envelope *e)
+{
+	if (wire_send(s->router, e, n->name) == -1) {
+		log_debug("node=%s send failed (will retry)", n->name);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+s_send_to(server *s, const char *rid, Hvp__Envelope__BodyCase body_case,
+    void *body)
+{
+	Hvp__Envelope e = HVP__ENVELOPE__INIT;
+
+	e.protocol = WIRE_PROTOCOL_VERSION;
+	e.body_case = body_case;
+	/* All bodies share the oneof's storage. */
+	e.hello = body;
+	wire_send(s->router, &e, rid);
+}
+
+static void
+s_refuse(server *s, const char *rid, const char *why)
+{
+	Hvp__Refused r = HVP__REFUSED__INIT;
+
+	r.reason = (char *)why;
+	log_warnx("refused peer %s: %s", rid, why);
+	s_send_to(s, rid, HVP__ENVELOPE__BODY_REFUSED, &r);
+}
+
+static void
+s_persist_ack(server *s, node_session *n)
+{
+	store_ack a = {
+		.revision = n->acked_revision,
+		.plan_generation = n->acked_plan_generation,
+		.converged = n->converged,
+		.open_drift = n->open_drift,
+		.dsgroups_hash = n->dsgroups_hash,
+	};
+	char *err = NULL;
+
+	if (store_set_node_ack(s->store, n->name, &a, &err) == -1) {
+		log_warnx("node=%s cannot store acknowledgement: %s", n->name, err);
+		free(err);
+	}
+}
+
+static void
+s_mark_online(server *s, node_session *n)
+{
+	char *err = NULL;
+
+	n->last_seen_mono = platform_mono_ms();
+	n->last_seen = platform_now_ms() / 1000;
+	if (n->online)
+		return;
+	n->online = true;
+	n->desired_sent_mono = 0;
+	log_info("node=%s online", n->name);
+	if (store_set_node_online(s->store, n->name, true, n->last_seen, &err) == -1) {
+		log_warnx("node=%s cannot store state: %s", n->name, err);
+		free(err);
+	}
+}
+
+/* Keeps a private copy of the inventory (the envelope is freed). */
+static void
+s_take_inventory(server *s, node_session *n, const Hvp__Inventory *inv)
+{
+	uint8_t *buf;
+	size_t len;
+	char *err = NULL;
+
+	if (inv == NULL)
+		return;
+	if (n->inventory_hash && inv->hash && strcmp(n->inventory_hash, inv->hash) == 0)
+		return;
+	if (wire_encode_message(&inv->base, &buf, &len) == -1)
+		return;
+	if (n->inventory)
+		hvp__inventory__free_unpacked(n->inventory, NULL);
+	n->inventory = hvp__inventory__unpack(NULL, len, buf);
+	free(n->inventory_hash);
+	n->inventory_hash = xstrdup(inv->hash ? inv->hash : "");
+	if (n->role == ROLE_DPM_SERVER) {
+		free(n->dsgroups_hash);
+		n->dsgroups_hash = inv->dsgroups_present ?
+		    xstrdup(inv->dsgroups_hash) : NULL;
+	}
+	if (store_set_node_inventory(s->store, n->name, buf, len, n->inventory_hash,
+	    &err) == -1) {
+		log_warnx("node=%s cannot store inventory: %s", n->name, err);
+		free(err);
+	}
+	free(buf);
+	s->plan_dirty = true;
+	log_debug("node=%s inventory %zu guests", n->name,
+	    n->inventory ? n->inventory->n_guests : 0);
+}
+
+static bool
+s_valid_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > PEER_MAX_NAME)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
+			return false;
+	return true;
+}
+
+static void
+s_hello(server *s, const char *name, const Hvp__Hello *h)
+{
+	Hvp__Welcome w = HVP__WELCOME__INIT;
+	store_node rec = { 0 }, *old = NULL;
+	node_session *n;
+	int role = -1;
+	char *err = NULL;
+
+	if (h->node == NULL || strcmp(h->node, name) != 0) {
+		s_refuse(s, name, "hello names another node than this key's");
+		return;
+	}
+	for (int i = 0; HOST_ROLE_NAMES[i]; i++)
+		if (h->role && strcmp(h->role, HOST_ROLE_NAMES[i]) == 0)
+			role = i;
+	if (role < 0) {
+		s_refuse(s, name, "unknown role (expected hyperv-node or dpm-server)");
+		return;
+	}
+	if (h->cluster == NULL || strcasecmp(h->cluster, s->cluster) != 0) {
+		s_refuse(s, name, "node belongs to another cluster");
+		return;
+	}
+	n = nodes_get_or_add(&s->nodes, name);
+	n->role = (host_role)role;
+	free(n->cluster);
+	n->cluster = xstrdup(h->cluster);
+	free(n->version);
+	n->version = xstrdup(h->version);
+	n->hello_seen = true;
+	n->acked_revision = h->revision;
+	n->acked_plan_generation = h->plan_generation;
+	n->converged = h->converged;
+	n->open_drift = h->open_drift;
+	rec.name = n->name;
+	rec.role = n->role;
+	rec.cluster = n->cluster;
+	rec.online = true;
+	rec.last_seen = platform_now_ms() / 1000;
+	rec.acked_revision = n->acked_revision;
+	rec.acked_plan_generation = n->acked_plan_generation;
+	rec.converged = n->converged;
+	rec.open_drift = n->open_drift;
+	rec.dsgroups_hash = n->dsgroups_hash;
+	rec.inventory_hash = n->inventory_hash;
+	if (store_upsert_node(s->store, &rec, &err) == -1) {
+		log_warnx("node=%s cannot store node: %s", name, err);
+		free(err);
+		err = NULL;
+	}
+	s_mark_online(s, n);
+	s_take_inventory(s, n, h->inventory);
+	if (store_get_node(s->store, name, &old, &err) == -1) {
+		log_warnx("node=%s cannot read node: %s", name, err);
+		free(err);
+	}
+	w.heartbeat_seconds = (uint32_t)s->heartbeat_seconds;
+	w.drift_acked_upto = old ? old->last_drift_seq : 0;
+	store_node_free(&old);
+	s_send_to(s, name, HVP__ENVELOPE__BODY_WELCOME, &w);
+	log_info("node=%s hello role=%s revision=%lld converged=%s", name,
+	    HOST_ROLE_NAMES[role], (long long)h->revision,
+	    h->converged ? "yes" : "no");
+	n->desired_sent_mono = 0;
+	push_desired(s, n, false);
+}
+
+static void
+s_ack(server *s, node_session *n, const Hvp__Ack *a)
+{
+	n->acked_revision = a->revision;
+	n->acked_plan_generation = a->plan_generation;
+	n->converged = a->converged;
+	n->open_drift = a->open_drift;
+	if (n->role == ROLE_DPM_SERVER) {
+		free(n->dsgroups_hash);
+		n->dsgroups_hash = a->dsgroups_hash && *a->dsgroups_hash ?
+		    xstrdup(a->dsgroups_hash) : NULL;
+	}
+	n->desired_sent_mono = 0;
+	s_persist_ack(s, n);
+	log_debug("node=%s ack revision=%lld plan=%llu converged=%d", n->name,
+	    (long long)a->revision, (unsigned long long)a->plan_generation,
+	    a->converged);
+	push_desired(s, n, false);
+}
+
+static void
+s_drift_batch(server *s, node_session *n, const Hvp__DriftBatch *b)
+{
+	Hvp__DriftAck ack = HVP__DRIFT_ACK__INIT;
+	drift_record *recs;
+	uint64_t upto = 0;
+	size_t k = 0;
+	char *err = NULL;
+
+	if (b->n_records == 0)
+		return;
+	recs = xcalloc(b->n_records, sizeof *recs);
+	for (size_t i = 0; i < b->n_records; i++) {
+		if (b->records[i]->seq != b->records[0]->seq + i) {
+			log_warnx("node=%s drift batch not consecutive; dropped",
+			    n->name);
+			goto out;
+		}
+		if (wire_drift_to_record(b->records[i], &recs[k], &err) == -1) {
+			log_warnx("node=%s bad drift record: %s; batch dropped",
+			    n->name, err);
+			goto out;
+		}
+		/* A node reports only for itself. */
+		free(recs[k].node);
+		recs[k].node = xstrdup(n->name);
+		k++;
+	}
+	if (store_add_drift_batch(s->store, n->name, b->records[0]->seq, recs, k,
+	    &upto, &err) == -1) {
+		log_warnx("node=%s cannot store drift: %s", n->name, err);
+		goto out;
+	}
+	ack.upto = upto;
+	s_send_to(s, n->name, HVP__ENVELOPE__BODY_DRIFT_ACK, &ack);
+out:
+	free(err);
+	for (size_t i = 0; i < k; i++)
+		drift_record_clear(&recs[i]);
+	free(recs);
+}
+
+static void
+s_heartbeat(server *s, node_session *n, const Hvp__Heartbeat *h)
+{
+	Hvp__HeartbeatReply r = HVP__HEARTBEAT_REPLY__INIT;
+	bool changed = n->acked_revision != h->revision ||
+	    n->acked_plan_generation != h->plan_generation ||
+	    n->converged != h->converged || n->open_drift != h->open_drift;
+
+	n->acked_revision = h->revision;
+	n->acked_plan_generation = h->plan_generation;
+	n->converged = h->converged;
+	n->open_drift = h->open_drift;
+	if (n->role == ROLE_DPM_SERVER && h->dsgroups_hash) {
+		changed |= !n->dsgroups_hash ||
+		    strcmp(n->dsgroups_hash, h->dsgroups_hash) != 0;
+		free(n->dsgroups_hash);
+		n->dsgroups_hash = *h->dsgroups_hash ? xstrdup(h->dsgroups_hash) : NULL;
+	}
+	if (changed)
+		s_persist_ack(s, n);
+	push_wanted(s, n, &r.revision, &r.plan_generation);
+	s_send_to(s, n->name, HVP__ENVELOPE__BODY_HEARTBEAT_REPLY, &r);
+	push_desired(s, n, false);
+}
+
+/* Who is speaking: the key's name with CURVE, the routing id without. */
+static const char *
+s_speaker(server *s, const char *rid, const char *uid)
+{
+	if (s->insecure)
+		return s_valid_name(rid) ? rid : NULL;
+	if (uid == NULL || *uid == '\0') {
+		log_warnx("peer %s: message without an authenticated key; dropped",
+		    rid);
+		return NULL;
+	}
+	if (strcmp(uid, rid) != 0) {
+		s_refuse(s, rid, "routing id names another node than this key's");
+		return NULL;
+	}
+	return uid;
+}
+
+static void
+s_dispatch(server *s, const char *name, const Hvp__Envelope *e)
+{
+	node_session *n;
+
+	if (e->body_case == HVP__ENVELOPE__BODY_HELLO) {
+		s_hello(s, name, e->hello);
+		return;
+	}
+	n = nodes_find(&s->nodes, name);
+	if (n == NULL) {
+		s_refuse(s, name, "unknown node: send hello first");
+		return;
+	}
+	s_mark_online(s, n);
+	switch (e->body_case) {
+	case HVP__ENVELOPE__BODY_ACK:
+		s_ack(s, n, e->ack);
+		break;
+	case HVP__ENVELOPE__BODY_DRIFT_BATCH:
+		s_drift_batch(s, n, e->drift_batch);
+		break;
+	case HVP__ENVELOPE__BODY_HEARTBEAT:
+		s_heartbeat(s, n, e->heartbeat);
+		break;
+	case HVP__ENVELOPE__BODY_INVENTORY:
+		s_take_inventory(s, n, e->inventory);
+		break;
+	case HVP__ENVELOPE__BODY_DRY_RUN_RESULT:
+		control_dryrun_result(s, n->name, e->dry_run_result);
+		break;
+	default:
+		log_warnx("node=%s unexpected %s message; dropped", name,
+		    wire_body_name(e->body_case));
+		break;
+	}
+}
+
+void
+peer_handle(server *s)
+{
+	Hvp__Envelope *e = NULL;
+	char *rid = NULL, *uid = NULL, *err = NULL;
+	const char *name;
+	int rc = wire_recv(s->router, &e, &rid, &uid, &err);
+
+	if (rc == WIRE_NONE)
+		return;
+	if (rc == WIRE_MALFORMED) {
+		log_warnx("dropped message from %s: %s", rid ? rid : "unknown peer",
+		    err ? err : "malformed");
+		goto out;
+	}
+	name = s_speaker(s, rid, uid);
+	if (name)
+		s_dispatch(s, name, e);
+out:
+	wire_envelope_free(&e);
+	free(rid);
+	free(uid);
+	free(err);
+}
+
+void
+peer_tick(server *s)
+{
+	int64_t now = platform_mono_ms();
+	int64_t limit = (int64_t)s->heartbeat_seconds * 1000 * PEER_MISSED_HEARTBEATS;
+	char *err = NULL;
+
+	for (size_t i = 0; i < s->nodes.count; i++) {
+		node_session *n = s->nodes.items[i];
+
+		if (!n->online || now - n->last_seen_mono <= limit)
+			continue;
+		n->online = false;
+		log_warnx("node=%s offline: no message for %d heartbeats", n->name,
+		    PEER_MISSED_HEARTBEATS);
+		if (store_set_node_online(s->store, n->name, false, n->last_seen,
+		    &err) == -1) {
+			log_warnx("node=%s cannot store state: %s", n->name, err);
+			free(err);
+			err = NULL;
+		}
+	}
+	push_all(s);
+}

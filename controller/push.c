@@ -1,0 +1,315 @@
+/*
+ * push.c: what each node should hold and getting it there. Keeps the
+ * current policy revision and serialization plan, decides per node what
+ * it is behind on, sends Desired (state-based: re-sent until the node's
+ * Ack or Heartbeat shows it holds it), and replans when inventories
+ * change. Called by peer.c (on node traffic), control.c (apply,
+ * rollback) and main.c (restore at start, periodic tick).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dsgroups.h"
+#include "log.h"
+#include "planner.h"
+#include "server.h"
+#include "store.h"
+#include "wire.h"
+#include "xalloc.h"
+
+/* Re-send Desired when no Ack came within this many heartbeats. */
+#define PUSH_RESEND_HEARTBEATS 3
+
+static bool
+s_manages_file(const server *s)
+{
+	return s->policy && s->policy->strategy == STRATEGY_SYSTEM_SOFTWARE &&
+	    s->policy->per_csv;
+}
+
+static bool
+s_is_dpm_server(const server *s, const node_session *n)
+{
+	return s->policy && s->policy->dpm_server &&
+	    n->role == ROLE_DPM_SERVER &&
+	    strcasecmp(n->name, s->policy->dpm_server) == 0;
+}
+
+void
+push_wanted(const server *s, const node_session *n, int64_t *revision,
+    uint64_t *generation)
+{
+	*revision = s->revision;
+	*generation = 0;
+	if (s->plan && s_manages_file(s) && s_is_dpm_server(s, n))
+		*generation = s->plan->generation;
+}
+
+const char *
+push_expected_file_hash(const server *s, char out[65])
+{
+	out[0] = '\0';
+	if (s->plan && s_manages_file(s))
+		dsgroups_plan_hash(s->plan, out);
+	return out;
+}
+
+bool
+push_node_converged(const server *s, const node_session *n)
+{
+	int64_t rev;
+	uint64_t gen;
+
+	push_wanted(s, n, &rev, &gen);
+	return rev > 0 && n->acked_revision == rev &&
+	    n->acked_plan_generation == gen && n->converged;
+}
+
+void
+push_desired(server *s, node_session *n, bool force)
+{
+	Hvp__Desired d = HVP__DESIRED__INIT;
+	Hvp__Envelope e = HVP__ENVELOPE__INIT;
+	Hvp__Plan *pm = NULL;
+	int64_t rev, now = platform_mono_ms();
+	uint64_t gen;
+
+	if (!n->online || s->revision == 0)
+		return;
+	push_wanted(s, n, &rev, &gen);
+	if (!force && n->acked_revision == rev && n->acked_plan_generation == gen)
+		return;
+	if (!force && n->desired_sent_mono != 0 &&
+	    n->desired_sent_revision == rev &&
+	    n->desired_sent_generation == gen &&
+	    now - n->desired_sent_mono <
+	    (int64_t)s->heartbeat_seconds * 1000 * PUSH_RESEND_HEARTBEATS)
+		return;
+	d.revision = rev;
+	d.policy = s->policy_text;
+	d.policy_hash = s->policy_hash;
+	d.plan_generation = gen;
+	d.plan_hash = (char *)"";
+	if (gen != 0) {
+		pm = wire_plan_new(s->plan);
+		d.plan = pm;
+		d.plan_hash = s->plan->hash;
+	}
+	e.protocol = WIRE_PROTOCOL_VERSION;
+	e.body_case = HVP__ENVELOPE__BODY_DESIRED;
+	e.desired = &d;
+	if (peer_send(s, n, &e) == 0) {
+		n->desired_sent_mono = now;
+		n->desired_sent_revision = rev;
+		n->desired_sent_generation = gen;
+		log_debug("node=%s sent desired revision %lld plan %llu", n->name,
+		    (long long)rev, (unsigned long long)gen);
+	}
+	wire_plan_free(&pm);
+}
+
+void
+push_all(server *s)
+{
+	for (size_t i = 0; i < s->nodes.count; i++)
+		push_desired(s, s->nodes.items[i], false);
+}
+
+int
+push_set_policy(server *s, int64_t revision, const char *text, char **err)
+{
+	diag_list d;
+	policy *p;
+
+	diag_list_init(&d);
+	p = policy_parse("<stored revision>", text, strlen(text), &d);
+	if (p == NULL) {
+		*err = diag_join(&d);
+		diag_list_release(&d);
+		return -1;
+	}
+	diag_list_release(&d);
+	policy_free(&s->policy);
+	free(s->policy_text);
+	s->policy = p;
+	s->policy_text = xstrdup(text);
+	policy_hash(p, s->policy_hash);
+	s->revision = revision;
+	s->plan_dirty = true;
+	return 0;
+}
+
+/* Collects every hyperv-node's last reported guests for the planner. */
+static planner_guest *
+s_collect_guests(server *s, size_t *count)
+{
+	planner_guest *g = NULL;
+	size_t n = 0, cap = 0;
+
+	for (size_t i = 0; i < s->nodes.count; i++) {
+		node_session *ns = s->nodes.items[i];
+
+		if (ns->inventory == NULL || ns->role != ROLE_HYPERV_NODE)
+			continue;
+		for (size_t k = 0; k < ns->inventory->n_guests; k++) {
+			Hvp__Guest *mg = ns->inventory->guests[k];
+
+			xgrow(&g, &cap, n + 1, sizeof *g);
+			g[n].name = mg->name;
+			g[n].id = mg->id;
+			g[n].node = ns->name;
+			g[n].paths = (const char *const *)mg->paths;
+			g[n].npaths = mg->n_paths;
+			n++;
+		}
+	}
+	*count = n;
+	return g;
+}
+
+static bool
+s_have_inventories(const server *s)
+{
+	for (size_t i = 0; i < s->nodes.count; i++)
+		if (s->nodes.items[i]->inventory &&
+		    s->nodes.items[i]->role == ROLE_HYPERV_NODE)
+			return true;
+	return false;
+}
+
+/* Duplicate GUIDs become controller-made `inventory` drift records. */
+static void
+s_record_conflicts(server *s, const planner_result *r)
+{
+	int64_t now = platform_now_ms() / 1000;
+	char *err = NULL;
+
+	for (size_t i = 0; i < r->nconflicts; i++) {
+		const planner_conflict *c = &r->conflicts[i];
+		drift_record rec = { 0 };
+		strbuf nodes;
+
+		strbuf_init(&nodes);
+		for (size_t k = 0; k < c->nnodes; k++)
+			strbuf_addf(&nodes, "%s%s", k ? ", " : "", c->nodes[k]);
+		rec.cluster = (char *)s->cluster;
+		rec.node = c->nodes[0];
+		rec.role = ROLE_HYPERV_NODE;
+		rec.kind = DRIFT_INVENTORY;
+		rec.resource = xasprintf("guest %s (%s)", c->name, c->id);
+		rec.expected = (char *)"reported by one node";
+		rec.actual = xasprintf("reported by %s", nodes.data);
+		rec.policy_revision = s->revision;
+		rec.mode = s->policy ? s->policy->mode : POLICY_ENFORCE;
+		rec.status = DRIFT_OPEN;
+		rec.detected_at = now;
+		rec.id = drift_make_id("controller", rec.resource, 0);
+		rec.action = (char *)"left out of the serialization plan";
+		if (store_put_drift(s->store, &rec, &err) == -1) {
+			log_warnx("cannot store inventory conflict: %s", err);
+			free(err);
+			err = NULL;
+		}
+		log_warnx("guest %s (%s) is reported by %s; left out of the plan",
+		    c->name, c->id, nodes.data);
+		free(rec.resource);
+		free(rec.actual);
+		free(rec.id);
+		strbuf_release(&nodes);
+	}
+}
+
+void
+push_replan(server *s)
+{
+	planner_result r = { 0 };
+	planner_guest *guests;
+	size_t n;
+	char *err = NULL;
+	node_session *dpm;
+
+	s->plan_dirty = false;
+	if (!s_have_inventories(s))
+		return;	/* an empty plan would empty the DPM server's file */
+	guests = s_collect_guests(s, &n);
+	if (planner_build(guests, n, s->plan, &r) == -1) {
+		log_warnx("planning failed");
+		free(guests);
+		return;
+	}
+	free(guests);
+	if (s->plan && r.plan->generation == s->plan->generation) {
+		planner_result_clear(&r);
+		return;
+	}
+	if (store_save_plan(s->store, r.plan, platform_now_ms() / 1000, &err) == -1) {
+		log_warnx("cannot store plan generation %llu: %s",
+		    (unsigned long long)r.plan->generation, err);
+		free(err);
+		planner_result_clear(&r);
+		s->plan_dirty = true;
+		return;
+	}
+	s_record_conflicts(s, &r);
+	plan_free(&s->plan);
+	s->plan = r.plan;
+	r.plan = NULL;
+	planner_result_clear(&r);
+	log_info("serialization plan generation %llu (%zu groups, %zu unplanned)",
+	    (unsigned long long)s->plan->generation, s->plan->ngroups,
+	    s->plan->nunplanned);
+	dpm = nodes_dpm_server(s);
+	if (dpm)
+		push_desired(s, dpm, false);
+}
+
+static int
+s_restore_nodes(server *s, char **err)
+{
+	store_node *list = NULL;
+	size_t n = 0;
+
+	if (store_list_nodes(s->store, &list, &n, err) == -1)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		node_session *ns = nodes_get_or_add(&s->nodes, list[i].name);
+
+		ns->role = list[i].role;
+		ns->cluster = xstrdup(list[i].cluster);
+		ns->last_seen = list[i].last_seen;
+		/* Nobody is online until it speaks to this process. */
+		ns->online = false;
+		ns->acked_revision = list[i].acked_revision;
+		ns->acked_plan_generation = list[i].acked_plan_generation;
+		ns->converged = list[i].converged;
+		ns->open_drift = (uint32_t)list[i].open_drift;
+		ns->dsgroups_hash = xstrdup(list[i].dsgroups_hash);
+		ns->inventory_hash = xstrdup(list[i].inventory_hash);
+		if (list[i].inventory)
+			ns->inventory = hvp__inventory__unpack(NULL,
+			    list[i].inventory_len, list[i].inventory);
+	}
+	store_node_list_free(&list, n);
+	return store_set_all_offline(s->store, err);
+}
+
+int
+push_restore(server *s, char **err)
+{
+	store_revision *rev = NULL;
+
+	if (store_latest_revision(s->store, &rev, err) == -1)
+		return -1;
+	if (rev && push_set_policy(s, rev->revision, rev->text, err) == -1) {
+		store_revision_free(&rev);
+		return -1;
+	}
+	store_revision_free(&rev);
+	if (store_load_latest_plan(s->store, &s->plan, err) == -1)
+		return -1;
+	if (s_restore_nodes(s, err) == -1)
+		return -1;
+	s->plan_dirty = true;
+	return 0;
+}
