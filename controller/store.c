@@ -1,0 +1,1855 @@
+/*
+ * store.c: the controller's SQLite store (store.h); the only file in the
+ * project that speaks SQL. Called by the controller's main loop and the
+ * modules it drives.
+ *
+ * DESIGN
+ * - One file, hvpolicy.db, opened in WAL mode with synchronous=FULL: a
+ *   transaction is on disk when COMMIT returns, and a crash at any point
+ *   leaves the last committed state. Nothing else is attempted.
+ * - Every write that touches more than one row is one BEGIN IMMEDIATE
+ *   transaction; every statement is a constant string with bound
+ *   parameters. The one exception is PRAGMA user_version, which takes no
+ *   parameters: its value is a schema number from this file.
+ * - Enumerations are stored by their contract names ("hyperv-node",
+ *   "open", ...) so the database reads well with the sqlite3 shell and
+ *   does not depend on enum order.
+ * - The schema is s_migrations[]: entry i takes user_version i to i + 1,
+ *   each in its own transaction at open. A database newer than the list
+ *   is refused. See docs/store.md.
+ */
+#include "store.h"
+
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "platform.h"
+#include "xalloc.h"
+
+#define S_BUSY_TIMEOUT_MS 5000
+#define S_MIN_SQLITE 3024000	/* UPSERT */
+#define S_MAX_INTEGRITY_LINES 10
+
+struct store {
+	sqlite3 *db;
+	char *path;
+};
+
+/* Version 1: the whole schema as first released. */
+static const char s_schema_v1[] =
+	"CREATE TABLE revisions ("
+	"  revision INTEGER PRIMARY KEY CHECK (revision >= 1),"
+	"  hash TEXT NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  applied_at INTEGER NOT NULL,"
+	"  applied_by TEXT,"
+	"  source TEXT"
+	");"
+	"CREATE TABLE nodes ("
+	"  name TEXT PRIMARY KEY NOT NULL,"
+	"  role TEXT NOT NULL,"
+	"  cluster TEXT NOT NULL,"
+	"  last_seen INTEGER NOT NULL DEFAULT 0,"
+	"  online INTEGER NOT NULL DEFAULT 0 CHECK (online IN (0, 1)),"
+	"  acked_revision INTEGER NOT NULL DEFAULT 0,"
+	"  acked_plan_generation INTEGER NOT NULL DEFAULT 0,"
+	"  converged INTEGER NOT NULL DEFAULT 0 CHECK (converged IN (0, 1)),"
+	"  open_drift INTEGER NOT NULL DEFAULT 0,"
+	"  dsgroups_hash TEXT,"
+	"  inventory BLOB,"
+	"  inventory_hash TEXT,"
+	"  last_drift_seq INTEGER NOT NULL DEFAULT 0 CHECK (last_drift_seq >= 0)"
+	");"
+	"CREATE TABLE drift ("
+	"  id TEXT PRIMARY KEY NOT NULL,"
+	"  cluster TEXT,"
+	"  node TEXT NOT NULL,"
+	"  role TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  resource TEXT NOT NULL,"
+	"  expected TEXT,"
+	"  actual TEXT,"
+	"  policy_revision INTEGER,"
+	"  mode TEXT NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  detected_at INTEGER NOT NULL,"
+	"  resolved_at INTEGER,"
+	"  action TEXT,"
+	"  error TEXT"
+	");"
+	"CREATE INDEX drift_by_detected ON drift (detected_at, id);"
+	"CREATE INDEX drift_by_resolved ON drift (resolved_at);"
+	"CREATE INDEX drift_by_node ON drift (node, detected_at);"
+	"CREATE TABLE drift_events ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  drift_id TEXT NOT NULL REFERENCES drift (id),"
+	"  node TEXT NOT NULL,"
+	"  node_seq INTEGER,"
+	"  status TEXT NOT NULL,"
+	"  at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX drift_events_by_drift ON drift_events (drift_id);"
+	"CREATE INDEX drift_events_by_at ON drift_events (at);"
+	"CREATE TABLE plans ("
+	"  generation INTEGER PRIMARY KEY CHECK (generation >= 1),"
+	"  hash TEXT NOT NULL,"
+	"  saved_at INTEGER NOT NULL"
+	");"
+	"CREATE TABLE plan_groups ("
+	"  generation INTEGER NOT NULL"
+	"    REFERENCES plans (generation) ON DELETE CASCADE,"
+	"  ord INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  PRIMARY KEY (generation, ord)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE plan_group_csvs ("
+	"  generation INTEGER NOT NULL,"
+	"  group_ord INTEGER NOT NULL,"
+	"  ord INTEGER NOT NULL,"
+	"  csv TEXT NOT NULL,"
+	"  PRIMARY KEY (generation, group_ord, ord),"
+	"  FOREIGN KEY (generation, group_ord)"
+	"    REFERENCES plan_groups (generation, ord) ON DELETE CASCADE"
+	") WITHOUT ROWID;"
+	"CREATE TABLE plan_guests ("
+	"  generation INTEGER NOT NULL,"
+	"  group_ord INTEGER NOT NULL,"
+	"  ord INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  guest_id TEXT NOT NULL,"
+	"  node TEXT,"
+	"  PRIMARY KEY (generation, group_ord, ord),"
+	"  FOREIGN KEY (generation, group_ord)"
+	"    REFERENCES plan_groups (generation, ord) ON DELETE CASCADE"
+	") WITHOUT ROWID;"
+	"CREATE TABLE plan_unplanned ("
+	"  generation INTEGER NOT NULL"
+	"    REFERENCES plans (generation) ON DELETE CASCADE,"
+	"  ord INTEGER NOT NULL,"
+	"  name TEXT,"
+	"  guest_id TEXT,"
+	"  node TEXT,"
+	"  reason TEXT,"
+	"  PRIMARY KEY (generation, ord)"
+	") WITHOUT ROWID;";
+
+static const char *const s_migrations[] = {
+	s_schema_v1,
+};
+#define S_SCHEMA_VERSION \
+	((int)(sizeof(s_migrations) / sizeof(s_migrations[0])))
+
+/* ---- errors, statements, transactions ---- */
+
+static void
+s_fail(const store *s, char **err, const char *what)
+{
+	if (err)
+		*err = xasprintf("%s: %s: %s", s->path, what,
+		    sqlite3_errmsg(s->db));
+}
+
+static void
+s_failx(const store *s, char **err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+s_failx(const store *s, char **err, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (err == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	*err = xasprintf("%s: %s", s->path, buf);
+}
+
+static sqlite3_stmt *
+s_prepare(store *s, const char *sql, char **err)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		s_fail(s, err, "cannot prepare statement");
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+/* Binding helpers: each does nothing once *rc holds an error, so a run of
+ * binds is checked once. */
+static void
+s_bind_text(sqlite3_stmt *st, int i, const char *v, int *rc)
+{
+	if (*rc != SQLITE_OK)
+		return;
+	*rc = v ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) :
+	    sqlite3_bind_null(st, i);
+}
+
+static void
+s_bind_int(sqlite3_stmt *st, int i, int64_t v, int *rc)
+{
+	if (*rc == SQLITE_OK)
+		*rc = sqlite3_bind_int64(st, i, v);
+}
+
+/* 0 is stored as NULL (times and revisions that are absent). */
+static void
+s_bind_opt_int(sqlite3_stmt *st, int i, int64_t v, int *rc)
+{
+	if (*rc == SQLITE_OK)
+		*rc = v ? sqlite3_bind_int64(st, i, v) :
+		    sqlite3_bind_null(st, i);
+}
+
+static void
+s_bind_u64(sqlite3_stmt *st, int i, uint64_t v, int *rc)
+{
+	if (*rc != SQLITE_OK)
+		return;
+	*rc = v > (uint64_t)INT64_MAX ? SQLITE_RANGE :
+	    sqlite3_bind_int64(st, i, (int64_t)v);
+}
+
+static void
+s_bind_blob(sqlite3_stmt *st, int i, const void *v, size_t len, int *rc)
+{
+	if (*rc != SQLITE_OK)
+		return;
+	if (v == NULL)
+		*rc = sqlite3_bind_null(st, i);
+	else if (len == 0)
+		*rc = sqlite3_bind_zeroblob(st, i, 0);
+	else
+		*rc = sqlite3_bind_blob64(st, i, v, len, SQLITE_STATIC);
+}
+
+/* Runs a statement that returns no rows; resets it for reuse. */
+static int
+s_run(store *s, sqlite3_stmt *st, int bind_rc, const char *what, char **err)
+{
+	int rc;
+
+	if (bind_rc != SQLITE_OK) {
+		s_failx(s, err, "%s: cannot bind a value: %s", what,
+		    sqlite3_errstr(bind_rc));
+		sqlite3_reset(st);
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		s_fail(s, err, what);
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return 0;
+}
+
+/* Steps a query: 1 for a row, 0 when done, -1 on error. */
+static int
+s_step(store *s, sqlite3_stmt *st, int bind_rc, const char *what, char **err)
+{
+	int rc;
+
+	if (bind_rc != SQLITE_OK) {
+		s_failx(s, err, "%s: cannot bind a value: %s", what,
+		    sqlite3_errstr(bind_rc));
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	s_fail(s, err, what);
+	return -1;
+}
+
+static int
+s_exec(store *s, const char *sql, const char *what, char **err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		if (err)
+			*err = xasprintf("%s: %s: %s", s->path, what,
+			    msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+s_rollback(store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Writers take the write lock at once, so two writers never deadlock on
+ * an upgrade from read to write. */
+static int
+s_begin_write(store *s, char **err)
+{
+	return s_exec(s, "BEGIN IMMEDIATE", "cannot begin a transaction", err);
+}
+
+/* Readers that issue several queries see one snapshot. */
+static int
+s_begin_read(store *s, char **err)
+{
+	return s_exec(s, "BEGIN", "cannot begin a transaction", err);
+}
+
+static int
+s_commit(store *s, char **err)
+{
+	if (s_exec(s, "COMMIT", "cannot commit", err) == -1) {
+		s_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
+static char *
+s_col_str(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+static uint64_t
+s_col_u64(sqlite3_stmt *st, int i)
+{
+	int64_t v = sqlite3_column_int64(st, i);
+
+	return v < 0 ? 0 : (uint64_t)v;
+}
+
+/* ---- enumerations by name ---- */
+
+static const char *
+s_enum_name(const char *const names[], int count, int v)
+{
+	return v >= 0 && v < count ? names[v] : NULL;
+}
+
+static int
+s_enum_value(const char *const names[], int count, const unsigned char *name)
+{
+	if (name == NULL)
+		return -1;
+	for (int i = 0; i < count; i++)
+		if (strcmp(names[i], (const char *)name) == 0)
+			return i;
+	return -1;
+}
+
+#define S_NROLES ((int)ROLE_DPM_SERVER + 1)
+#define S_NMODES ((int)POLICY_AUDIT + 1)
+#define S_NKINDS ((int)DRIFT_INVENTORY + 1)
+#define S_NSTATUSES ((int)DRIFT_RESOLVED + 1)
+
+/* Reads an enumeration column; -1 with *err when the name is unknown. */
+static int
+s_col_enum(store *s, sqlite3_stmt *st, int col, const char *const names[],
+    int count, const char *what, char **err)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	int v = s_enum_value(names, count, t);
+
+	if (v == -1)
+		s_failx(s, err, "unknown %s \"%s\" in the database", what,
+		    t ? (const char *)t : "(null)");
+	return v;
+}
+
+/* ---- opening and migrating ---- */
+
+static int
+s_pragma_text(store *s, const char *sql, const char *expect, char **err)
+{
+	sqlite3_stmt *st;
+	const unsigned char *got;
+	int rc;
+
+	if ((st = s_prepare(s, sql, err)) == NULL)
+		return -1;
+	if ((rc = s_step(s, st, SQLITE_OK, sql, err)) == -1) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	got = rc == 1 ? sqlite3_column_text(st, 0) : NULL;
+	if (got == NULL || strcmp((const char *)got, expect) != 0) {
+		s_failx(s, err, "%s gave \"%s\", not \"%s\"", sql,
+		    got ? (const char *)got : "(nothing)", expect);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int
+s_connect(store *s, char **err)
+{
+	int rc;
+
+	rc = sqlite3_open_v2(s->path, &s->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		if (err)
+			*err = xasprintf("%s: cannot open: %s", s->path,
+			    s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		return -1;
+	}
+	if (sqlite3_db_readonly(s->db, "main") == 1) {
+		s_failx(s, err, "cannot open for writing (check its owner "
+		    "and mode)");
+		return -1;
+	}
+	sqlite3_busy_timeout(s->db, S_BUSY_TIMEOUT_MS);
+	/* The first statement reads the file: one that is not a database
+	 * fails here. */
+	if (s_exec(s, "SELECT count(*) FROM sqlite_master",
+	    "cannot read the database (move the file away to start empty, "
+	    "or restore a backup)", err) == -1)
+		return -1;
+	if (s_pragma_text(s, "PRAGMA journal_mode = WAL", "wal", err) == -1)
+		return -1;
+	if (s_exec(s, "PRAGMA synchronous = FULL", "cannot set synchronous",
+	    err) == -1)
+		return -1;
+	if (s_exec(s, "PRAGMA foreign_keys = ON", "cannot set foreign_keys",
+	    err) == -1)
+		return -1;
+	if (s_pragma_text(s, "PRAGMA synchronous", "2", err) == -1 ||
+	    s_pragma_text(s, "PRAGMA foreign_keys", "1", err) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+s_user_version(store *s, int *version, char **err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = s_prepare(s, "PRAGMA user_version", err)) == NULL)
+		return -1;
+	rc = s_step(s, st, SQLITE_OK, "cannot read the schema version", err);
+	if (rc == 1)
+		*version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc == 0) {
+		s_failx(s, err, "cannot read the schema version");
+		return -1;
+	}
+	return rc == 1 ? 0 : -1;
+}
+
+/* One migration per transaction; the version is read again inside each,
+ * so two processes opening at once do not both migrate. */
+static int
+s_migrate(store *s, char **err)
+{
+	int version;
+	char *sql;
+
+	for (;;) {
+		if (s_begin_write(s, err) == -1)
+			return -1;
+		if (s_user_version(s, &version, err) == -1)
+			goto fail;
+		if (version < 0 || version > S_SCHEMA_VERSION) {
+			s_failx(s, err, "schema version %d is newer than this "
+			    "program knows (%d); run a newer "
+			    "hvpolicy-controller or restore a backup",
+			    version, S_SCHEMA_VERSION);
+			goto fail;
+		}
+		if (version == S_SCHEMA_VERSION)
+			return s_commit(s, err);
+		if (s_exec(s, s_migrations[version], "cannot migrate",
+		    err) == -1)
+			goto fail;
+		/* PRAGMA takes no parameters; the number comes from here. */
+		sql = xasprintf("PRAGMA user_version = %d", version + 1);
+		if (s_exec(s, sql, "cannot set the version", err) == -1) {
+			free(sql);
+			goto fail;
+		}
+		free(sql);
+		if (s_commit(s, err) == -1)
+			return -1;
+		log_info("store: %s: schema migrated to version %d", s->path,
+		    version + 1);
+	}
+fail:
+	s_rollback(s);
+	return -1;
+}
+
+store *
+store_open(const char *data_dir, char **err)
+{
+	store *s;
+	char *why = NULL;
+
+	if (data_dir == NULL || *data_dir == '\0') {
+		if (err)
+			*err = xstrdup("store: no data directory given");
+		return NULL;
+	}
+	if (sqlite3_libversion_number() < S_MIN_SQLITE) {
+		if (err)
+			*err = xasprintf("store: SQLite %s is too old; 3.24 or "
+			    "newer is needed", sqlite3_libversion());
+		return NULL;
+	}
+	if (platform_mkdir_p(data_dir, true, err) == -1)
+		return NULL;
+	if (platform_check_private(data_dir, &why) == -1) {
+		log_warnx("store: data directory %s should be private "
+		    "(chmod 700 it)", data_dir);
+		free(why);
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->path = platform_path_join(data_dir, STORE_FILE_NAME);
+	if (s_connect(s, err) == -1 || s_migrate(s, err) == -1) {
+		store_free(&s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+store_free(store **sp)
+{
+	store *s;
+
+	if (sp == NULL || (s = *sp) == NULL)
+		return;
+	if (s->db)
+		sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+	*sp = NULL;
+}
+
+const char *
+store_path(const store *s)
+{
+	return s->path;
+}
+
+int
+store_check_integrity(store *s, char **err)
+{
+	sqlite3_stmt *st;
+	strbuf problems;
+	int rc, lines = 0;
+
+	strbuf_init(&problems);
+	if ((st = s_prepare(s, "PRAGMA integrity_check", err)) == NULL)
+		goto fail;
+	while ((rc = s_step(s, st, SQLITE_OK, "integrity check", err)) == 1) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+
+		if (t == NULL || strcmp((const char *)t, "ok") == 0)
+			continue;
+		if (lines++ < S_MAX_INTEGRITY_LINES)
+			strbuf_addf(&problems, "%s%s", problems.len ? "; " : "",
+			    (const char *)t);
+	}
+	sqlite3_finalize(st);
+	if (rc == -1)
+		goto fail;
+	if ((st = s_prepare(s, "PRAGMA foreign_key_check", err)) == NULL)
+		goto fail;
+	while ((rc = s_step(s, st, SQLITE_OK, "foreign key check", err)) == 1) {
+		const unsigned char *table = sqlite3_column_text(st, 0);
+		const unsigned char *parent = sqlite3_column_text(st, 2);
+
+		if (lines++ < S_MAX_INTEGRITY_LINES)
+			strbuf_addf(&problems, "%srow %lld of %s refers to a "
+			    "missing row of %s", problems.len ? "; " : "",
+			    (long long)sqlite3_column_int64(st, 1),
+			    table ? (const char *)table : "?",
+			    parent ? (const char *)parent : "?");
+	}
+	sqlite3_finalize(st);
+	if (rc == -1)
+		goto fail;
+	if (lines > 0) {
+		s_failx(s, err, "database damaged (%d problems): %s", lines,
+		    problems.data);
+		goto fail;
+	}
+	strbuf_release(&problems);
+	return 0;
+fail:
+	strbuf_release(&problems);
+	return -1;
+}
+
+/* ---- revisions ---- */
+
+/* Runs a query giving one integer. */
+static int
+s_query_int(store *s, const char *sql, int64_t *v, char **err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = s_prepare(s, sql, err)) == NULL)
+		return -1;
+	rc = s_step(s, st, SQLITE_OK, "query failed", err);
+	if (rc == 1)
+		*v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc == 0)
+		s_failx(s, err, "query gave no row: %s", sql);
+	return rc == 1 ? 0 : -1;
+}
+
+int
+store_add_revision(store *s, const char *canonical_text, const char *hash,
+    const char *applied_by, const char *source, int64_t applied_at,
+    int64_t *revision_out, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t next;
+	int rc = SQLITE_OK;
+
+	if (canonical_text == NULL || hash == NULL) {
+		s_failx(s, err, "a revision needs its text and hash");
+		return -1;
+	}
+	if (s_begin_write(s, err) == -1)
+		return -1;
+	if (s_query_int(s, "SELECT COALESCE(MAX(revision), 0) + 1 "
+	    "FROM revisions", &next, err) == -1)
+		goto fail;
+	st = s_prepare(s, "INSERT INTO revisions (revision, hash, text, "
+	    "applied_at, applied_by, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	    err);
+	if (st == NULL)
+		goto fail;
+	s_bind_int(st, 1, next, &rc);
+	s_bind_text(st, 2, hash, &rc);
+	s_bind_text(st, 3, canonical_text, &rc);
+	s_bind_int(st, 4, applied_at, &rc);
+	s_bind_text(st, 5, applied_by, &rc);
+	s_bind_text(st, 6, source, &rc);
+	if (s_run(s, st, rc, "cannot add the revision", err) == -1)
+		goto fail;
+	sqlite3_finalize(st);
+	if (s_commit(s, err) == -1)
+		return -1;
+	if (revision_out)
+		*revision_out = next;
+	return 0;
+fail:
+	sqlite3_finalize(st);
+	s_rollback(s);
+	return -1;
+}
+
+static store_revision *
+s_revision_row(sqlite3_stmt *st, bool with_text, store_revision *r)
+{
+	r->revision = sqlite3_column_int64(st, 0);
+	r->hash = s_col_str(st, 1);
+	r->applied_at = sqlite3_column_int64(st, 2);
+	r->applied_by = s_col_str(st, 3);
+	r->source = s_col_str(st, 4);
+	r->text = with_text ? s_col_str(st, 5) : NULL;
+	return r;
+}
+
+static int
+s_one_revision(store *s, const char *sql, int64_t n, store_revision **out,
+    char **err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
+
+	*out = NULL;
+	if ((st = s_prepare(s, sql, err)) == NULL)
+		return -1;
+	if (sqlite3_bind_parameter_count(st) > 0)
+		s_bind_int(st, 1, n, &rc);
+	rc = s_step(s, st, rc, "cannot read a revision", err);
+	if (rc == 1)
+		*out = s_revision_row(st, true, xcalloc(1, sizeof(**out)));
+	sqlite3_finalize(st);
+	return rc == -1 ? -1 : 0;
+}
+
+#define S_REVISION_COLUMNS \
+	"SELECT revision, hash, applied_at, applied_by, source, text " \
+	"FROM revisions "
+
+int
+store_latest_revision(store *s, store_revision **out, char **err)
+{
+	return s_one_revision(s, S_REVISION_COLUMNS
+	    "ORDER BY revision DESC LIMIT 1", 0, out, err);
+}
+
+int
+store_get_revision(store *s, int64_t n, store_revision **out, char **err)
+{
+	return s_one_revision(s, S_REVISION_COLUMNS "WHERE revision = ?1", n,
+	    out, err);
+}
+
+int
+store_list_revisions(store *s, store_revision **out, size_t *n, char **err)
+{
+	sqlite3_stmt *st;
+	store_revision *list = NULL;
+	size_t count = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	st = s_prepare(s, "SELECT revision, hash, applied_at, applied_by, "
+	    "source FROM revisions ORDER BY revision", err);
+	if (st == NULL)
+		return -1;
+	while ((rc = s_step(s, st, SQLITE_OK, "cannot list revisions",
+	    err)) == 1) {
+		xgrow(&list, &cap, count + 1, sizeof(*list));
+		memset(&list[count], 0, sizeof(*list));
+		s_revision_row(st, false, &list[count++]);
+	}
+	sqlite3_finalize(st);
+	if (rc == -1) {
+		store_revision_list_free(&list, count);
+		return -1;
+	}
+	*out = list;
+	*n = count;
+	return 0;
+}
+
+static void
+s_revision_clear(store_revision *r)
+{
+	free(r->hash);
+	free(r->text);
+	free(r->applied_by);
+	free(r->source);
+	memset(r, 0, sizeof(*r));
+}
+
+void
+store_revision_free(store_revision **r)
+{
+	if (r == NULL || *r == NULL)
+		return;
+	s_revision_clear(*r);
+	free(*r);
+	*r = NULL;
+}
+
+void
+store_revision_list_free(store_revision **list, size_t n)
+{
+	if (list == NULL || *list == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		s_revision_clear(&(*list)[i]);
+	free(*list);
+	*list = NULL;
+}
+
+/* ---- nodes ---- */
+
+#define S_NODE_COLUMNS \
+	"SELECT name, role, cluster, last_seen, online, acked_revision, " \
+	"acked_plan_generation, converged, open_drift, dsgroups_hash, " \
+	"inventory, inventory_hash, last_drift_seq FROM nodes "
+
+static int
+s_node_row(store *s, sqlite3_stmt *st, store_node *n, char **err)
+{
+	int role;
+
+	memset(n, 0, sizeof(*n));
+	if ((role = s_col_enum(s, st, 1, HOST_ROLE_NAMES, S_NROLES, "role",
+	    err)) == -1)
+		return -1;
+	n->name = s_col_str(st, 0);
+	n->role = (host_role)role;
+	n->cluster = s_col_str(st, 2);
+	n->last_seen = sqlite3_column_int64(st, 3);
+	n->online = sqlite3_column_int(st, 4) != 0;
+	n->acked_revision = sqlite3_column_int64(st, 5);
+	n->acked_plan_generation = s_col_u64(st, 6);
+	n->converged = sqlite3_column_int(st, 7) != 0;
+	n->open_drift = sqlite3_column_int64(st, 8);
+	n->dsgroups_hash = s_col_str(st, 9);
+	if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
+		const void *blob = sqlite3_column_blob(st, 10);
+		int len = sqlite3_column_bytes(st, 10);
+
+		n->inventory_len = len > 0 ? (size_t)len : 0;
+		n->inventory = xmalloc(n->inventory_len + 1);
+		if (n->inventory_len)
+			memcpy(n->inventory, blob, n->inventory_len);
+	}
+	n->inventory_hash = s_col_str(st, 11);
+	n->last_drift_seq = s_col_u64(st, 12);
+	return 0;
+}
+
+int
+store_upsert_node(store *s, const store_node *n, char **err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK, ret;
+	const char *role = s_enum_name(HOST_ROLE_NAMES, S_NROLES, (int)n->role);
+
+	if (n->name == NULL || n->cluster == NULL || role == NULL) {
+		s_failx(s, err, "a node needs a name, a cluster and a role");
+		return -1;
+	}
+	st = s_prepare(s, "INSERT INTO nodes (name, role, cluster, last_seen, "
+	    "online, acked_revision, acked_plan_generation, converged, "
+	    "open_drift, dsgroups_hash, inventory, inventory_hash) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+	    "ON CONFLICT (name) DO UPDATE SET role = excluded.role, "
+	    "cluster = excluded.cluster, last_seen = excluded.last_seen, "
+	    "online = excluded.online, "
+	    "acked_revision = excluded.acked_revision, "
+	    "acked_plan_generation = excluded.acked_plan_generation, "
+	    "converged = excluded.converged, "
+	    "open_drift = excluded.open_drift, "
+	    "dsgroups_hash = excluded.dsgroups_hash, "
+	    "inventory = excluded.inventory, "
+	    "inventory_hash = excluded.inventory_hash", err);
+	if (st == NULL)
+		return -1;
+	s_bind_text(st, 1, n->name, &rc);
+	s_bind_text(st, 2, role, &rc);
+	s_bind_text(st, 3, n->cluster, &rc);
+	s_bind_int(st, 4, n->last_seen, &rc);
+	s_bind_int(st, 5, n->online, &rc);
+	s_bind_int(st, 6, n->acked_revision, &rc);
+	s_bind_u64(st, 7, n->acked_plan_generation, &rc);
+	s_bind_int(st, 8, n->converged, &rc);
+	s_bind_int(st, 9, n->open_drift, &rc);
+	s_bind_text(st, 10, n->dsgroups_hash, &rc);
+	s_bind_blob(st, 11, n->inventory, n->inventory_len, &rc);
+	s_bind_text(st, 12, n->inventory_hash, &rc);
+	ret = s_run(s, st, rc, "cannot store the node", err);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int
+store_get_node(store *s, const char *name, store_node **out, char **err)
+{
+	sqlite3_stmt *st;
+	store_node *n;
+	int rc = SQLITE_OK;
+
+	*out = NULL;
+	if ((st = s_prepare(s, S_NODE_COLUMNS "WHERE name = ?1", err)) == NULL)
+		return -1;
+	s_bind_text(st, 1, name, &rc);
+	rc = s_step(s, st, rc, "cannot read the node", err);
+	if (rc == 1) {
+		n = xcalloc(1, sizeof(*n));
+		if (s_node_row(s, st, n, err) == -1) {
+			free(n);
+			rc = -1;
+		} else
+			*out = n;
+	}
+	sqlite3_finalize(st);
+	return rc == -1 ? -1 : 0;
+}
+
+int
+store_list_nodes(store *s, store_node **out, size_t *n, char **err)
+{
+	sqlite3_stmt *st;
+	store_node *list = NULL;
+	size_t count = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((st = s_prepare(s, S_NODE_COLUMNS "ORDER BY name", err)) == NULL)
+		return -1;
+	while ((rc = s_step(s, st, SQLITE_OK, "cannot list nodes", err)) == 1) {
+		xgrow(&list, &cap, count + 1, sizeof(*list));
+		if (s_node_row(s, st, &list[count], err) == -1) {
+			rc = -1;
+			break;
+		}
+		count++;
+	}
+	sqlite3_finalize(st);
+	if (rc == -1) {
+		store_node_list_free(&list, count);
+		return -1;
+	}
+	*out = list;
+	*n = count;
+	return 0;
+}
+
+/* Runs an UPDATE of one node; an unknown node is an error. */
+static int
+s_update_node(store *s, sqlite3_stmt *st, int rc, const char *name,
+    char **err)
+{
+	int ret = s_run(s, st, rc, "cannot update the node", err);
+
+	if (ret == 0 && sqlite3_changes(s->db) == 0) {
+		s_failx(s, err, "unknown node %s", name);
+		ret = -1;
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int
+store_set_node_online(store *s, const char *name, bool online,
+    int64_t last_seen, char **err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
+
+	st = s_prepare(s, "UPDATE nodes SET online = ?2, last_seen = ?3 "
+	    "WHERE name = ?1", err);
+	if (st == NULL)
+		return -1;
+	s_bind_text(st, 1, name, &rc);
+	s_bind_int(st, 2, online, &rc);
+	s_bind_int(st, 3, last_seen, &rc);
+	return s_update_node(s, st, rc, name, err);
+}
+
+int
+store_set_node_ack(store *s, const char *name, const store_ack *ack,
+    char **err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
+
+	st = s_prepare(s, "UPDATE nodes SET acked_revision = ?2, "
+	    "acked_plan_generation = ?3, converged = ?4, open_drift = ?5, "
+	    "dsgroups_hash = ?6 WHERE name = ?1", err);
+	if (st == NULL)
+		return -1;
+	s_bind_text(st, 1, name, &rc);
+	s_bind_int(st, 2, ack->revision, &rc);
+	s_bind_u64(st, 3, ack->plan_generation, &rc);
+	s_bind_int(st, 4, ack->converged, &rc);
+	s_bind_int(st, 5, ack->open_drift, &rc);
+	s_bind_text(st, 6, ack->dsgroups_hash, &rc);
+	return s_update_node(s, st, rc, name, err);
+}
+
+int
+store_set_node_inventory(store *s, const char *name, const void *blob,
+    size_t len, const char *hash, char **err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
+
+	st = s_prepare(s, "UPDATE nodes SET inventory = ?2, "
+	    "inventory_hash = ?3 WHERE name = ?1", err);
+	if (st == NULL)
+		return -1;
+	s_bind_text(st, 1, name, &rc);
+	s_bind_blob(st, 2, blob, len, &rc);
+	s_bind_text(st, 3, hash, &rc);
+	return s_update_node(s, st, rc, name, err);
+}
+
+int
+store_set_all_offline(store *s, char **err)
+{
+	return s_exec(s, "UPDATE nodes SET online = 0 WHERE online <> 0",
+	    "cannot mark nodes offline", err);
+}
+
+int
+store_set_drift_seq(store *s, const char *node, uint64_t seq, char **err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
+
+	st = s_prepare(s, "UPDATE nodes SET last_drift_seq = ?2 "
+	    "WHERE name = ?1", err);
+	if (st == NULL)
+		return -1;
+	s_bind_text(st, 1, node, &rc);
+	s_bind_u64(st, 2, seq, &rc);
+	return s_update_node(s, st, rc, node, err);
+}
+
+void
+store_node_clear(store_node *n)
+{
+	if (n == NULL)
+		return;
+	free(n->name);
+	free(n->cluster);
+	free(n->dsgroups_hash);
+	free(n->inventory);
+	free(n->inventory_hash);
+	memset(n, 0, sizeof(*n));
+}
+
+void
+store_node_free(store_node **n)
+{
+	if (n == NULL || *n == NULL)
+		return;
+	store_node_clear(*n);
+	free(*n);
+	*n = NULL;
+}
+
+void
+store_node_list_free(store_node **list, size_t n)
+{
+	if (list == NULL || *list == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		store_node_clear(&(*list)[i]);
+	free(*list);
+	*list = NULL;
+}
+
+/* ---- drift ---- */
+
+/* The statements one drift record needs, prepared once per batch. */
+typedef struct s_drift_stmts {
+	sqlite3_stmt *upsert;
+	sqlite3_stmt *event;
+	sqlite3_stmt *owner;
+} s_drift_stmts;
+
+static void
+s_drift_stmts_finalize(s_drift_stmts *d)
+{
+	sqlite3_finalize(d->upsert);
+	sqlite3_finalize(d->event);
+	sqlite3_finalize(d->owner);
+	memset(d, 0, sizeof(*d));
+}
+
+static int
+s_drift_stmts_prepare(store *s, s_drift_stmts *d, char **err)
+{
+	memset(d, 0, sizeof(*d));
+	/* A later transition updates the row only when it changes it, and
+	 * only for the node that owns the drift. */
+	d->upsert = s_prepare(s, "INSERT INTO drift (id, cluster, node, role, "
+	    "kind, resource, expected, actual, policy_revision, mode, status, "
+	    "detected_at, resolved_at, action, error) VALUES (?1, ?2, ?3, ?4, "
+	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
+	    "ON CONFLICT (id) DO UPDATE SET status = excluded.status, "
+	    "resolved_at = excluded.resolved_at, action = excluded.action, "
+	    "error = excluded.error "
+	    "WHERE drift.node = excluded.node AND ("
+	    "drift.status IS NOT excluded.status OR "
+	    "drift.resolved_at IS NOT excluded.resolved_at OR "
+	    "drift.action IS NOT excluded.action OR "
+	    "drift.error IS NOT excluded.error)", err);
+	if (d->upsert == NULL)
+		goto fail;
+	d->event = s_prepare(s, "INSERT INTO drift_events (drift_id, node, "
+	    "node_seq, status, at) VALUES (?1, ?2, ?3, ?4, ?5)", err);
+	if (d->event == NULL)
+		goto fail;
+	d->owner = s_prepare(s, "SELECT node FROM drift WHERE id = ?1", err);
+	if (d->owner == NULL)
+		goto fail;
+	return 0;
+fail:
+	s_drift_stmts_finalize(d);
+	return -1;
+}
+
+/* What is wrong with a record the store cannot keep, or NULL. */
+static const char *
+s_drift_problem(const drift_record *r)
+{
+	if (r->id == NULL || *r->id == '\0')
+		return "no id";
+	if (r->resource == NULL)
+		return "no resource";
+	if (s_enum_name(HOST_ROLE_NAMES, S_NROLES, (int)r->role) == NULL)
+		return "unknown role";
+	if (s_enum_name(DRIFT_KIND_NAMES, S_NKINDS, (int)r->kind) == NULL)
+		return "unknown kind";
+	if (s_enum_name(POLICY_MODE_NAMES, S_NMODES, (int)r->mode) == NULL)
+		return "unknown mode";
+	if (s_enum_name(DRIFT_STATUS_NAMES, S_NSTATUSES, (int)r->status) ==
+	    NULL)
+		return "unknown status";
+	return NULL;
+}
+
+/* Logs when a drift id belongs to another node (its row was kept). */
+static int
+s_drift_owner_check(store *s, s_drift_stmts *d, const char *node,
+    const char *id, char **err)
+{
+	int rc = SQLITE_OK;
+
+	s_bind_text(d->owner, 1, id, &rc);
+	rc = s_step(s, d->owner, rc, "cannot read a drift record", err);
+	if (rc == 1) {
+		const unsigned char *owner = sqlite3_column_text(d->owner, 0);
+
+		if (owner && strcmp((const char *)owner, node) != 0)
+			log_warnx("store: node %s reported drift %s, which "
+			    "belongs to node %s; ignored", node, id,
+			    (const char *)owner);
+	}
+	sqlite3_reset(d->owner);
+	return rc == -1 ? -1 : 0;
+}
+
+/* Stores one checked record (row and, when it changed, a log entry);
+ * node_seq 0 = made by the controller. */
+static int
+s_put_drift(store *s, s_drift_stmts *d, const char *node,
+    const drift_record *r, uint64_t node_seq, char **err)
+{
+	sqlite3_stmt *st = d->upsert;
+	const char *status = DRIFT_STATUS_NAMES[r->status];
+	int rc = SQLITE_OK;
+
+	s_bind_text(st, 1, r->id, &rc);
+	s_bind_text(st, 2, r->cluster, &rc);
+	s_bind_text(st, 3, node, &rc);
+	s_bind_text(st, 4, HOST_ROLE_NAMES[r->role], &rc);
+	s_bind_text(st, 5, DRIFT_KIND_NAMES[r->kind], &rc);
+	s_bind_text(st, 6, r->resource, &rc);
+	s_bind_text(st, 7, r->expected, &rc);
+	s_bind_text(st, 8, r->actual, &rc);
+	s_bind_opt_int(st, 9, r->policy_revision, &rc);
+	s_bind_text(st, 10, POLICY_MODE_NAMES[r->mode], &rc);
+	s_bind_text(st, 11, status, &rc);
+	s_bind_int(st, 12, r->detected_at, &rc);
+	s_bind_opt_int(st, 13, r->resolved_at, &rc);
+	s_bind_text(st, 14, r->action, &rc);
+	s_bind_text(st, 15, r->error, &rc);
+	if (s_run(s, st, rc, "cannot store a drift record", err) == -1)
+		return -1;
+	if (sqlite3_changes(s->db) == 0)
+		return s_drift_owner_check(s, d, node, r->id, err);
+	st = d->event;
+	rc = SQLITE_OK;
+	s_bind_text(st, 1, r->id, &rc);
+	s_bind_text(st, 2, node, &rc);
+	s_bind_opt_int(st, 3, (int64_t)node_seq, &rc);	/* range checked */
+	s_bind_text(st, 4, status, &rc);
+	s_bind_int(st, 5, r->resolved_at ? r->resolved_at : r->detected_at,
+	    &rc);
+	return s_run(s, st, rc, "cannot log a drift transition", err);
+}
+
+/* Reads a node's last_drift_seq inside the caller's transaction. */
+static int
+s_drift_seq(store *s, const char *node, uint64_t *seq, char **err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
+
+	st = s_prepare(s, "SELECT last_drift_seq FROM nodes WHERE name = ?1",
+	    err);
+	if (st == NULL)
+		return -1;
+	s_bind_text(st, 1, node, &rc);
+	rc = s_step(s, st, rc, "cannot read the node", err);
+	if (rc == 1)
+		*seq = s_col_u64(st, 0);
+	sqlite3_finalize(st);
+	if (rc == 0)
+		s_failx(s, err, "unknown node %s", node);
+	return rc == 1 ? 0 : -1;
+}
+
+int
+store_add_drift_batch(store *s, const char *node, uint64_t first_seq,
+    const drift_record *records, size_t n, uint64_t *acked_upto, char **err)
+{
+	s_drift_stmts d = { 0 };
+	uint64_t last, end;
+	sqlite3_stmt *st;
+	const char *why;
+	int rc = SQLITE_OK;
+
+	if (node == NULL || (n > 0 && records == NULL)) {
+		s_failx(s, err, "a drift batch needs a node and its records");
+		return -1;
+	}
+	if (n > 0 && (first_seq == 0 || n > (uint64_t)INT64_MAX ||
+	    first_seq > (uint64_t)INT64_MAX - n + 1)) {
+		s_failx(s, err, "node %s: drift batch numbers %" PRIu64
+		    "+%zu out of range", node, first_seq, n);
+		return -1;
+	}
+	end = n > 0 ? first_seq + n - 1 : 0;
+	if (s_begin_write(s, err) == -1)
+		return -1;
+	if (s_drift_seq(s, node, &last, err) == -1)
+		goto fail;
+	if (n > 0 && first_seq > last + 1)
+		log_warnx("store: node %s: drift records %" PRIu64 " to %"
+		    PRIu64 " never arrived", node, last + 1, first_seq - 1);
+	if (end > last) {
+		if (s_drift_stmts_prepare(s, &d, err) == -1)
+			goto fail;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t seq = first_seq + i;
+
+			if (seq <= last)
+				continue;
+			if ((why = s_drift_problem(&records[i])) != NULL) {
+				log_warnx("store: node %s: drift record %"
+				    PRIu64 " skipped: %s", node, seq, why);
+				continue;
+			}
+			if (s_put_drift(s, &d, node, &records[i], seq,
+			    err) == -1)
+				goto fail;
+		}
+		st = s_prepare(s, "UPDATE nodes SET last_drift_seq = ?2 "
+		    "WHERE name = ?1", err);
+		if (st == NULL)
+			goto fail;
+		s_bind_text(st, 1, node, &rc);
+		s_bind_u64(st, 2, end, &rc);
+		rc = s_run(s, st, rc, "cannot advance the drift number", err);
+		sqlite3_finalize(st);
+		if (rc == -1)
+			goto fail;
+		last = end;
+	}
+	s_drift_stmts_finalize(&d);
+	if (s_commit(s, err) == -1)
+		return -1;
+	if (acked_upto)
+		*acked_upto = last;
+	return 0;
+fail:
+	s_drift_stmts_finalize(&d);
+	s_rollback(s);
+	return -1;
+}
+
+int
+store_put_drift(store *s, const drift_record *r, char **err)
+{
+	s_drift_stmts d;
+	const char *why;
+
+	if ((why = s_drift_problem(r)) != NULL || r->node == NULL) {
+		s_failx(s, err, "cannot store drift record: %s",
+		    why ? why : "no node");
+		return -1;
+	}
+	if (s_begin_write(s, err) == -1)
+		return -1;
+	if (s_drift_stmts_prepare(s, &d, err) == -1)
+		goto fail;
+	if (s_put_drift(s, &d, r->node, r, 0, err) == -1) {
+		s_drift_stmts_finalize(&d);
+		goto fail;
+	}
+	s_drift_stmts_finalize(&d);
+	return s_commit(s, err);
+fail:
+	s_rollback(s);
+	return -1;
+}
+
+/* Binds ?1 node, ?2 since, ?3 open_only, ?4 the name of status open. */
+static int
+s_bind_filter(sqlite3_stmt *st, const store_drift_filter *f)
+{
+	int rc = SQLITE_OK;
+
+	s_bind_text(st, 1, f ? f->node : NULL, &rc);
+	s_bind_int(st, 2, f ? f->since : 0, &rc);
+	s_bind_int(st, 3, f ? f->open_only : 0, &rc);
+	s_bind_text(st, 4, DRIFT_STATUS_NAMES[DRIFT_OPEN], &rc);
+	return rc;
+}
+
+static int
+s_drift_row(store *s, sqlite3_stmt *st, drift_record *r, char **err)
+{
+	int role, kind, mode, status;
+
+	memset(r, 0, sizeof(*r));
+	if ((role = s_col_enum(s, st, 3, HOST_ROLE_NAMES, S_NROLES, "role",
+	    err)) == -1 ||
+	    (kind = s_col_enum(s, st, 4, DRIFT_KIND_NAMES, S_NKINDS,
+	    "drift kind", err)) == -1 ||
+	    (mode = s_col_enum(s, st, 9, POLICY_MODE_NAMES, S_NMODES, "mode",
+	    err)) == -1 ||
+	    (status = s_col_enum(s, st, 10, DRIFT_STATUS_NAMES, S_NSTATUSES,
+	    "drift status", err)) == -1)
+		return -1;
+	r->id = s_col_str(st, 0);
+	r->cluster = s_col_str(st, 1);
+	r->node = s_col_str(st, 2);
+	r->role = (host_role)role;
+	r->kind = (drift_kind)kind;
+	r->resource = s_col_str(st, 5);
+	r->expected = s_col_str(st, 6);
+	r->actual = s_col_str(st, 7);
+	r->policy_revision = sqlite3_column_int64(st, 8);
+	r->mode = (policy_mode)mode;
+	r->status = (drift_status)status;
+	r->detected_at = sqlite3_column_int64(st, 11);
+	r->resolved_at = sqlite3_column_int64(st, 12);
+	r->action = s_col_str(st, 13);
+	r->error = s_col_str(st, 14);
+	return 0;
+}
+
+int
+store_query_drift(store *s, const store_drift_filter *f, drift_record **out,
+    size_t *n, char **err)
+{
+	sqlite3_stmt *st;
+	drift_record *list = NULL;
+	size_t count = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	st = s_prepare(s, "SELECT id, cluster, node, role, kind, resource, "
+	    "expected, actual, policy_revision, mode, status, detected_at, "
+	    "resolved_at, action, error FROM drift "
+	    "WHERE (?1 IS NULL OR node = ?1) "
+	    "AND (?2 = 0 OR detected_at >= ?2 OR resolved_at >= ?2) "
+	    "AND (?3 = 0 OR status = ?4) "
+	    "ORDER BY detected_at, id", err);
+	if (st == NULL)
+		return -1;
+	rc = s_bind_filter(st, f);
+	while ((rc = s_step(s, st, rc, "cannot query drift", err)) == 1) {
+		xgrow(&list, &cap, count + 1, sizeof(*list));
+		if (s_drift_row(s, st, &list[count], err) == -1) {
+			drift_record_clear(&list[count]);
+			rc = -1;
+			break;
+		}
+		count++;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	if (rc == -1) {
+		store_drift_list_free(&list, count);
+		return -1;
+	}
+	*out = list;
+	*n = count;
+	return 0;
+}
+
+void
+store_drift_list_free(drift_record **list, size_t n)
+{
+	if (list == NULL || *list == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		drift_record_clear(&(*list)[i]);
+	free(*list);
+	*list = NULL;
+}
+
+int
+store_list_drift_events(store *s, const store_drift_filter *f,
+    store_drift_event **out, size_t *n, char **err)
+{
+	sqlite3_stmt *st;
+	store_drift_event *list = NULL, *e;
+	size_t count = 0, cap = 0;
+	int rc, status;
+
+	*out = NULL;
+	*n = 0;
+	st = s_prepare(s, "SELECT seq, drift_id, node, node_seq, status, at "
+	    "FROM drift_events WHERE (?1 IS NULL OR node = ?1) "
+	    "AND (?2 = 0 OR at >= ?2) AND (?3 = 0 OR status = ?4) "
+	    "ORDER BY seq", err);
+	if (st == NULL)
+		return -1;
+	rc = s_bind_filter(st, f);
+	while ((rc = s_step(s, st, rc, "cannot list drift transitions",
+	    err)) == 1) {
+		if ((status = s_col_enum(s, st, 4, DRIFT_STATUS_NAMES,
+		    S_NSTATUSES, "drift status", err)) == -1) {
+			rc = -1;
+			break;
+		}
+		xgrow(&list, &cap, count + 1, sizeof(*list));
+		e = &list[count++];
+		e->seq = sqlite3_column_int64(st, 0);
+		e->drift_id = s_col_str(st, 1);
+		e->node = s_col_str(st, 2);
+		e->node_seq = s_col_u64(st, 3);
+		e->status = (drift_status)status;
+		e->at = sqlite3_column_int64(st, 5);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	if (rc == -1) {
+		store_drift_event_list_free(&list, count);
+		return -1;
+	}
+	*out = list;
+	*n = count;
+	return 0;
+}
+
+void
+store_drift_event_list_free(store_drift_event **list, size_t n)
+{
+	if (list == NULL || *list == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free((*list)[i].drift_id);
+		free((*list)[i].node);
+	}
+	free(*list);
+	*list = NULL;
+}
+
+/* ---- plans ---- */
+
+/* Stored hash of generation, or NULL (owned). */
+static int
+s_plan_hash(store *s, uint64_t generation, char **hash, char **err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
+
+	*hash = NULL;
+	st = s_prepare(s, "SELECT hash FROM plans WHERE generation = ?1", err);
+	if (st == NULL)
+		return -1;
+	s_bind_u64(st, 1, generation, &rc);
+	rc = s_step(s, st, rc, "cannot read a plan", err);
+	if (rc == 1)
+		*hash = s_col_str(st, 0);
+	sqlite3_finalize(st);
+	return rc == -1 ? -1 : 0;
+}
+
+static int
+s_save_group(store *s, sqlite3_stmt *const st[3], uint64_t gen, size_t gi,
+    const plan_group *g, char **err)
+{
+	int rc = SQLITE_OK;
+
+	s_bind_u64(st[0], 1, gen, &rc);
+	s_bind_int(st[0], 2, (int64_t)gi, &rc);
+	s_bind_text(st[0], 3, g->name, &rc);
+	if (s_run(s, st[0], rc, "cannot store a plan group", err) == -1)
+		return -1;
+	for (size_t i = 0; i < g->ncsvs; i++) {
+		rc = SQLITE_OK;
+		s_bind_u64(st[1], 1, gen, &rc);
+		s_bind_int(st[1], 2, (int64_t)gi, &rc);
+		s_bind_int(st[1], 3, (int64_t)i, &rc);
+		s_bind_text(st[1], 4, g->csvs[i], &rc);
+		if (s_run(s, st[1], rc, "cannot store a plan CSV", err) == -1)
+			return -1;
+	}
+	for (size_t i = 0; i < g->nguests; i++) {
+		const plan_guest *gu = &g->guests[i];
+
+		rc = SQLITE_OK;
+		s_bind_u64(st[2], 1, gen, &rc);
+		s_bind_int(st[2], 2, (int64_t)gi, &rc);
+		s_bind_int(st[2], 3, (int64_t)i, &rc);
+		s_bind_text(st[2], 4, gu->name, &rc);
+		s_bind_text(st[2], 5, gu->id, &rc);
+		s_bind_text(st[2], 6, gu->node, &rc);
+		if (s_run(s, st[2], rc, "cannot store a plan guest", err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+s_save_plan_rows(store *s, const plan *p, int64_t saved_at, char **err)
+{
+	static const char *const sql[] = {
+		"INSERT INTO plan_groups (generation, ord, name) "
+		"VALUES (?1, ?2, ?3)",
+		"INSERT INTO plan_group_csvs (generation, group_ord, ord, csv) "
+		"VALUES (?1, ?2, ?3, ?4)",
+		"INSERT INTO plan_guests (generation, group_ord, ord, name, "
+		"guest_id, node) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		"INSERT INTO plan_unplanned (generation, ord, name, guest_id, "
+		"node, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		"INSERT INTO plans (generation, hash, saved_at) "
+		"VALUES (?1, ?2, ?3)",
+	};
+	sqlite3_stmt *st[5] = { NULL };
+	int rc = SQLITE_OK, ret = -1;
+
+	for (size_t i = 0; i < 5; i++)
+		if ((st[i] = s_prepare(s, sql[i], err)) == NULL)
+			goto out;
+	s_bind_u64(st[4], 1, p->generation, &rc);
+	s_bind_text(st[4], 2, p->hash, &rc);
+	s_bind_int(st[4], 3, saved_at, &rc);
+	if (s_run(s, st[4], rc, "cannot store the plan", err) == -1)
+		goto out;
+	for (size_t i = 0; i < p->ngroups; i++)
+		if (s_save_group(s, st, p->generation, i, &p->groups[i],
+		    err) == -1)
+			goto out;
+	for (size_t i = 0; i < p->nunplanned; i++) {
+		const plan_unplanned *u = &p->unplanned[i];
+
+		rc = SQLITE_OK;
+		s_bind_u64(st[3], 1, p->generation, &rc);
+		s_bind_int(st[3], 2, (int64_t)i, &rc);
+		s_bind_text(st[3], 3, u->name, &rc);
+		s_bind_text(st[3], 4, u->id, &rc);
+		s_bind_text(st[3], 5, u->node, &rc);
+		s_bind_text(st[3], 6, u->reason, &rc);
+		if (s_run(s, st[3], rc, "cannot store an unplanned guest",
+		    err) == -1)
+			goto out;
+	}
+	ret = 0;
+out:
+	for (size_t i = 0; i < 5; i++)
+		sqlite3_finalize(st[i]);
+	return ret;
+}
+
+static int
+s_prune_plans(store *s, char **err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
+
+	st = s_prepare(s, "DELETE FROM plans WHERE generation NOT IN "
+	    "(SELECT generation FROM plans ORDER BY generation DESC "
+	    "LIMIT ?1)", err);
+	if (st == NULL)
+		return -1;
+	s_bind_int(st, 1, STORE_PLAN_KEEP, &rc);
+	rc = s_run(s, st, rc, "cannot prune old plans", err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_save_plan(store *s, const plan *p, int64_t saved_at, char **err)
+{
+	char *stored = NULL;
+	int64_t newest;
+
+	if (p->generation == 0 || p->generation > (uint64_t)INT64_MAX ||
+	    p->hash[0] == '\0') {
+		s_failx(s, err, "a plan needs a generation (1 or more) and a "
+		    "hash");
+		return -1;
+	}
+	if (s_begin_write(s, err) == -1)
+		return -1;
+	if (s_plan_hash(s, p->generation, &stored, err) == -1)
+		goto fail;
+	if (stored) {
+		if (strcmp(stored, p->hash) != 0) {
+			s_failx(s, err, "plan generation %" PRIu64 " is stored "
+			    "already with another hash", p->generation);
+			goto fail;
+		}
+		free(stored);
+		s_rollback(s);
+		return 0;
+	}
+	if (s_query_int(s, "SELECT COALESCE(MAX(generation), 0) FROM plans",
+	    &newest, err) == -1)
+		goto fail;
+	if ((uint64_t)newest > p->generation) {
+		s_failx(s, err, "plan generation %" PRIu64 " is older than the "
+		    "stored generation %" PRId64, p->generation, newest);
+		goto fail;
+	}
+	if (s_save_plan_rows(s, p, saved_at, err) == -1 ||
+	    s_prune_plans(s, err) == -1)
+		goto fail;
+	return s_commit(s, err);
+fail:
+	free(stored);
+	s_rollback(s);
+	return -1;
+}
+
+/* The group a child row (group_ord, ord) belongs to, when the row comes
+ * next in that group; NULL when the rows are out of order. *cur and *cap
+ * follow the group being filled (rows arrive grouped). */
+static plan_group *
+s_child_group(plan *p, sqlite3_stmt *st, bool csvs, size_t *cur, size_t *cap)
+{
+	int64_t gi = sqlite3_column_int64(st, 0);
+	int64_t ord = sqlite3_column_int64(st, 1);
+	plan_group *g;
+
+	if (gi < 0 || (uint64_t)gi >= p->ngroups)
+		return NULL;
+	g = &p->groups[gi];
+	if ((size_t)gi != *cur) {
+		*cur = (size_t)gi;
+		*cap = csvs ? g->ncsvs : g->nguests;
+	}
+	if (ord != (int64_t)(csvs ? g->ncsvs : g->nguests))
+		return NULL;
+	return g;
+}
+
+static int
+s_load_groups(store *s, plan *p, char **err)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc = SQLITE_OK;
+
+	st = s_prepare(s, "SELECT ord, name FROM plan_groups "
+	    "WHERE generation = ?1 ORDER BY ord", err);
+	if (st == NULL)
+		return -1;
+	s_bind_u64(st, 1, p->generation, &rc);
+	while ((rc = s_step(s, st, rc, "cannot read plan groups", err)) == 1) {
+		if (sqlite3_column_int64(st, 0) != (int64_t)p->ngroups) {
+			s_failx(s, err, "plan %" PRIu64 ": groups out of order",
+			    p->generation);
+			rc = -1;
+			break;
+		}
+		xgrow(&p->groups, &cap, p->ngroups + 1, sizeof(*p->groups));
+		memset(&p->groups[p->ngroups], 0, sizeof(*p->groups));
+		p->groups[p->ngroups++].name = s_col_str(st, 1);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc == -1 ? -1 : 0;
+}
+
+static int
+s_load_csvs(store *s, plan *p, char **err)
+{
+	sqlite3_stmt *st;
+	plan_group *g;
+	size_t cur = SIZE_MAX, cap = 0;
+	int rc = SQLITE_OK;
+
+	st = s_prepare(s, "SELECT group_ord, ord, csv FROM plan_group_csvs "
+	    "WHERE generation = ?1 ORDER BY group_ord, ord", err);
+	if (st == NULL)
+		return -1;
+	s_bind_u64(st, 1, p->generation, &rc);
+	while ((rc = s_step(s, st, rc, "cannot read plan CSVs", err)) == 1) {
+		if ((g = s_child_group(p, st, true, &cur, &cap)) == NULL) {
+			s_failx(s, err, "plan %" PRIu64 ": CSV rows out of "
+			    "order", p->generation);
+			rc = -1;
+			break;
+		}
+		xgrow(&g->csvs, &cap, g->ncsvs + 1, sizeof(*g->csvs));
+		g->csvs[g->ncsvs++] = s_col_str(st, 2);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc == -1 ? -1 : 0;
+}
+
+static int
+s_load_guests(store *s, plan *p, char **err)
+{
+	sqlite3_stmt *st;
+	plan_group *g;
+	plan_guest *gu;
+	size_t cur = SIZE_MAX, cap = 0;
+	int rc = SQLITE_OK;
+
+	st = s_prepare(s, "SELECT group_ord, ord, name, guest_id, node "
+	    "FROM plan_guests WHERE generation = ?1 ORDER BY group_ord, ord",
+	    err);
+	if (st == NULL)
+		return -1;
+	s_bind_u64(st, 1, p->generation, &rc);
+	while ((rc = s_step(s, st, rc, "cannot read plan guests", err)) == 1) {
+		if ((g = s_child_group(p, st, false, &cur, &cap)) == NULL) {
+			s_failx(s, err, "plan %" PRIu64 ": guest rows out of "
+			    "order", p->generation);
+			rc = -1;
+			break;
+		}
+		xgrow(&g->guests, &cap, g->nguests + 1, sizeof(*g->guests));
+		gu = &g->guests[g->nguests++];
+		gu->name = s_col_str(st, 2);
+		gu->id = s_col_str(st, 3);
+		gu->node = s_col_str(st, 4);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc == -1 ? -1 : 0;
+}
+
+static int
+s_load_unplanned(store *s, plan *p, char **err)
+{
+	sqlite3_stmt *st;
+	plan_unplanned *u;
+	size_t cap = 0;
+	int rc = SQLITE_OK;
+
+	st = s_prepare(s, "SELECT ord, name, guest_id, node, reason "
+	    "FROM plan_unplanned WHERE generation = ?1 ORDER BY ord", err);
+	if (st == NULL)
+		return -1;
+	s_bind_u64(st, 1, p->generation, &rc);
+	while ((rc = s_step(s, st, rc, "cannot read unplanned guests",
+	    err)) == 1) {
+		if (sqlite3_column_int64(st, 0) != (int64_t)p->nunplanned) {
+			s_failx(s, err, "plan %" PRIu64 ": unplanned rows out "
+			    "of order", p->generation);
+			rc = -1;
+			break;
+		}
+		xgrow(&p->unplanned, &cap, p->nunplanned + 1,
+		    sizeof(*p->unplanned));
+		u = &p->unplanned[p->nunplanned++];
+		u->name = s_col_str(st, 1);
+		u->id = s_col_str(st, 2);
+		u->node = s_col_str(st, 3);
+		u->reason = s_col_str(st, 4);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc == -1 ? -1 : 0;
+}
+
+/* Loads generation inside the caller's read transaction. */
+static int
+s_load_plan(store *s, uint64_t generation, plan **out, char **err)
+{
+	char *hash = NULL;
+	plan *p;
+
+	*out = NULL;
+	if (s_plan_hash(s, generation, &hash, err) == -1)
+		return -1;
+	if (hash == NULL)
+		return 0;
+	p = plan_new();
+	p->generation = generation;
+	snprintf(p->hash, sizeof(p->hash), "%s", hash);
+	free(hash);
+	if (s_load_groups(s, p, err) == -1 || s_load_csvs(s, p, err) == -1 ||
+	    s_load_guests(s, p, err) == -1 ||
+	    s_load_unplanned(s, p, err) == -1) {
+		plan_free(&p);
+		return -1;
+	}
+	*out = p;
+	return 0;
+}
+
+int
+store_load_plan(store *s, uint64_t generation, plan **out, char **err)
+{
+	*out = NULL;
+	if (s_begin_read(s, err) == -1)
+		return -1;
+	if (s_load_plan(s, generation, out, err) == -1) {
+		s_rollback(s);
+		return -1;
+	}
+	s_rollback(s);		/* read only: nothing to keep */
+	return 0;
+}
+
+int
+store_load_latest_plan(store *s, plan **out, char **err)
+{
+	int64_t newest;
+
+	*out = NULL;
+	if (s_begin_read(s, err) == -1)
+		return -1;
+	if (s_query_int(s, "SELECT COALESCE(MAX(generation), 0) FROM plans",
+	    &newest, err) == -1 ||
+	    (newest > 0 && s_load_plan(s, (uint64_t)newest, out, err) == -1)) {
+		s_rollback(s);
+		return -1;
+	}
+	s_rollback(s);
+	return 0;
+}
+
+int
+store_list_plans(store *s, store_plan_info **out, size_t *n, char **err)
+{
+	sqlite3_stmt *st;
+	store_plan_info *list = NULL, *e;
+	size_t count = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	st = s_prepare(s, "SELECT generation, hash, saved_at FROM plans "
+	    "ORDER BY generation", err);
+	if (st == NULL)
+		return -1;
+	while ((rc = s_step(s, st, SQLITE_OK, "cannot list plans", err)) == 1) {
+		const unsigned char *hash = sqlite3_column_text(st, 1);
+
+		xgrow(&list, &cap, count + 1, sizeof(*list));
+		e = &list[count++];
+		e->generation = s_col_u64(st, 0);
+		snprintf(e->hash, sizeof(e->hash), "%s",
+		    hash ? (const char *)hash : "");
+		e->saved_at = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	if (rc == -1) {
+		free(list);
+		return -1;
+	}
+	*out = list;
+	*n = count;
+	return 0;
+}

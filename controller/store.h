@@ -1,0 +1,183 @@
+/*
+ * store.h: the controller's persistence, one SQLite file (hvpolicy.db) in
+ * its data directory: policy revisions, node records (with their last
+ * inventory and acknowledgements), drift records with their transition
+ * log, and serialization plans. Every write is one durable transaction
+ * (WAL, synchronous=FULL): when a function returns 0 the change survives
+ * kill -9 and power loss. Callers: controller/main.c and the modules it
+ * drives (nodes, control, planner). store.c is the only file that speaks
+ * SQL; docs/store.md describes the schema and its migrations.
+ *
+ * Conventions: functions return 0 on success and -1 with *err set to an
+ * owned message (free() it) on failure; they never exit. Lookups that find
+ * nothing return 0 and set *out to NULL. Arrays returned through out
+ * parameters are owned by the caller and freed with the matching _free.
+ * Times are seconds since the epoch (UTC), chosen by the caller.
+ */
+#ifndef HVP_STORE_H
+#define HVP_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "drift.h"
+#include "plan.h"
+#include "policy.h"
+
+#define STORE_FILE_NAME "hvpolicy.db"
+/* Plans older than the newest STORE_PLAN_KEEP generations are pruned. */
+#define STORE_PLAN_KEEP 100
+
+typedef struct store store;
+
+/* Opens (creating it and data_dir, mode 0700, when missing) data_dir's
+ * hvpolicy.db and brings its schema up to date. Refuses a database whose
+ * schema is newer than this code knows. */
+store *store_open(const char *data_dir, char **err);
+void store_free(store **s);
+const char *store_path(const store *s);		/* the database file */
+/* Full integrity and foreign key check; -1 with the problems in *err. */
+int store_check_integrity(store *s, char **err);
+
+/* Policy revisions, numbered 1, 2, 3, ... */
+typedef struct store_revision {
+	int64_t revision;
+	char *hash;		/* policy_hash() of the text */
+	char *text;		/* canonical policy text; NULL in lists */
+	int64_t applied_at;
+	char *applied_by;	/* who (user or admin key name); may be NULL */
+	char *source;		/* how: "apply -f x.yaml", "rollback 3"; or NULL */
+} store_revision;
+
+int store_add_revision(store *s, const char *canonical_text, const char *hash,
+    const char *applied_by, const char *source, int64_t applied_at,
+    int64_t *revision_out, char **err);
+/* The newest revision, or *out NULL when none was ever added. */
+int store_latest_revision(store *s, store_revision **out, char **err);
+/* Revision n, or *out NULL when there is none. */
+int store_get_revision(store *s, int64_t n, store_revision **out, char **err);
+/* Every revision, oldest first, without text. */
+int store_list_revisions(store *s, store_revision **out, size_t *n,
+    char **err);
+void store_revision_free(store_revision **r);
+void store_revision_list_free(store_revision **list, size_t n);
+
+/* Nodes: one record per node name. */
+typedef struct store_node {
+	char *name;
+	host_role role;
+	char *cluster;
+	int64_t last_seen;		/* 0 = never */
+	bool online;
+	int64_t acked_revision;		/* 0 = none */
+	uint64_t acked_plan_generation;	/* 0 = none */
+	bool converged;
+	int64_t open_drift;		/* as the node last reported */
+	char *dsgroups_hash;		/* dpm-server: plan hash held, or NULL */
+	uint8_t *inventory;		/* serialized wire inventory, or NULL */
+	size_t inventory_len;
+	char *inventory_hash;		/* NULL = none */
+	uint64_t last_drift_seq;	/* read only: store_add_drift_batch */
+} store_node;
+
+typedef struct store_ack {
+	int64_t revision;
+	uint64_t plan_generation;
+	bool converged;
+	int64_t open_drift;
+	const char *dsgroups_hash;	/* NULL = none */
+} store_ack;
+
+/* Inserts or replaces every field of n->name's record but last_drift_seq
+ * (a new node starts at 0). */
+int store_upsert_node(store *s, const store_node *n, char **err);
+int store_get_node(store *s, const char *name, store_node **out, char **err);
+/* Every node, sorted by name. */
+int store_list_nodes(store *s, store_node **out, size_t *n, char **err);
+/* These fail for a node the store does not know. */
+int store_set_node_online(store *s, const char *name, bool online,
+    int64_t last_seen, char **err);
+int store_set_node_ack(store *s, const char *name, const store_ack *ack,
+    char **err);
+int store_set_node_inventory(store *s, const char *name, const void *blob,
+    size_t len, const char *hash, char **err);
+/* At controller start nothing is connected yet. */
+int store_set_all_offline(store *s, char **err);
+void store_node_clear(store_node *n);
+void store_node_free(store_node **n);
+void store_node_list_free(store_node **list, size_t n);
+
+/*
+ * Drift. A node numbers the drift records it reports 1, 2, 3, ...; a batch
+ * holds records[i] with number first_seq + i. Only records numbered above
+ * the node's last_drift_seq are stored, and last_drift_seq advances in
+ * the same transaction, so a batch sent again (the node did not see the
+ * acknowledgement) stores nothing twice. *acked_upto is the node's
+ * last_drift_seq afterwards: everything up to it may leave the node's
+ * queue. Records are stored under the batch's node name (the
+ * authenticated one), whatever their node field says. One row per drift
+ * id holds the latest transition (status, resolvedAt, action, error);
+ * every change of it is also appended to the transition log. A record
+ * missing its id or resource is logged and skipped; a gap in the
+ * numbers (records the node lost) is logged and accepted.
+ */
+int store_add_drift_batch(store *s, const char *node, uint64_t first_seq,
+    const drift_record *records, size_t n, uint64_t *acked_upto, char **err);
+/* A record the controller makes itself (kind inventory: a guest reported
+ * by two nodes); r->node names the node it concerns. Same row and log
+ * rules as a node's records. */
+int store_put_drift(store *s, const drift_record *r, char **err);
+/* Sets node's last_drift_seq, for a node whose report queue started over
+ * (rebuilt, state directory lost); fails for an unknown node. */
+int store_set_drift_seq(store *s, const char *node, uint64_t seq, char **err);
+
+typedef struct store_drift_filter {
+	const char *node;	/* NULL = every node */
+	int64_t since;		/* 0 = any; else detected or resolved >= since */
+	bool open_only;		/* status open only */
+} store_drift_filter;
+
+/* Matching drift records, ordered by detectedAt, then id; filter NULL
+ * matches everything. Free with store_drift_list_free. */
+int store_query_drift(store *s, const store_drift_filter *f,
+    drift_record **out, size_t *n, char **err);
+void store_drift_list_free(drift_record **list, size_t n);
+
+/* One entry of the append-only transition log. */
+typedef struct store_drift_event {
+	int64_t seq;		/* controller-wide order of arrival */
+	char *drift_id;
+	char *node;
+	uint64_t node_seq;	/* the node's number; 0 = the controller's */
+	drift_status status;
+	int64_t at;		/* resolvedAt, or detectedAt if not resolved */
+} store_drift_event;
+
+/* Log entries in arrival order; the filter's since applies to at and
+ * open_only to status. */
+int store_list_drift_events(store *s, const store_drift_filter *f,
+    store_drift_event **out, size_t *n, char **err);
+void store_drift_event_list_free(store_drift_event **list, size_t n);
+
+/*
+ * Serialization plans, one per generation, stored as rows (groups, their
+ * CSVs and guests, unplanned guests) so they load back without a parser.
+ * Saving a generation already stored with the same hash does nothing;
+ * with another hash, or a generation older than the newest, fails.
+ */
+typedef struct store_plan_info {
+	uint64_t generation;
+	char hash[PLAN_HASH_HEX + 1];
+	int64_t saved_at;
+} store_plan_info;
+
+int store_save_plan(store *s, const plan *p, int64_t saved_at, char **err);
+/* The newest plan, or *out NULL when none was saved. Free with plan_free. */
+int store_load_latest_plan(store *s, plan **out, char **err);
+/* That generation, or *out NULL when it is not (or no longer) stored. */
+int store_load_plan(store *s, uint64_t generation, plan **out, char **err);
+/* Stored generations, oldest first; free(*out). */
+int store_list_plans(store *s, store_plan_info **out, size_t *n, char **err);
+
+#endif
