@@ -39,6 +39,9 @@ s_node_free(ynode *n)
 			s_node_free(n->keys[i]);
 		s_node_free(n->values[i]);
 	}
+	/* A mapping cut short may hold a key still waiting for its value. */
+	if (n->keys && n->count < n->cap)
+		s_node_free(n->keys[n->count]);
 	free(n->keys);
 	free(n->values);
 	free(n->text);
