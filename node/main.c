@@ -1,1 +1,33 @@
-int main(void) { return 0; }
+/*
+ * main.c: hvpolicy-node, the daemon on each Hyper-V node and on the DPM
+ * server. `--once` applies a policy to one host file and exits (once.c);
+ * every other invocation is the daemon.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "once.h"
+
+static int
+s_has_flag(int argc, char **argv, const char *flag)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], flag) == 0)
+			return 1;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	log_init("hvpolicy-node", false);
+	if (s_has_flag(argc, argv, "--once"))
+		return once_main(argc, argv, stdout, stderr);
+	if (s_has_flag(argc, argv, "--help") || s_has_flag(argc, argv, "-h")) {
+		once_usage(stdout);
+		printf("\n");
+	}
+	return node_daemon_main(argc, argv);
+}

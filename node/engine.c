@@ -1,0 +1,352 @@
+/*
+ * engine.c: one reconcile pass over a host (engine.h): observe, compute
+ * (reconcile.c), apply and commit through the backend, and one drift
+ * record per difference.
+ */
+#include "engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsgroups.h"
+#include "platform.h"
+#include "reconcile.h"
+#include "xalloc.h"
+
+#define RETRY_ERROR "the host kept changing during the pass"
+#define FILE_SKIPPED_ERROR "not written: the host's other changes failed"
+
+/* What happened to one finding. */
+typedef struct s_outcome {
+	drift_status status;
+	char *error;		/* owned */
+	bool applied;		/* the mutator succeeded; commit pending */
+} s_outcome;
+
+/* dpm-server: reads the held file and hashes its content. *hash NULL and
+ * *problem set when it cannot be read or parsed; both NULL when absent. */
+static void
+s_held_file(host_backend *b, char **hash, char **problem)
+{
+	char *data = NULL, *err = NULL;
+	size_t len = 0;
+	dsgroups_entries entries;
+	char hex[DSGROUPS_HASH_HEX + 1];
+
+	*hash = NULL;
+	*problem = NULL;
+	memset(&entries, 0, sizeof entries);
+	if (b->ops->read_dsgroups(b, &data, &len, &err) != 0) {
+		*problem = xasprintf("unreadable (%s)", err ? err : "?");
+		free(err);
+		return;
+	}
+	if (data == NULL)
+		return;
+	if (dsgroups_parse(data, len, &entries, &err) != 0) {
+		*problem = xasprintf("invalid (%s)", err ? err : "?");
+		free(err);
+		free(data);
+		return;
+	}
+	dsgroups_hash(&entries, hex);
+	*hash = xstrdup(hex);
+	dsgroups_entries_clear(&entries);
+	free(data);
+}
+
+static int
+s_apply(host_backend *b, const reconcile_finding *f, const plan *pl,
+    char **err)
+{
+	const host_ops *ops = b->ops;
+	char *xml = NULL;
+	size_t len = 0;
+	int rc;
+
+	switch (f->op) {
+	case RECONCILE_CREATE_KEY:
+		return ops->create_key(b, f->key, err);
+	case RECONCILE_DELETE_KEY:
+		return ops->delete_key(b, f->key, err);
+	case RECONCILE_SET_VALUE:
+		return ops->set_value(b, f->key, f->value_name, &f->data, err);
+	case RECONCILE_DELETE_VALUE:
+		return ops->delete_value(b, f->key, f->value_name, err);
+	case RECONCILE_SET_INTEGRATION:
+		return ops->set_integration(b, f->guest_id, f->service,
+		    f->enable, err);
+	case RECONCILE_WRITE_DSGROUPS:
+		if (dsgroups_render(pl, &xml, &len) != 0) {
+			*err = xstrdup("cannot render the plan as "
+			    RECONCILE_FILE_RESOURCE);
+			return -1;
+		}
+		rc = ops->write_dsgroups(b, xml, len, err);
+		free(xml);
+		return rc;
+	}
+	*err = xstrdup("unknown action");
+	return -1;
+}
+
+static bool
+s_is_file(const reconcile_finding *f)
+{
+	return f->op == RECONCILE_WRITE_DSGROUPS;
+}
+
+static void
+s_set_failed(s_outcome *oc, const char *error)
+{
+	oc->applied = false;
+	oc->status = DRIFT_FAILED;
+	free(oc->error);
+	oc->error = xstrdup(error);
+}
+
+/* File findings left unhandled. */
+static void
+s_fail_pending(s_outcome *oc, const reconcile_list *l, const char *error)
+{
+	for (size_t i = 0; i < l->count; i++)
+		if (s_is_file(&l->items[i]) && oc[i].status == DRIFT_OPEN)
+			s_set_failed(&oc[i], error);
+}
+
+static void
+s_fail_applied(s_outcome *oc, size_t n, const char *error)
+{
+	for (size_t i = 0; i < n; i++)
+		if (oc[i].applied)
+			s_set_failed(&oc[i], error);
+}
+
+/*
+ * Applies the findings of one phase (the host's registry and guests, or
+ * the serialization file) and commits them. Returns HOST_RETRY when the
+ * host changed under the pass (the phase was rolled back), -1 when the
+ * commit failed (every applied finding failed with its error), 0
+ * otherwise; the outcomes of the phase are set except after HOST_RETRY.
+ */
+static int
+s_enforce(host_backend *b, const reconcile_list *l, const plan *pl,
+    bool file_phase, s_outcome *oc, bool *wrote, char **commit_err)
+{
+	size_t napplied = 0;
+	char *err = NULL;
+	int rc;
+
+	for (size_t i = 0; i < l->count; i++) {
+		if (s_is_file(&l->items[i]) != file_phase)
+			continue;
+		err = NULL;
+		if (s_apply(b, &l->items[i], pl, &err) != 0) {
+			oc[i].status = DRIFT_FAILED;
+			oc[i].error = err ? err : xstrdup("failed");
+			continue;
+		}
+		oc[i].applied = true;
+		napplied++;
+	}
+	if (napplied == 0) {
+		b->ops->rollback(b);
+		return 0;
+	}
+	err = NULL;
+	rc = b->ops->commit(b, &err);
+	if (rc == HOST_RETRY) {
+		free(err);
+		b->ops->rollback(b);
+		for (size_t i = 0; i < l->count; i++)
+			oc[i].applied = false;
+		return HOST_RETRY;
+	}
+	if (rc != 0) {
+		b->ops->rollback(b);
+		if (err == NULL)
+			err = xstrdup("commit failed");
+		s_fail_applied(oc, l->count, err);
+		*commit_err = err;
+		return -1;
+	}
+	for (size_t i = 0; i < l->count; i++) {
+		if (oc[i].applied) {
+			oc[i].applied = false;
+			oc[i].status = DRIFT_CORRECTED;
+		}
+	}
+	*wrote = true;
+	return 0;
+}
+
+static void
+s_record(drift_record *r, const reconcile_finding *f, const s_outcome *oc,
+    const host_state *h, host_role role, const engine_options *o,
+    policy_mode mode, int64_t now)
+{
+	char *base;
+
+	memset(r, 0, sizeof *r);
+	r->cluster = xstrdup(h->cluster);
+	r->node = xstrdup(h->node);
+	r->role = role;
+	r->kind = f->kind;
+	r->resource = xstrdup(f->resource);
+	r->expected = xstrdup(f->expected);
+	r->actual = xstrdup(f->actual);
+	r->policy_revision = o->revision;
+	r->mode = mode;
+	r->status = oc->status;
+	r->detected_at = now;
+	r->resolved_at = oc->status == DRIFT_CORRECTED ? now : 0;
+	r->id = drift_make_id(h->node ? h->node : "", f->resource, now);
+	switch (oc->status) {
+	case DRIFT_OPEN:
+		base = reconcile_action_text(f, false);
+		r->action = xasprintf("would %s", base);
+		free(base);
+		break;
+	case DRIFT_CORRECTED:
+		r->action = reconcile_action_text(f, true);
+		break;
+	default:
+		r->action = reconcile_action_text(f, false);
+		break;
+	}
+	r->error = xstrdup(oc->error);
+}
+
+static void
+s_count(engine_result *out)
+{
+	for (size_t i = 0; i < out->nrecords; i++) {
+		switch (out->records[i].status) {
+		case DRIFT_OPEN:
+			out->nopen++;
+			break;
+		case DRIFT_CORRECTED:
+			out->ncorrected++;
+			break;
+		case DRIFT_FAILED:
+			out->nfailed++;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* After a committed write of the file, the host holds the plan. */
+static void
+s_update_held(engine_result *out, const reconcile_list *l,
+    const s_outcome *oc)
+{
+	for (size_t i = 0; i < l->count; i++) {
+		if (l->items[i].op != RECONCILE_WRITE_DSGROUPS ||
+		    oc[i].status != DRIFT_CORRECTED)
+			continue;
+		free(out->held_hash);
+		free(out->held_problem);
+		out->held_hash = xstrdup(l->items[i].expected);
+		out->held_problem = NULL;
+	}
+}
+
+int
+engine_run(host_backend *b, const policy *p, host_role role,
+    const plan *pl, const engine_options *o, engine_result *out,
+    char **err)
+{
+	int max = o->max_attempts > 0 ? o->max_attempts : ENGINE_DEFAULT_ATTEMPTS;
+	int64_t now = o->now ? o->now : platform_now_ms() / 1000;
+	reconcile_list l;
+	s_outcome *oc = NULL;
+	char *cerr = NULL;
+
+	memset(out, 0, sizeof *out);
+	out->mode = o->mode_set ? o->mode : p->mode;
+	for (;;) {
+		reconcile_input in;
+		int rc = 0;
+
+		memset(&l, 0, sizeof l);
+		out->attempts++;
+		host_state_free(&out->observed);
+		free(out->held_hash);
+		free(out->held_problem);
+		out->held_hash = out->held_problem = NULL;
+		if (b->ops->observe(b, &out->observed, err) != 0) {
+			engine_result_release(out);
+			return -1;
+		}
+		if (role == ROLE_DPM_SERVER)
+			s_held_file(b, &out->held_hash, &out->held_problem);
+		memset(&in, 0, sizeof in);
+		in.policy = p;
+		in.role = role;
+		in.observed = out->observed;
+		in.plan = pl;
+		in.held_hash = out->held_hash ? out->held_hash :
+		    out->held_problem;
+		reconcile_compute(&in, &l);
+		oc = xcalloc(l.count, sizeof *oc);
+		if (l.count == 0 || out->mode == POLICY_AUDIT || o->dry_run)
+			break;
+		rc = s_enforce(b, &l, pl, false, oc, &out->wrote, &cerr);
+		if (rc == -1) {
+			/* Nothing of the host's changes was written: the
+			 * file is not written either. */
+			char *why = xasprintf(FILE_SKIPPED_ERROR " (%s)", cerr);
+
+			s_fail_pending(oc, &l, why);
+			free(why);
+			free(cerr);
+			break;
+		}
+		if (rc == 0) {
+			/* The file last, on its own: its failure fails only
+			 * its own record. */
+			rc = s_enforce(b, &l, pl, true, oc, &out->wrote, &cerr);
+			if (rc == HOST_RETRY)
+				s_fail_pending(oc, &l, RETRY_ERROR);
+			free(cerr);
+			break;
+		}
+		if (out->attempts >= max) {
+			for (size_t i = 0; i < l.count; i++)
+				s_set_failed(&oc[i], RETRY_ERROR);
+			break;
+		}
+		free(oc);
+		oc = NULL;
+		reconcile_list_release(&l);
+	}
+	if (out->wrote)
+		s_update_held(out, &l, oc);
+	out->records = xcalloc(l.count, sizeof *out->records);
+	for (size_t i = 0; i < l.count; i++)
+		s_record(&out->records[i], &l.items[i], &oc[i], out->observed,
+		    role, o, out->mode, now);
+	out->nrecords = l.count;
+	s_count(out);
+	for (size_t i = 0; i < l.count; i++)
+		free(oc[i].error);
+	free(oc);
+	reconcile_list_release(&l);
+	return 0;
+}
+
+void
+engine_result_release(engine_result *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->nrecords; i++)
+		drift_record_clear(&r->records[i]);
+	free(r->records);
+	host_state_free(&r->observed);
+	free(r->held_hash);
+	free(r->held_problem);
+	memset(r, 0, sizeof *r);
+}
