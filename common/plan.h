@@ -51,6 +51,11 @@ void plan_free(plan **p);
 plan *plan_dup(const plan *p);
 /* Recomputes p->hash from the content (not the generation). */
 void plan_compute_hash(plan *p);
+/* Puts groups, their CSVs and guests, and the unplanned guests in the
+ * order the fields above promise (byte order, ties broken by the other
+ * fields). plan_compute_hash calls it first, so the hash does not depend
+ * on the order a planner built the plan in. */
+void plan_sort(plan *p);
 /* The {"generation","hash","groups","unplanned"} object of the contract. */
 void plan_render_json(const plan *p, jsonw *j);
 void plan_render_table(const plan *p, strbuf *out);

@@ -20,6 +20,7 @@
 #include "table.h"
 #include "wire.h"
 #include "xalloc.h"
+#include "zap.h"
 
 #define CONTROL_DRYRUN_MS 5000
 #define CONTROL_MAX_FRAMES 3
@@ -29,7 +30,7 @@ typedef struct client {
 	void *socket;
 	zmq_msg_t rid;
 	bool remote;
-	char *user;	/* admin key name on the remote port */
+	const char *user;	/* admin key name on the remote port */
 } client;
 
 static void
@@ -459,7 +460,7 @@ static char *
 s_who(const client *c, const Hvp__AdminRequest *q)
 {
 	if (c->remote)
-		return xasprintf("%s", c->user ? c->user : "admin");
+		return xstrdup(c->user ? c->user : "admin");
 	return xstrdup(q->applied_by && *q->applied_by ? q->applied_by : "local");
 }
 
@@ -831,15 +832,38 @@ s_dispatch(server *s, client *c, const Hvp__AdminRequest *q)
 }
 
 void
+control_request(server *s, void *socket, const void *rid, size_t rid_len,
+    const char *user, const void *data, size_t len)
+{
+	client c = { 0 };
+	Hvp__AdminRequest *q;
+	char *err = NULL;
+
+	c.socket = socket;
+	c.remote = user != NULL;
+	c.user = (char *)user;
+	zmq_msg_init_size(&c.rid, rid_len);
+	memcpy(zmq_msg_data(&c.rid), rid, rid_len);
+	q = wire_decode_admin_request(data, len, &err);
+	if (q == NULL) {
+		log_warnx("control: %s", err);
+		s_reply_text(&c, 1, NULL, err);
+	} else {
+		log_debug("control: %s", q->verb);
+		s_dispatch(s, &c, q);
+	}
+	wire_admin_request_free(&q);
+	free(err);
+	zmq_msg_close(&c.rid);
+}
+
+void
 control_handle(server *s, void *socket)
 {
 	zmq_msg_t frames[CONTROL_MAX_FRAMES];
 	size_t n = 0;
 	int more = 1;
-	client c = { 0 };
-	Hvp__AdminRequest *q = NULL;
-	char *err = NULL;
-	const char *uid;
+	const char *uid = NULL;
 
 	/* Read every frame of the message, keeping the first three. */
 	while (more) {
@@ -860,35 +884,20 @@ control_handle(server *s, void *socket)
 		log_warnx("control: malformed request (%zu frames); dropped", n);
 		goto out;
 	}
-	c.socket = socket;
-	c.remote = socket == s->admin;
-	zmq_msg_init(&c.rid);
-	zmq_msg_copy(&c.rid, &frames[0]);
-	if (c.remote) {
+	if (socket == s->admin) {
 		uid = zmq_msg_gets(&frames[2], "User-Id");
-		if (uid == NULL || strncmp(uid, "admin:", 6) != 0) {
+		if (uid == NULL || strncmp(uid, ZAP_ADMIN_PREFIX,
+		    strlen(ZAP_ADMIN_PREFIX)) != 0) {
 			log_warnx("control: remote request without an admin key; "
-			    "refused");
-			s_reply_text(&c, 1, NULL, "refused: not an admin key");
+			    "dropped");
 			goto out;
 		}
-		c.user = xstrdup(uid + 6);
+		uid += strlen(ZAP_ADMIN_PREFIX);
 	}
-	q = wire_decode_admin_request(zmq_msg_data(&frames[2]),
-	    zmq_msg_size(&frames[2]), &err);
-	if (q == NULL) {
-		log_warnx("control: %s", err);
-		s_reply_text(&c, 1, NULL, err);
-		goto out;
-	}
-	log_debug("control: %s", q->verb);
-	s_dispatch(s, &c, q);
+	control_request(s, socket, zmq_msg_data(&frames[0]),
+	    zmq_msg_size(&frames[0]), uid, zmq_msg_data(&frames[2]),
+	    zmq_msg_size(&frames[2]));
 out:
-	wire_admin_request_free(&q);
-	free(err);
-	free(c.user);
-	if (c.socket)
-		zmq_msg_close(&c.rid);
 	for (size_t i = 0; i < n; i++)
 		zmq_msg_close(&frames[i]);
 }

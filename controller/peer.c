@@ -225,46 +225,69 @@ s_ack(server *s, node_session *n, const Hvp__Ack *a)
 	push_desired(s, n, false);
 }
 
-static void
-s_drift_batch(server *s, node_session *n, const Hvp__DriftBatch *b)
+/* Stores records[from, to) whose sequence numbers are consecutive. */
+static int
+s_store_run(server *s, node_session *n, const Hvp__DriftBatch *b, size_t from,
+    size_t to, uint64_t *upto)
 {
-	Hvp__DriftAck ack = HVP__DRIFT_ACK__INIT;
-	drift_record *recs;
-	uint64_t upto = 0;
+	drift_record *recs = xcalloc(to - from, sizeof *recs);
 	size_t k = 0;
 	char *err = NULL;
+	int rc = -1;
 
-	if (b->n_records == 0)
-		return;
-	recs = xcalloc(b->n_records, sizeof *recs);
-	for (size_t i = 0; i < b->n_records; i++) {
-		if (b->records[i]->seq != b->records[0]->seq + i) {
-			log_warnx("node=%s drift batch not consecutive; dropped",
-			    n->name);
-			goto out;
-		}
+	for (size_t i = from; i < to; i++, k++) {
 		if (wire_drift_to_record(b->records[i], &recs[k], &err) == -1) {
-			log_warnx("node=%s bad drift record: %s; batch dropped",
-			    n->name, err);
+			log_warnx("node=%s bad drift record %llu: %s; batch dropped",
+			    n->name, (unsigned long long)b->records[i]->seq, err);
 			goto out;
 		}
 		/* A node reports only for itself. */
 		free(recs[k].node);
 		recs[k].node = xstrdup(n->name);
-		k++;
 	}
-	if (store_add_drift_batch(s->store, n->name, b->records[0]->seq, recs, k,
-	    &upto, &err) == -1) {
+	if (store_add_drift_batch(s->store, n->name, b->records[from]->seq, recs,
+	    k, upto, &err) == -1) {
 		log_warnx("node=%s cannot store drift: %s", n->name, err);
 		goto out;
 	}
-	ack.upto = upto;
-	s_send_to(s, n->name, HVP__ENVELOPE__BODY_DRIFT_ACK, &ack);
+	rc = 0;
 out:
 	free(err);
 	for (size_t i = 0; i < k; i++)
 		drift_record_clear(&recs[i]);
 	free(recs);
+	return rc;
+}
+
+/* A batch holds increasing sequence numbers, consecutive except where the
+ * node's journal lost a damaged record; each consecutive run is stored
+ * in one transaction. */
+static void
+s_drift_batch(server *s, node_session *n, const Hvp__DriftBatch *b)
+{
+	Hvp__DriftAck ack = HVP__DRIFT_ACK__INIT;
+	uint64_t upto = 0;
+	size_t from = 0;
+
+	if (b->n_records == 0)
+		return;
+	for (size_t i = 1; i < b->n_records; i++) {
+		if (b->records[i]->seq <= b->records[i - 1]->seq) {
+			log_warnx("node=%s drift batch not in order; dropped", n->name);
+			return;
+		}
+	}
+	for (size_t i = 1; i <= b->n_records; i++) {
+		if (i < b->n_records && b->records[i]->seq == b->records[i - 1]->seq + 1)
+			continue;
+		if (s_store_run(s, n, b, from, i, &upto) == -1)
+			break;
+		from = i;
+	}
+	if (upto == 0)
+		return;
+	ack.upto = upto;
+	s_send_to(s, n->name, HVP__ENVELOPE__BODY_DRIFT_ACK, &ack);
 }
 
 static void
@@ -310,8 +333,8 @@ s_speaker(server *s, const char *rid, const char *uid)
 	return uid;
 }
 
-static void
-s_dispatch(server *s, const char *name, const Hvp__Envelope *e)
+void
+peer_dispatch(server *s, const char *name, const Hvp__Envelope *e)
 {
 	node_session *n;
 
@@ -365,7 +388,7 @@ peer_handle(server *s)
 	}
 	name = s_speaker(s, rid, uid);
 	if (name)
-		s_dispatch(s, name, e);
+		peer_dispatch(s, name, e);
 out:
 	wire_envelope_free(&e);
 	free(rid);

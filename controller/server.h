@@ -117,11 +117,17 @@ const char *push_expected_file_hash(const server *s, char out[65]);
 
 /* peer.c */
 void peer_handle(server *s);		/* one message on the ROUTER */
+/* Acts on one decoded message from node `name` (already authenticated). */
+void peer_dispatch(server *s, const char *name, const Hvp__Envelope *e);
 void peer_tick(server *s);		/* liveness, re-sends */
 int peer_send(server *s, const node_session *n, const Hvp__Envelope *e);
 
 /* control.c */
 void control_handle(server *s, void *socket);	/* one admin request */
+/* Acts on one request's payload; the reply goes to rid on socket. remote:
+ * it came over the CURVE admin port from admin key `user`. */
+void control_request(server *s, void *socket, const void *rid,
+    size_t rid_len, const char *user, const void *data, size_t len);
 void control_dryrun_result(server *s, const char *node,
     const Hvp__DryRunResult *r);
 void control_tick(server *s);		/* dry-run deadlines */

@@ -25,6 +25,12 @@ main(int argc, char **argv)
 	log_init("hvpolicy-node", false);
 	if (s_has_flag(argc, argv, "--once"))
 		return once_main(argc, argv, stdout, stderr);
+	if (argc == 1) {
+		fprintf(stderr, "usage: hvpolicy-node --config FILE [--OPTION VALUE ...]\n"
+		    "       hvpolicy-node --once --policy FILE --host-file FILE ...\n"
+		    "(--help lists every option)\n");
+		return ONCE_EXIT_USAGE;
+	}
 	if (s_has_flag(argc, argv, "--help") || s_has_flag(argc, argv, "-h")) {
 		once_usage(stdout);
 		printf("\n");

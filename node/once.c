@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../controller/planner.h"
+#include "planner.h"
 #include "diag.h"
 #include "drift.h"
 #include "engine.h"

@@ -1,0 +1,679 @@
+/*
+ * planner.c: the serialization planner (planner.h). Pure: inventories in,
+ * plan and conflicts out. push.c calls it when an inventory changes.
+ *
+ * How, in passes that each cost O(P) or O(P log P) for P reports and
+ * paths (nothing quadratic):
+ * 1. in input order (the caller's memory order), every report's volumes
+ *    are interned in a case-insensitive hash table;
+ * 2. a hash table on the GUID chains each guest's reports together; a
+ *    chain from one node is one guest (duplicates merged), a chain from
+ *    several nodes a conflict;
+ * 3. a union-find over the volumes joins the CSVs each guest spans; its
+ *    roots are the groups; the guests are sorted into plan order, so the
+ *    plan's strings lie in the order they are later walked.
+ * plan_compute_hash() then puts the plan in its canonical order
+ * (plan_sort()), so neither the plan nor its hash depends on input order.
+ */
+#include "planner.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hoststate.h"
+#include "strbuf.h"
+#include "xalloc.h"
+
+#define S_NONE	SIZE_MAX
+
+/* One report with a GUID: its keys and its volumes. */
+typedef struct s_rec {
+	uint64_t idhash;	/* over the folded GUID */
+	uint64_t namekey;	/* first bytes of name, in strcmp order */
+	const char *id;		/* borrowed, braces skipped, idlen bytes */
+	size_t idlen;
+	const char *name;	/* never NULL */
+	const char *node;	/* never NULL */
+	size_t voff, nvol;	/* into s_ctx.rvols */
+	size_t next;		/* next report of this GUID, or S_NONE */
+	bool head;		/* first report of its GUID */
+} s_rec;
+
+/* A guest to plan: one GUID, one node. */
+typedef struct s_ent {
+	const s_rec *rec;	/* the first of its reports */
+	const s_rec *named;	/* the report with the smallest name */
+	const size_t *vols;	/* into rvols or evols */
+	size_t nvol;
+	size_t group;
+} s_ent;
+
+typedef struct s_vol {
+	char *canon;		/* owned: smallest spelling reported */
+	uint64_t hash;
+	size_t parent;
+	size_t rank;
+	size_t mark;		/* dedupe stamp */
+	size_t group;		/* S_NONE: no planned guest uses it */
+} s_vol;
+
+typedef struct s_ctx {
+	s_rec *recs;
+	size_t nrecs;
+	size_t *rvols;		/* every report's volumes, back to back */
+	size_t nrvols;
+	size_t *evols;		/* merged volumes of duplicated guests */
+	size_t nevols;		/* never more than nrvols: never moves */
+	s_ent *ents;
+	size_t nents;
+	s_vol *vols;
+	size_t nvols, vols_cap;
+	size_t *slots;		/* volume index + 1; 0 is empty */
+	size_t nslots;
+	size_t stamp;
+	plan_unplanned *unpl;
+	size_t nunpl, unpl_cap;
+	planner_conflict *confl;
+	size_t nconfl, confl_cap;
+} s_ctx;
+
+static int
+s_fold(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+static uint64_t
+s_hash(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (uint64_t)s_fold((unsigned char)s[i]);
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* Case-insensitive (ASCII) comparison of two counted strings. */
+static int
+s_casecmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t n = alen < blen ? alen : blen;
+
+	for (size_t i = 0; i < n; i++) {
+		int x = s_fold((unsigned char)a[i]);
+		int y = s_fold((unsigned char)b[i]);
+		if (x != y)
+			return x - y;
+	}
+	return (alen > blen) - (alen < blen);
+}
+
+/* The first 8 bytes of s as a number that sorts as strcmp() does. */
+static uint64_t
+s_prefix_key(const char *s)
+{
+	uint64_t k = 0;
+	int i;
+
+	for (i = 0; i < 8 && s[i] != '\0'; i++)
+		k = k << 8 | (unsigned char)s[i];
+	return k << (8 * (8 - i));
+}
+
+static char *
+s_lower_dup(const char *s, size_t len)
+{
+	char *out = xstrndup(s, len);
+
+	for (char *p = out; *p; p++)
+		*p = (char)s_fold((unsigned char)*p);
+	return out;
+}
+
+/* Volumes: a case-insensitive hash table, then union-find. */
+
+static void
+s_slots_grow(s_ctx *c)
+{
+	size_t n = c->nslots ? c->nslots * 2 : 64;
+
+	free(c->slots);
+	c->slots = xcalloc(n, sizeof *c->slots);
+	c->nslots = n;
+	for (size_t v = 0; v < c->nvols; v++) {
+		size_t i = (size_t)c->vols[v].hash & (n - 1);
+		while (c->slots[i] != 0)
+			i = (i + 1) & (n - 1);
+		c->slots[i] = v + 1;
+	}
+}
+
+/* Takes ownership of spelling; returns the volume's index. */
+static size_t
+s_vol_intern(s_ctx *c, char *spelling)
+{
+	size_t len = strlen(spelling);
+	uint64_t h = s_hash(spelling, len);
+	size_t i, v;
+
+	if ((c->nvols + 1) * 2 > c->nslots)
+		s_slots_grow(c);
+	i = (size_t)h & (c->nslots - 1);
+	while ((v = c->slots[i]) != 0) {
+		s_vol *vol = &c->vols[v - 1];
+		if (vol->hash == h && s_casecmp(vol->canon, strlen(vol->canon),
+		    spelling, len) == 0) {
+			if (strcmp(spelling, vol->canon) < 0) {
+				free(vol->canon);
+				vol->canon = spelling;
+			} else
+				free(spelling);
+			return v - 1;
+		}
+		i = (i + 1) & (c->nslots - 1);
+	}
+	xgrow(&c->vols, &c->vols_cap, c->nvols + 1, sizeof *c->vols);
+	v = c->nvols++;
+	c->vols[v] = (s_vol){ .canon = spelling, .hash = h, .parent = v,
+	    .group = S_NONE };
+	c->slots[i] = v + 1;
+	return v;
+}
+
+static size_t
+s_find(s_ctx *c, size_t v)
+{
+	size_t root = v;
+
+	while (c->vols[root].parent != root)
+		root = c->vols[root].parent;
+	while (c->vols[v].parent != root) {
+		size_t next = c->vols[v].parent;
+		c->vols[v].parent = root;
+		v = next;
+	}
+	return root;
+}
+
+static void
+s_union(s_ctx *c, size_t a, size_t b)
+{
+	a = s_find(c, a);
+	b = s_find(c, b);
+	if (a == b)
+		return;
+	if (c->vols[a].rank < c->vols[b].rank) {
+		size_t t = a;
+		a = b;
+		b = t;
+	}
+	c->vols[b].parent = a;
+	if (c->vols[a].rank == c->vols[b].rank)
+		c->vols[a].rank++;
+}
+
+/* Reports. */
+
+static void
+s_unplanned_add(s_ctx *c, const char *name, char *id, const char *node,
+    char *reason)
+{
+	xgrow(&c->unpl, &c->unpl_cap, c->nunpl + 1, sizeof *c->unpl);
+	c->unpl[c->nunpl++] = (plan_unplanned){ .name = xstrdup(name),
+	    .id = id, .node = xstrdup(node), .reason = reason };
+}
+
+/* Pass 1: keys and volumes of every report, in input order. */
+static void
+s_read(s_ctx *c, const planner_guest *guests, size_t n)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (guests[i].paths != NULL)
+			total += guests[i].npaths;
+	c->recs = xcalloc(n ? n : 1, sizeof *c->recs);
+	c->rvols = xcalloc(total ? total : 1, sizeof *c->rvols);
+	for (size_t i = 0; i < n; i++) {
+		const planner_guest *g = &guests[i];
+		const char *id = g->id;
+		size_t idlen = id ? strlen(id) : 0;
+		s_rec *r;
+
+		if (idlen >= 2 && id[0] == '{' && id[idlen - 1] == '}') {
+			id++;
+			idlen -= 2;
+		}
+		if (idlen == 0) {
+			s_unplanned_add(c, g->name ? g->name : "", xstrdup(""),
+			    g->node ? g->node : "",
+			    xstrdup(PLANNER_REASON_NO_ID));
+			continue;
+		}
+		r = &c->recs[c->nrecs++];
+		*r = (s_rec){ .idhash = s_hash(id, idlen), .id = id,
+		    .idlen = idlen, .name = g->name ? g->name : "",
+		    .namekey = s_prefix_key(g->name ? g->name : ""),
+		    .node = g->node ? g->node : "", .voff = c->nrvols };
+		c->stamp++;
+		for (size_t p = 0; g->paths != NULL && p < g->npaths; p++) {
+			char *vname;
+			size_t v;
+
+			if (g->paths[p] == NULL ||
+			    (vname = csv_volume_of_path(g->paths[p])) == NULL)
+				continue;
+			v = s_vol_intern(c, vname);
+			if (c->vols[v].mark == c->stamp)
+				continue;
+			c->vols[v].mark = c->stamp;
+			c->rvols[c->nrvols++] = v;
+			r->nvol++;
+		}
+	}
+}
+
+/* Chains the reports of each GUID together (a hash table on the GUID). */
+static void
+s_index(s_ctx *c)
+{
+	size_t nslots = 16, *slots;
+
+	while (nslots < c->nrecs * 2)
+		nslots *= 2;
+	slots = xcalloc(nslots, sizeof *slots);
+	for (size_t i = 0; i < c->nrecs; i++) {
+		s_rec *r = &c->recs[i];
+		size_t k = (size_t)r->idhash & (nslots - 1), j;
+
+		r->next = S_NONE;
+		while ((j = slots[k]) != 0) {
+			s_rec *h = &c->recs[j - 1];
+			if (h->idhash == r->idhash && s_casecmp(h->id, h->idlen,
+			    r->id, r->idlen) == 0)
+				break;
+			k = (k + 1) & (nslots - 1);
+		}
+		if (j == 0) {
+			slots[k] = i + 1;
+			r->head = true;
+		} else {
+			r->next = c->recs[j - 1].next;
+			c->recs[j - 1].next = i;
+		}
+	}
+	free(slots);
+}
+
+static int
+s_node_cmp(const void *a, const void *b)
+{
+	const s_rec *x = *(const s_rec *const *)a;
+	const s_rec *y = *(const s_rec *const *)b;
+
+	return strcmp(x->node, y->node);
+}
+
+/* The report with the smallest name. */
+static const s_rec *
+s_min_name(const s_rec *const *rs, size_t n)
+{
+	const s_rec *min = rs[0];
+
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(rs[i]->name, min->name) < 0)
+			min = rs[i];
+	return min;
+}
+
+/* rs[0..n), sorted by node, share one GUID and come from nnodes nodes. */
+static void
+s_conflict(s_ctx *c, const s_rec *const *rs, size_t n, size_t nnodes)
+{
+	planner_conflict *k;
+	strbuf reason;
+	size_t i, e;
+
+	xgrow(&c->confl, &c->confl_cap, c->nconfl + 1, sizeof *c->confl);
+	k = &c->confl[c->nconfl++];
+	k->id = s_lower_dup(rs[0]->id, rs[0]->idlen);
+	k->name = xstrdup(s_min_name(rs, n)->name);
+	k->nodes = xcalloc(nnodes, sizeof *k->nodes);
+	k->nnodes = 0;
+	strbuf_init(&reason);
+	strbuf_addf(&reason, "reported by %zu nodes: ", nnodes);
+	for (i = 0; i < n; i = e) {
+		for (e = i + 1; e < n && strcmp(rs[e]->node, rs[i]->node) == 0;
+		    e++)
+			;
+		strbuf_addf(&reason, "%s%s", i == 0 ? "" : ", ", rs[i]->node);
+		k->nodes[k->nnodes++] = xstrdup(rs[i]->node);
+	}
+	for (i = 0; i < n; i = e) {
+		for (e = i + 1; e < n && strcmp(rs[e]->node, rs[i]->node) == 0;
+		    e++)
+			;
+		s_unplanned_add(c, s_min_name(rs + i, e - i)->name,
+		    s_lower_dup(rs[i]->id, rs[i]->idlen), rs[i]->node,
+		    xstrdup(reason.data));
+	}
+	strbuf_release(&reason);
+}
+
+/* One GUID from one node in several reports: the union of their CSVs. */
+static void
+s_merge(s_ctx *c, s_ent *ent, const s_rec *const *rs, size_t n)
+{
+	size_t off = c->nevols;
+
+	c->stamp++;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < rs[i]->nvol; k++) {
+			size_t v = c->rvols[rs[i]->voff + k];
+			if (c->vols[v].mark == c->stamp)
+				continue;
+			c->vols[v].mark = c->stamp;
+			c->evols[c->nevols++] = v;
+		}
+	ent->vols = c->evols + off;
+	ent->nvol = c->nevols - off;
+}
+
+/* Pass 2: the reports of each GUID become a guest, a conflict or an
+ * unplanned entry. */
+static void
+s_collect(s_ctx *c)
+{
+	const s_rec **chain = NULL;
+	size_t chain_cap = 0;
+
+	s_index(c);
+	c->ents = xcalloc(c->nrecs ? c->nrecs : 1, sizeof *c->ents);
+	c->evols = xcalloc(c->nrvols ? c->nrvols : 1, sizeof *c->evols);
+	for (size_t i = 0; i < c->nrecs; i++) {
+		const s_rec *r = &c->recs[i];
+		const s_rec *const *rs = &r;
+		size_t n = 1, nnodes = 1;
+		s_ent ent;
+
+		if (!r->head)
+			continue;
+		if (r->next != S_NONE) {
+			n = 0;
+			for (size_t j = i; j != S_NONE; j = c->recs[j].next) {
+				xgrow(&chain, &chain_cap, n + 1, sizeof *chain);
+				chain[n++] = &c->recs[j];
+			}
+			qsort(chain, n, sizeof *chain, s_node_cmp);
+			for (size_t k = 1; k < n; k++)
+				if (strcmp(chain[k]->node, chain[k - 1]->node))
+					nnodes++;
+			rs = chain;
+		}
+		if (nnodes > 1) {
+			s_conflict(c, rs, n, nnodes);
+			continue;
+		}
+		ent = (s_ent){ .rec = r, .named = s_min_name(rs, n),
+		    .vols = &c->rvols[r->voff], .nvol = r->nvol };
+		if (n > 1)
+			s_merge(c, &ent, rs, n);
+		if (ent.nvol == 0) {
+			s_unplanned_add(c, ent.named->name, s_lower_dup(r->id,
+			    r->idlen), r->node, xstrdup(PLANNER_REASON_NO_CSV));
+			continue;
+		}
+		c->ents[c->nents++] = ent;
+	}
+	free(chain);
+}
+
+/* Output. */
+
+static int
+s_strcmp_p(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+s_strcmp0(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+static int
+s_unpl_cmp(const void *a, const void *b)
+{
+	const plan_unplanned *x = a, *y = b;
+	int c;
+
+	if ((c = s_strcmp0(x->name, y->name)) != 0)
+		return c;
+	if ((c = s_strcmp0(x->id, y->id)) != 0)
+		return c;
+	if ((c = s_strcmp0(x->node, y->node)) != 0)
+		return c;
+	return s_strcmp0(x->reason, y->reason);
+}
+
+static int
+s_confl_cmp(const void *a, const void *b)
+{
+	const planner_conflict *x = a, *y = b;
+
+	return strcmp(x->id, y->id);
+}
+
+static size_t
+s_more_len(size_t left)
+{
+	size_t len = strlen("+-more");
+
+	do {
+		len++;
+		left /= 10;
+	} while (left > 0);
+	return len;
+}
+
+/* "CSV-A+B+C", or "CSV-A+B+7-more" past PLANNER_GROUP_NAME_MAX. */
+static char *
+s_group_name(char *const *csvs, size_t n)
+{
+	strbuf sb;
+	size_t i;
+
+	strbuf_init(&sb);
+	strbuf_addstr(&sb, "CSV-");
+	strbuf_addstr(&sb, csvs[0]);
+	for (i = 1; i < n; i++) {
+		size_t need = sb.len + 1 + strlen(csvs[i]);
+		if (i + 1 < n)
+			need += s_more_len(n - i - 1);
+		if (need > PLANNER_GROUP_NAME_MAX)
+			break;
+		strbuf_addch(&sb, '+');
+		strbuf_addstr(&sb, csvs[i]);
+	}
+	if (i < n)
+		strbuf_addf(&sb, "+%zu-more", n - i);
+	return strbuf_detach(&sb, NULL);
+}
+
+/* Group, then name, then GUID: the order of plan_guest in a group. */
+static int
+s_ent_cmp(const void *a, const void *b)
+{
+	const s_ent *x = a, *y = b;
+	int c;
+
+	if (x->group != y->group)
+		return x->group < y->group ? -1 : 1;
+	if (x->named->namekey != y->named->namekey)
+		return x->named->namekey < y->named->namekey ? -1 : 1;
+	if ((c = strcmp(x->named->name, y->named->name)) != 0)
+		return c;
+	return s_casecmp(x->rec->id, x->rec->idlen, y->rec->id,
+	    y->rec->idlen);
+}
+
+/* Pass 3: union-find over the planned guests' volumes, then groups. */
+static void
+s_groups(s_ctx *c, plan *p)
+{
+	size_t ng = 0;
+
+	for (size_t e = 0; e < c->nents; e++) {
+		const s_ent *ent = &c->ents[e];
+		for (size_t k = 1; k < ent->nvol; k++)
+			s_union(c, ent->vols[0], ent->vols[k]);
+	}
+	/* Only volumes some planned guest uses join a group. */
+	c->stamp++;
+	for (size_t e = 0; e < c->nents; e++)
+		for (size_t k = 0; k < c->ents[e].nvol; k++)
+			c->vols[c->ents[e].vols[k]].mark = c->stamp;
+	for (size_t v = 0; v < c->nvols; v++) {
+		size_t r;
+		if (c->vols[v].mark != c->stamp)
+			continue;
+		r = s_find(c, v);
+		if (c->vols[r].group == S_NONE)
+			c->vols[r].group = ng++;
+		c->vols[v].group = c->vols[r].group;
+	}
+	p->groups = xcalloc(ng ? ng : 1, sizeof *p->groups);
+	p->ngroups = ng;
+	for (size_t v = 0; v < c->nvols; v++)
+		if (c->vols[v].mark == c->stamp)
+			p->groups[c->vols[v].group].ncsvs++;
+	for (size_t e = 0; e < c->nents; e++) {
+		s_ent *ent = &c->ents[e];
+		ent->group = c->vols[ent->vols[0]].group;
+		p->groups[ent->group].nguests++;
+	}
+	/* Guests in plan order, so the plan's strings are laid out in the
+	 * order plan_sort() and the hash will walk them. */
+	qsort(c->ents, c->nents, sizeof *c->ents, s_ent_cmp);
+	for (size_t g = 0; g < ng; g++) {
+		plan_group *grp = &p->groups[g];
+		grp->csvs = xcalloc(grp->ncsvs, sizeof *grp->csvs);
+		grp->guests = xcalloc(grp->nguests, sizeof *grp->guests);
+		grp->ncsvs = grp->nguests = 0;
+	}
+	for (size_t v = 0; v < c->nvols; v++) {
+		plan_group *grp;
+		if (c->vols[v].mark != c->stamp)
+			continue;
+		grp = &p->groups[c->vols[v].group];
+		grp->csvs[grp->ncsvs++] = xstrdup(c->vols[v].canon);
+	}
+	for (size_t e = 0; e < c->nents; e++) {
+		const s_ent *ent = &c->ents[e];
+		plan_group *grp = &p->groups[ent->group];
+
+		grp->guests[grp->nguests++] = (plan_guest){
+		    .name = xstrdup(ent->named->name),
+		    .id = s_lower_dup(ent->rec->id, ent->rec->idlen),
+		    .node = xstrdup(ent->rec->node) };
+	}
+	for (size_t g = 0; g < ng; g++) {
+		plan_group *grp = &p->groups[g];
+		qsort(grp->csvs, grp->ncsvs, sizeof *grp->csvs, s_strcmp_p);
+		grp->name = s_group_name(grp->csvs, grp->ncsvs);
+	}
+}
+
+/* Sorts the unplanned list and drops exact repeats (same report twice). */
+static void
+s_unplanned(s_ctx *c, plan *p)
+{
+	size_t kept = 0;
+
+	if (c->nunpl > 1)
+		qsort(c->unpl, c->nunpl, sizeof *c->unpl, s_unpl_cmp);
+	for (size_t i = 0; i < c->nunpl; i++) {
+		if (kept > 0 && s_unpl_cmp(&c->unpl[kept - 1], &c->unpl[i]) == 0) {
+			free(c->unpl[i].name);
+			free(c->unpl[i].id);
+			free(c->unpl[i].node);
+			free(c->unpl[i].reason);
+			continue;
+		}
+		c->unpl[kept++] = c->unpl[i];
+	}
+	p->unplanned = c->unpl;
+	p->nunplanned = kept;
+	c->unpl = NULL;
+	c->nunpl = c->unpl_cap = 0;
+}
+
+static void
+s_ctx_release(s_ctx *c)
+{
+	free(c->recs);
+	free(c->rvols);
+	free(c->evols);
+	free(c->ents);
+	for (size_t v = 0; v < c->nvols; v++)
+		free(c->vols[v].canon);
+	free(c->vols);
+	free(c->slots);
+}
+
+int
+planner_build(const planner_guest *guests, size_t n, const plan *previous,
+    planner_result *out)
+{
+	s_ctx c;
+	plan *p;
+
+	if (out == NULL || (guests == NULL && n > 0))
+		return -1;
+	memset(out, 0, sizeof *out);
+	memset(&c, 0, sizeof c);
+	p = plan_new();
+
+	s_read(&c, guests, n);
+	s_collect(&c);
+	s_groups(&c, p);
+	s_unplanned(&c, p);
+	if (c.nconfl > 1)
+		qsort(c.confl, c.nconfl, sizeof *c.confl, s_confl_cmp);
+	out->conflicts = c.confl;
+	out->nconflicts = c.nconfl;
+	s_ctx_release(&c);
+
+	plan_compute_hash(p);
+	if (previous == NULL)
+		p->generation = 1;
+	else if (strcmp(previous->hash, p->hash) == 0)
+		p->generation = previous->generation;
+	else
+		p->generation = previous->generation + 1;
+	out->plan = p;
+	return 0;
+}
+
+void
+planner_result_clear(planner_result *r)
+{
+	if (r == NULL)
+		return;
+	plan_free(&r->plan);
+	for (size_t i = 0; i < r->nconflicts; i++) {
+		planner_conflict *k = &r->conflicts[i];
+		free(k->id);
+		free(k->name);
+		for (size_t j = 0; j < k->nnodes; j++)
+			free(k->nodes[j]);
+		free(k->nodes);
+	}
+	free(r->conflicts);
+	memset(r, 0, sizeof *r);
+}
