@@ -57,11 +57,13 @@ char *platform_path_relative_to(const char *base_file, const char *path);
 /* Watching one file for replacement or modification. */
 typedef struct platform_watch platform_watch;
 platform_watch *platform_watch_new(const char *path, char **err);
+/* Watches one more file with the same watch. */
+int platform_watch_add(platform_watch *w, const char *path, char **err);
 void platform_watch_free(platform_watch **w);
 /* A descriptor to poll for readability, or -1 when the backend polls. */
 int platform_watch_fd(const platform_watch *w);
-/* Drains pending notifications; true when the file changed since the last
- * call (also by comparing size and mtime, so it works without a fd). */
+/* Drains pending notifications; true when any watched file changed since
+ * the last call (by size, mtime and inode, so it works without a fd). */
 bool platform_watch_changed(platform_watch *w);
 
 /* Signals: handlers only set these flags; loops read and clear them. */

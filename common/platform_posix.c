@@ -399,18 +399,24 @@ platform_path_relative_to(const char *base_file, const char *path)
 	return out;
 }
 
-struct platform_watch {
+/* One watched file: its path, name in its directory, and last stat. */
+typedef struct watched {
 	char *path;
-	char *base;	/* file name within its directory */
-	int fd;
+	char *base;
 	struct stat last;
-	bool have_last;
+	bool exists;
+} watched;
+
+struct platform_watch {
+	watched *files;
+	size_t nfiles;
+	int fd;
 };
 
 static void
-s_watch_stat(platform_watch *w, struct stat *st, bool *exists)
+s_watch_stat(const char *path, struct stat *st, bool *exists)
 {
-	*exists = stat(w->path, st) == 0;
+	*exists = stat(path, st) == 0;
 	if (!*exists)
 		memset(st, 0, sizeof *st);
 }
@@ -419,29 +425,46 @@ platform_watch *
 platform_watch_new(const char *path, char **err)
 {
 	platform_watch *w = xcalloc(1, sizeof *w);
-	char *copy = xstrdup(path);
 
-	w->path = xstrdup(path);
-	w->base = xstrdup(basename(copy));
-	free(copy);
 	w->fd = -1;
 #ifdef __linux__
-	{
+	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+#endif
+	if (platform_watch_add(w, path, err) == -1) {
+		platform_watch_free(&w);
+		return NULL;
+	}
+	return w;
+}
+
+int
+platform_watch_add(platform_watch *w, const char *path, char **err)
+{
+	char *copy = xstrdup(path);
+	watched *f;
+
+	w->files = xrealloc(w->files, (w->nfiles + 1) * sizeof *w->files);
+	f = &w->files[w->nfiles++];
+	f->path = xstrdup(path);
+	f->base = xstrdup(basename(copy));
+	free(copy);
+	s_watch_stat(f->path, &f->last, &f->exists);
+#ifdef __linux__
+	if (w->fd != -1) {
 		char *dir = platform_dirname(path);
 
-		w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-		if (w->fd != -1 && inotify_add_watch(w->fd, dir,
-		    IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE |
-		    IN_MODIFY | IN_ATTRIB) == -1) {
+		/* Watching the directory sees renames over the file too; the
+		 * same directory twice is one watch. */
+		if (inotify_add_watch(w->fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO |
+		    IN_CREATE | IN_DELETE | IN_MODIFY | IN_ATTRIB) == -1) {
 			close(w->fd);
 			w->fd = -1;
 		}
 		free(dir);
 	}
 #endif
-	s_watch_stat(w, &w->last, &w->have_last);
 	(void)err;
-	return w;
+	return 0;
 }
 
 void
@@ -451,8 +474,11 @@ platform_watch_free(platform_watch **w)
 		return;
 	if ((*w)->fd != -1)
 		close((*w)->fd);
-	free((*w)->path);
-	free((*w)->base);
+	for (size_t i = 0; i < (*w)->nfiles; i++) {
+		free((*w)->files[i].path);
+		free((*w)->files[i].base);
+	}
+	free((*w)->files);
 	free(*w);
 	*w = NULL;
 }
@@ -463,38 +489,41 @@ platform_watch_fd(const platform_watch *w)
 	return w->fd;
 }
 
+static void
+s_watch_drain(platform_watch *w)
+{
+#ifdef __linux__
+	char buf[4096] __attribute__((aligned(8)));
+
+	if (w->fd == -1)
+		return;
+	while (read(w->fd, buf, sizeof buf) > 0)
+		;
+#else
+	(void)w;
+#endif
+}
+
 bool
 platform_watch_changed(platform_watch *w)
 {
-	bool changed = false, exists;
-	struct stat st;
+	bool changed = false;
 
-#ifdef __linux__
-	if (w->fd != -1) {
-		char buf[4096] __attribute__((aligned(8)));
-		ssize_t n;
+	s_watch_drain(w);
+	for (size_t i = 0; i < w->nfiles; i++) {
+		watched *f = &w->files[i];
+		struct stat st;
+		bool exists;
 
-		while ((n = read(w->fd, buf, sizeof buf)) > 0) {
-			char *p = buf;
-
-			while (p < buf + n) {
-				struct inotify_event *ev = (void *)p;
-
-				if (ev->len > 0 && strcmp(ev->name, w->base) == 0)
-					changed = true;
-				p += sizeof *ev + ev->len;
-			}
-		}
+		s_watch_stat(f->path, &st, &exists);
+		if (exists != f->exists || st.st_size != f->last.st_size ||
+		    st.st_mtim.tv_sec != f->last.st_mtim.tv_sec ||
+		    st.st_mtim.tv_nsec != f->last.st_mtim.tv_nsec ||
+		    st.st_ino != f->last.st_ino)
+			changed = true;
+		f->last = st;
+		f->exists = exists;
 	}
-#endif
-	s_watch_stat(w, &st, &exists);
-	if (exists != w->have_last || st.st_size != w->last.st_size ||
-	    st.st_mtim.tv_sec != w->last.st_mtim.tv_sec ||
-	    st.st_mtim.tv_nsec != w->last.st_mtim.tv_nsec ||
-	    st.st_ino != w->last.st_ino)
-		changed = true;
-	w->last = st;
-	w->have_last = exists;
 	return changed;
 }
 

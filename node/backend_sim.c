@@ -34,6 +34,8 @@ typedef struct sim {
 	bool dirty;
 	sim_seen loaded;	/* the file the working copy came from */
 	sim_seen seen;		/* the file as changed() last knew it */
+	char *dsg_path;		/* dpm-server: DataSourceGroups.xml, or NULL */
+	sim_seen dsg_seen;	/* it, as we last wrote or saw it */
 	platform_watch *watch;
 } sim;
 
@@ -57,20 +59,48 @@ s_same(const sim_seen *a, const sim_seen *b)
 	    sodium_memcmp(a->hash, b->hash, sizeof a->hash) == 0;
 }
 
-/* Reads the host file as it is now; a missing file is seen as absent. */
+/* Reads a file as it is now; a missing file is seen as absent. */
 static int
-s_read(sim *s, char **data, size_t *len, sim_seen *seen, char **err)
+s_read_path(const char *path, char **data, size_t *len, sim_seen *seen,
+    char **err)
 {
 	*data = NULL;
 	*len = 0;
 	memset(seen, 0, sizeof *seen);
-	if (!platform_file_exists(s->path))
+	if (!platform_file_exists(path))
 		return 0;
-	if (platform_read_file(s->path, PLATFORM_MAX_FILE, data, len,
-	    err) == -1)
+	if (platform_read_file(path, PLATFORM_MAX_FILE, data, len, err) == -1)
 		return -1;
 	s_hash(*data, *len, seen);
 	return 0;
+}
+
+/* Reads the host file as it is now. */
+static int
+s_read(sim *s, char **data, size_t *len, sim_seen *seen, char **err)
+{
+	return s_read_path(s->path, data, len, seen, err);
+}
+
+/* True when DataSourceGroups.xml differs from what we last wrote or saw. */
+static bool
+s_dsgroups_changed(sim *s)
+{
+	char *data = NULL, *err = NULL;
+	size_t len = 0;
+	sim_seen now;
+	bool changed;
+
+	if (s->dsg_path == NULL)
+		return false;
+	if (s_read_path(s->dsg_path, &data, &len, &now, &err) == -1) {
+		free(err);
+		return true;
+	}
+	free(data);
+	changed = !s_same(&now, &s->dsg_seen);
+	s->dsg_seen = now;
+	return changed;
 }
 
 /* Parses the file freshly read into a state. */
@@ -327,6 +357,8 @@ s_write_dsgroups(host_backend *b, const void *data, size_t len, char **err)
 		return -1;
 	rc = platform_replace_file(path, data, len, false, err);
 	free(path);
+	if (rc == 0)
+		s_hash(data, len, &s_impl(b)->dsg_seen);
 	return rc;
 }
 
@@ -432,13 +464,14 @@ s_changed(host_backend *b)
 
 	if (s->watch == NULL || !platform_watch_changed(s->watch))
 		return false;
+	changed = s_dsgroups_changed(s);
 	if (s_read(s, &data, &len, &now, &err) == -1) {
 		/* Unreadable now: let the engine observe and report it. */
 		free(err);
 		return true;
 	}
 	free(data);
-	changed = !s_same(&now, &s->seen);
+	changed |= !s_same(&now, &s->seen);
 	s->seen = now;
 	return changed;
 }
@@ -454,6 +487,7 @@ s_destroy(host_backend *b)
 	if (s != NULL) {
 		host_state_free(&s->work);
 		platform_watch_free(&s->watch);
+		free(s->dsg_path);
 		free(s->path);
 		free(s);
 	}
@@ -498,6 +532,20 @@ backend_sim_new(const char *path, char **err)
 	}
 	s->watch = platform_watch_new(path, &werr);
 	free(werr);
+	werr = NULL;
+	if (s->work && s->work->data_source_groups) {
+		char *data = NULL;
+		size_t len = 0;
+
+		s->dsg_path = platform_path_relative_to(path,
+		    s->work->data_source_groups);
+		if (s->watch)
+			platform_watch_add(s->watch, s->dsg_path, &werr);
+		if (s_read_path(s->dsg_path, &data, &len, &s->dsg_seen, &werr) == -1)
+			memset(&s->dsg_seen, 0, sizeof s->dsg_seen);
+		free(data);
+		free(werr);
+	}
 	b = xcalloc(1, sizeof *b);
 	b->ops = &SIM_OPS;
 	b->impl = s;
