@@ -174,8 +174,8 @@ s_parse(const char *path, const char *text, size_t len, bool secret_file,
 			le--;
 		while (p < le && s_is_space(*p))
 			p++;
-		if (p < le && *p != '#' &&
-		    s_parse_line(path, lineno, p, le, secret_file, kf, err) == -1)
+		if (p < le && *p != '#' && s_parse_line(path, lineno, p, le,
+		    secret_file, kf, err) == -1)
 			return -1;
 		p = eol ? eol + 1 : end;
 	}
@@ -444,8 +444,8 @@ keys_dir_load(const char *dir, keys_table **out, char **err)
 	free(names);
 	if (bad > 0) {
 		if (bad > 1) {
-			*err = xasprintf("%s (and %zu more bad key files in %s)",
-			    first, bad - 1, dir);
+			*err = xasprintf("%s (and %zu more bad key files "
+			    "in %s)", first, bad - 1, dir);
 			free(first);
 		} else {
 			*err = first;

@@ -756,8 +756,8 @@ wire_recv(void *socket, Hvp__Envelope **e, char **routing_id, char **user_id,
 				errno = saved;
 				return WIRE_NONE;
 			}
-			why = xasprintf("message cut short after %zu frames: %s",
-			    nframes, zmq_strerror(saved));
+			why = xasprintf("message cut short after %zu "
+			    "frames: %s", nframes, zmq_strerror(saved));
 			break;
 		}
 		nframes++;

@@ -36,8 +36,8 @@
 
 /* wire_recv() results. */
 #define WIRE_OK 0
-#define WIRE_MALFORMED (-1)	/* a message came and was dropped; *err says why */
-#define WIRE_NONE (-2)		/* nothing to read (or interrupted); errno kept */
+#define WIRE_MALFORMED (-1)	/* a message came, was dropped; *err says why */
+#define WIRE_NONE (-2)		/* nothing to read (or interrupted); errno */
 
 /* Envelopes. wire_decode() refuses, with an owned message in *err: more
  * than WIRE_MAX_MESSAGE bytes, bytes protobuf-c cannot decode, a protocol

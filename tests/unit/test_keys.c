@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "cli.h"
 #include "keys.h"
 #include "platform.h"
 #include "xalloc.h"
@@ -237,7 +238,8 @@ test_strict_format(void **state)
 	s_dir *d = *state;
 	char pub[KEYS_Z85_LEN + 1], sec[KEYS_Z85_LEN + 1];
 	char *err = NULL, *path;
-	char k[KEYS_Z85_LEN + 1], k2[KEYS_Z85_LEN + 1], scratch[KEYS_Z85_LEN + 1];
+	char k[KEYS_Z85_LEN + 1], k2[KEYS_Z85_LEN + 1];
+	char scratch[KEYS_Z85_LEN + 1];
 	char good[256];
 	s_bad bad[] = {
 		{ "public-key = \"%s\"\npublic-key = \"%s\"\n", false,
@@ -247,13 +249,15 @@ test_strict_format(void **state)
 		{ "public-key = \"abc\"\n", false,
 		    ":1: public-key is not a CURVE key (40 Z85 characters "
 		    "expected)" },
-		{ "public-key = \"%.39s~\"\n", false, ":1: public-key is not a CURVE key (40 Z85 "
-		    "characters expected)" },
-		{ "public-key = %s\n", false, ":1: expected 'NAME = \"VALUE\"', "
-		    "a comment starting with '#', or a blank line" },
-		{ "public-key = \"%s\" trailing\n", false, ":1: expected "
-		    "'NAME = \"VALUE\"', a comment starting with '#', or a blank "
-		    "line" },
+		{ "public-key = \"%.39s~\"\n", false,
+		    ":1: public-key is not a CURVE key (40 Z85 characters "
+		    "expected)" },
+		{ "public-key = %s\n", false,
+		    ":1: expected 'NAME = \"VALUE\"', a comment starting with "
+		    "'#', or a blank line" },
+		{ "public-key = \"%s\" trailing\n", false,
+		    ":1: expected 'NAME = \"VALUE\"', a comment starting with "
+		    "'#', or a blank line" },
 		{ "# only a comment\n", false, ": no public-key (is this a "
 		    "public key file?)" },
 		{ "public-key = \"%s\"\n", true, ": no secret-key (is this a "
@@ -298,6 +302,19 @@ test_strict_format(void **state)
 	assert_non_null(strstr(err, path));
 	free(err);
 	free(path);
+	{
+		size_t big = 70 * 1024;
+		char *text = xmalloc(big + 1);
+
+		memset(text, '#', big);
+		text[big] = '\0';
+		path = s_write(d, "big.key", text, false);
+		free(text);
+		assert_int_equal(keys_load_public(path, pub, &err), -1);
+		assert_non_null(strstr(err, path));
+		free(err);
+		free(path);
+	}
 }
 
 static void
@@ -436,6 +453,40 @@ test_curve_sockets(void **state)
 	free(cli);
 }
 
+static int
+s_keygen(const char *a1, const char *a2, const char *a3)
+{
+	cli_ctx ctx = { .verb = "keygen" };
+	char *argv[] = { (char *)"keygen", (char *)a1, (char *)a2, (char *)a3,
+	    NULL };
+	int argc = 1 + (a1 != NULL) + (a2 != NULL) + (a3 != NULL);
+
+	return cmd_keygen(&ctx, argc, argv);
+}
+
+static void
+test_keygen_verb(void **state)
+{
+	s_dir *d = *state;
+	char *pub = xasprintf("%s/DPM01.key", d->path);
+	char *sec = xasprintf("%s/DPM01.key_secret", d->path);
+	char key[KEYS_Z85_LEN + 1], s[KEYS_Z85_LEN + 1], *err = NULL;
+
+	assert_int_equal(s_keygen("DPM01", NULL, NULL), 64);
+	assert_int_equal(s_keygen("--out", d->path, NULL), 64);
+	assert_int_equal(s_keygen("bad/name", "--out", d->path), 64);
+	assert_int_equal(s_keygen("DPM01", "--bogus", d->path), 64);
+	assert_false(platform_file_exists(pub));
+	assert_int_equal(s_keygen("DPM01", "--out", d->path), 0);
+	assert_int_equal(keys_load_public(pub, key, &err), 0);
+	assert_int_equal(keys_load_secret(sec, key, s, &err), 0);
+	assert_int_equal(s_mode(sec), 0600);
+	/* Existing keys are never replaced. */
+	assert_int_equal(s_keygen("DPM01", "--out", d->path), 1);
+	free(pub);
+	free(sec);
+}
+
 int
 main(void)
 {
@@ -450,6 +501,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_dir_load,
 		    s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_curve_sockets,
+		    s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_keygen_verb,
 		    s_setup, s_teardown),
 	};
 

@@ -201,7 +201,8 @@ s_sample_body(Hvp__Envelope__BodyCase c)
 
 		hvp__desired__init(m);
 		m->revision = 4;
-		m->policy = xstrdup("apiVersion: hvpolicy/v1\nkind: ClusterPolicy\n");
+		m->policy = xstrdup("apiVersion: hvpolicy/v1\n"
+		    "kind: ClusterPolicy\n");
 		m->policy_hash = xstrdup("ab12");
 		m->plan_generation = p->generation;
 		m->plan_hash = xstrdup(p->hash);

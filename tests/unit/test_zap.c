@@ -31,7 +31,7 @@ typedef struct s_env {
 	char *other;		/* keys the controller does not know */
 	void *ctx;
 	zap *z;
-	void *socks[16];	/* closed by the teardown, even after a failure */
+	void *socks[16];	/* closed by the teardown, even on failure */
 	size_t nsocks;
 } s_env;
 
