@@ -1,5 +1,5 @@
 /*
- * bench_planner.c: how long planner_build() (controller/planner.c) takes
+ * bench_planner.c: how long planner_build() (common/planner.c) takes
  * on random clusters the size of real ones: 8,000 guests over 64 CSVs and
  * 50,000 guests over 500 CSVs, about one guest in ten spanning two CSVs.
  * Prints the median, fastest and slowest run per scenario beside its goal;

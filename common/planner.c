@@ -1,6 +1,7 @@
 /*
  * planner.c: the serialization planner (planner.h). Pure: inventories in,
- * plan and conflicts out. push.c calls it when an inventory changes.
+ * plan and conflicts out. The controller's push.c calls it when an
+ * inventory changes; node/once.c for --once --inventory.
  *
  * How, in passes that each cost O(P) or O(P log P) for P reports and
  * paths (nothing quadratic):

@@ -1,9 +1,10 @@
 /*
  * planner.h: the serialization planner (system-software, perCsv). Pure:
  * the inventories the nodes reported go in, the plan (plan.h) and the
- * inventory conflicts come out; no I/O, no clock, no globals. push.c calls
- * it whenever an inventory changes; tests and the benchmark call it
- * directly.
+ * inventory conflicts come out; no I/O, no clock, no globals. The
+ * controller (push.c) calls it whenever an inventory changes, a DPM
+ * server's node calls it for --once --inventory; tests and the benchmark
+ * call it directly.
  *
  * Rules:
  * - A guest lies on the CSVs named by its paths (csv_volume_of_path());

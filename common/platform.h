@@ -46,6 +46,20 @@ int platform_lock_file(const char *path, char **err);
  * the array. */
 int platform_list_dir(const char *dir, const char *suffix, char ***names,
     size_t *count, char **err);
+/* What tells one version of a file from another without reading it:
+ * device, inode, size, and the modification and status-change times in
+ * ns since the epoch. A changed file has a changed stamp, except that
+ * times come from a coarse clock (and some file systems keep them in
+ * seconds): a caller that skips reading on an equal stamp must only trust
+ * stamps whose times are older, by more than that granularity, than the
+ * moment it last read the file. A missing file gives exists false and 0;
+ * -1 with *err when the file cannot be examined. */
+typedef struct platform_stamp {
+	bool exists;
+	uint64_t dev, ino, size;
+	int64_t mtime_ns, ctime_ns;
+} platform_stamp;
+int platform_file_stamp(const char *path, platform_stamp *out, char **err);
 
 /* Paths. Returned strings are owned by the caller. */
 char *platform_path_join(const char *dir, const char *name);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -275,6 +276,28 @@ platform_file_exists(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0;
+}
+
+int
+platform_file_stamp(const char *path, platform_stamp *out, char **err)
+{
+	struct stat st;
+
+	memset(out, 0, sizeof *out);
+	if (stat(path, &st) == -1) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		return s_fail(err, "cannot examine", path);
+	}
+	out->exists = true;
+	out->dev = (uint64_t)st.st_dev;
+	out->ino = (uint64_t)st.st_ino;
+	out->size = (uint64_t)st.st_size;
+	out->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+	    st.st_mtim.tv_nsec;
+	out->ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 +
+	    st.st_ctim.tv_nsec;
+	return 0;
 }
 
 int
@@ -566,10 +589,13 @@ char *
 platform_user_name(void)
 {
 	const char *u = getenv("USER");
+	struct passwd *pw;
 	char host[256] = "";
 
 	if (u == NULL || *u == '\0')
 		u = getenv("LOGNAME");
+	if ((u == NULL || *u == '\0') && (pw = getpwuid(getuid())) != NULL)
+		u = pw->pw_name;
 	gethostname(host, sizeof host - 1);
 	return xasprintf("%s@%s", u && *u ? u : "unknown", host[0] ? host : "localhost");
 }

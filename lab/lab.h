@@ -30,6 +30,7 @@
 #define LAB_HEARTBEAT_SECONDS 1
 #define LAB_UP_TIMEOUT_MS 30000
 #define LAB_STOP_TIMEOUT_MS 10000
+#define LAB_LOCK_TIMEOUT_MS 60000
 #define LAB_MAX_NODES 999
 #define LAB_MAX_CSVS 64
 #define LAB_MAX_GUESTS 99999
@@ -75,6 +76,8 @@ char *lab_socket_path(const lab *l);
 
 /* The lab's spelling of a node name (case-insensitive), or NULL. */
 const char *lab_node_name(const lab *l, const char *name);
+/* As lab_node_name, but prints the lab's nodes when name is not one. */
+const char *lab_node_known(const lab *l, const char *name);
 /* The lab's spelling of a CSV name (case-insensitive), or NULL. */
 const char *lab_csv_name(const lab *l, const char *name);
 /* Resolves "Volume1,Volume2" into the lab's spellings: an owned array of
@@ -98,13 +101,16 @@ void lab_hosts_release(lab_hosts *hs);
  * index in l->nodes, or -1 after printing why (unknown, or on two nodes). */
 int lab_guest_owner(const lab *l, lab_hosts *hs, const char *guest);
 
-/* Takes the lab's edit lock (DIR/lab.lock) for the rest of the process:
- * one editing command at a time. -1 after printing why. */
+/* Takes the lab's edit lock (DIR/lab.lock) for the rest of the process,
+ * waiting up to LAB_LOCK_TIMEOUT_MS for another command to finish: one
+ * editing command at a time. -1 after printing why. */
 int lab_lock(const lab *l);
 
-/* Prints "hvpolicy-lab: CMD: message" on stderr and returns code. */
+/* Prints "hvpolicy-lab: CMD: message" on stderr and returns code; cmd
+ * NULL means the command being run (lab_error_set_command). */
 int lab_error(const char *cmd, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+void lab_error_set_command(const char *cmd);
 
 /*
  * Arguments of one command: options (long names, "--name VALUE",

@@ -13,10 +13,21 @@
 
 #include "lab.h"
 
+static const char *s_command;
+
+void
+lab_error_set_command(const char *cmd)
+{
+	s_command = cmd;
+}
+
 int
 lab_error(const char *cmd, int code, const char *fmt, ...)
 {
 	va_list ap;
+
+	if (cmd == NULL)
+		cmd = s_command;
 
 	fprintf(stderr, "%s: ", LAB_PROGRAM);
 	if (cmd)

@@ -199,6 +199,23 @@ lab_node_name(const lab *l, const char *name)
 }
 
 const char *
+lab_node_known(const lab *l, const char *name)
+{
+	const char *node = lab_node_name(l, name);
+	strbuf names;
+
+	if (node)
+		return node;
+	strbuf_init(&names);
+	for (size_t i = 0; i < l->nnodes; i++)
+		strbuf_addf(&names, "%s%s", i ? ", " : "", l->nodes[i]);
+	lab_error(NULL, 0, "unknown node '%s'; the nodes of the lab %s are: "
+	    "%s", name, l->dir, names.data);
+	strbuf_release(&names);
+	return NULL;
+}
+
+const char *
 lab_csv_name(const lab *l, const char *name)
 {
 	for (size_t i = 0; i < l->ncsvs; i++)
@@ -350,11 +367,24 @@ int
 lab_lock(const lab *l)
 {
 	char *path = lab_path(l, "lab.lock"), *err = NULL;
-	int rc = platform_lock_file(path, &err);
+	int64_t deadline = platform_mono_ms() + LAB_LOCK_TIMEOUT_MS;
+	int64_t wait_ms = 5;
+	int rc;
 
+	/* Commands run side by side (scripts, Ansible forks): wait for the
+	 * one holding the lock to finish. */
+	while ((rc = platform_lock_file(path, &err)) == -1 &&
+	    platform_mono_ms() < deadline) {
+		free(err);
+		err = NULL;
+		platform_sleep_ms(wait_ms);
+		if (wait_ms < 50)
+			wait_ms *= 2;
+	}
 	if (rc == -1) {
-		lab_error(NULL, 0, "another %s command is changing this lab "
-		    "(%s); try again when it is done", LAB_PROGRAM, err);
+		lab_error(NULL, 0, "another %s command has been changing this "
+		    "lab for %d s (%s); try again when it is done", LAB_PROGRAM,
+		    LAB_LOCK_TIMEOUT_MS / 1000, err);
 		free(err);
 	}
 	free(path);

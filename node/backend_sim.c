@@ -1,11 +1,26 @@
 /*
  * backend_sim.c: the simulated host (host.h) over one host file
- * (hostfile.h). observe() reads the file; the mutators edit a working
- * copy taken at the last observe; commit() writes the copy back once,
+ * (hostfile.h). observe() hands out a copy of the parsed file; the
+ * mutators edit a working copy; commit() writes it back once,
  * atomically, after checking that nobody replaced the file in between
  * (else HOST_RETRY). Change notification watches the file and ignores
  * the backend's own commits by remembering the hash of what it wrote.
  * Callers: the node daemon and --once, through host_ops.
+ *
+ * Parsing a large host file is most of a pass that finds nothing to do,
+ * so the parsed state is cached. The cache always equals what parsing
+ * the file's current content would give, and the content's BLAKE2b hash
+ * is the authority for that: observe() parses again only when the hash
+ * changed. Before even reading, it compares the file's stamp (inode,
+ * size, times: platform_file_stamp) with the one taken when the cached
+ * content was read, and trusts an equal stamp only when its times were
+ * older than that read by more than SIM_STAMP_SLACK_MS (timestamps come
+ * from a coarse clock: an edit just after a read could keep the times).
+ *
+ * Ownership: cache and work are never both held. The first mutator takes
+ * the cached state over as the working copy (no copy made); a working
+ * copy nothing changed goes back to being the cache; a changed one is
+ * written by commit() or dropped, and the next observe() parses the file.
  */
 #include "host.h"
 
@@ -20,6 +35,9 @@
 #include "xalloc.h"
 
 #define SIM_HASH_BYTES crypto_generichash_BYTES
+/* Above any file system's timestamp granularity plus the kernel's
+ * coarse clock (FAT keeps 2 s). */
+#define SIM_STAMP_SLACK_MS 2500
 
 /* What the host file held at some moment. */
 typedef struct sim_seen {
@@ -30,9 +48,12 @@ typedef struct sim_seen {
 
 typedef struct sim {
 	char *path;
-	host_state *work;	/* working copy; NULL until loaded */
-	bool dirty;
-	sim_seen loaded;	/* the file the working copy came from */
+	host_state *cache;	/* the file parsed; NULL: parse at next need */
+	host_state *work;	/* working copy (the cache taken over) or NULL */
+	bool dirty;		/* work differs from the file it came from */
+	sim_seen loaded;	/* the file cache or work came from */
+	platform_stamp stamp;	/* the file's stamp when `loaded` was read */
+	bool stamp_trusted;	/* an equal stamp means the same content */
 	sim_seen seen;		/* the file as changed() last knew it */
 	char *dsg_path;		/* dpm-server: DataSourceGroups.xml, or NULL */
 	sim_seen dsg_seen;	/* it, as we last wrote or saw it */
@@ -120,39 +141,140 @@ s_parse(sim *s, const char *data, size_t len, char **err)
 	return h;
 }
 
-/* Loads the file into the working copy; returns it. */
+static void
+s_forget_stamp(sim *s)
+{
+	memset(&s->stamp, 0, sizeof s->stamp);
+	s->stamp_trusted = false;
+}
+
+static bool
+s_stamp_equal(const platform_stamp *a, const platform_stamp *b)
+{
+	return a->exists == b->exists && a->dev == b->dev && a->ino == b->ino &&
+	    a->size == b->size && a->mtime_ns == b->mtime_ns &&
+	    a->ctime_ns == b->ctime_ns;
+}
+
+/* Remembers the stamp of the content just read: before is the stamp taken
+ * before reading at read_ms (wall clock). */
+static void
+s_keep_stamp(sim *s, const platform_stamp *before, int64_t read_ms)
+{
+	platform_stamp after;
+	int64_t limit = (read_ms - SIM_STAMP_SLACK_MS) * 1000000;
+	char *err = NULL;
+
+	s_forget_stamp(s);
+	if (platform_file_stamp(s->path, &after, &err) == -1) {
+		free(err);
+		return;
+	}
+	if (!before->exists || !s_stamp_equal(before, &after))
+		return;		/* changed while being read */
+	s->stamp = after;
+	s->stamp_trusted = after.mtime_ns < limit && after.ctime_ns < limit;
+}
+
+/* True when the file still holds the content the cache came from,
+ * judged by its stamp alone. */
+static bool
+s_stamp_unchanged(sim *s, platform_stamp *now, int64_t *now_ms)
+{
+	char *err = NULL;
+
+	*now_ms = platform_now_ms();
+	if (platform_file_stamp(s->path, now, &err) == -1) {
+		free(err);
+		memset(now, 0, sizeof *now);
+		return false;
+	}
+	return s->cache != NULL && s->stamp_trusted &&
+	    s_stamp_equal(now, &s->stamp);
+}
+
+/* Makes the cache hold the file's current content, parsing only when the
+ * content changed since it was cached. NULL with *err when the file is
+ * missing, unreadable or invalid (the cache is then dropped). */
 static host_state *
-s_load(sim *s, char **err)
+s_refresh(sim *s, char **err)
 {
 	char *data = NULL;
 	size_t len = 0;
 	sim_seen seen;
+	platform_stamp before;
+	int64_t read_ms;
 	host_state *h;
 
+	if (s_stamp_unchanged(s, &before, &read_ms)) {
+		s->seen = s->loaded;
+		return s->cache;
+	}
 	if (s_read(s, &data, &len, &seen, err) == -1)
-		return NULL;
+		goto fail;
 	if (!seen.exists) {
 		*err = xasprintf("host file %s does not exist", s->path);
-		return NULL;
+		goto fail;
+	}
+	if (s->cache != NULL && s_same(&seen, &s->loaded)) {
+		free(data);
+		s->seen = seen;
+		s_keep_stamp(s, &before, read_ms);
+		return s->cache;
 	}
 	h = s_parse(s, data, len, err);
 	free(data);
 	if (h == NULL)
-		return NULL;
-	host_state_free(&s->work);
-	s->work = h;
-	s->dirty = false;
+		goto fail;
+	host_state_free(&s->cache);
+	s->cache = h;
 	s->loaded = seen;
 	s->seen = seen;
+	s_keep_stamp(s, &before, read_ms);
 	return h;
+fail:
+	host_state_free(&s->cache);
+	s_forget_stamp(s);
+	return NULL;
 }
 
+/* A working copy nothing changed is the file as cached: keep it as the
+ * cache; a changed one is dropped. */
+static void
+s_drop_work(sim *s)
+{
+	if (s->work != NULL && !s->dirty && s->cache == NULL)
+		s->cache = s->work;
+	else
+		host_state_free(&s->work);
+	s->work = NULL;
+	s->dirty = false;
+}
+
+/* The host as the backend holds it now, read-only: the working copy, or
+ * else the cache (parsed if there is none). */
+static const host_state *
+s_view(sim *s, char **err)
+{
+	if (s->work != NULL)
+		return s->work;
+	if (s->cache != NULL)
+		return s->cache;
+	return s_refresh(s, err);
+}
+
+/* The working copy, taking the cache over (parsed if there is none). */
 static host_state *
 s_work(sim *s, char **err)
 {
 	if (s->work != NULL)
 		return s->work;
-	return s_load(s, err);
+	if (s->cache == NULL && s_refresh(s, err) == NULL)
+		return NULL;
+	s->work = s->cache;
+	s->cache = NULL;
+	s->dirty = false;
+	return s->work;
 }
 
 static sim *
@@ -167,9 +289,11 @@ s_observe(host_backend *b, host_state **out, char **err)
 	sim *s = s_impl(b);
 
 	*out = NULL;
-	if (s_load(s, err) == NULL)
+	/* What was not committed is dropped. */
+	s_drop_work(s);
+	if (s_refresh(s, err) == NULL)
 		return -1;
-	*out = host_state_dup(s->work);
+	*out = host_state_dup(s->cache);
 	return 0;
 }
 
@@ -319,7 +443,7 @@ s_set_integration(host_backend *b, const char *guest_id, const char *service,
 static char *
 s_dsgroups_path(sim *s, char **err)
 {
-	host_state *h = s_work(s, err);
+	const host_state *h = s_view(s, err);
 
 	if (h == NULL)
 		return NULL;
@@ -367,14 +491,14 @@ s_read_agent_log(host_backend *b, size_t max, char **data, size_t *len,
     char **err)
 {
 	sim *s = s_impl(b);
-	host_state *h;
+	const host_state *h;
 	char *path, *all = NULL;
 	size_t n = 0;
 	int rc;
 
 	*data = NULL;
 	*len = 0;
-	if ((h = s_work(s, err)) == NULL)
+	if ((h = s_view(s, err)) == NULL)
 		return -1;
 	if (h->agent_log == NULL)
 		return 0;
@@ -407,15 +531,16 @@ s_commit(host_backend *b, char **err)
 	sim_seen now;
 	strbuf sb;
 
-	if (s->work == NULL || !s->dirty)
+	if (s->work == NULL || !s->dirty) {
+		s_drop_work(s);
 		return 0;
+	}
 	if (s_read(s, &data, &len, &now, err) == -1)
 		return -1;
 	free(data);
 	if (!s_same(&now, &s->loaded)) {
 		/* Someone else changed the host: start again from it. */
-		host_state_free(&s->work);
-		s->dirty = false;
+		s_drop_work(s);
 		return HOST_RETRY;
 	}
 	strbuf_init(&sb);
@@ -431,7 +556,10 @@ s_commit(host_backend *b, char **err)
 	}
 	s_hash(sb.data, sb.len, &s->loaded);
 	s->seen = s->loaded;
-	s->dirty = false;
+	/* The written state is not kept as the cache: its keys are in the
+	 * order they were added, not the file's; the next observe parses. */
+	s_drop_work(s);
+	s_forget_stamp(s);
 	strbuf_release(&sb);
 	return 0;
 }
@@ -439,10 +567,7 @@ s_commit(host_backend *b, char **err)
 static void
 s_rollback(host_backend *b)
 {
-	sim *s = s_impl(b);
-
-	host_state_free(&s->work);
-	s->dirty = false;
+	s_drop_work(s_impl(b));
 }
 
 static int
@@ -486,6 +611,7 @@ s_destroy(host_backend *b)
 	s = s_impl(b);
 	if (s != NULL) {
 		host_state_free(&s->work);
+		host_state_free(&s->cache);
 		platform_watch_free(&s->watch);
 		free(s->dsg_path);
 		free(s->path);
@@ -525,7 +651,7 @@ backend_sim_new(const char *path, char **err)
 	}
 	s = xcalloc(1, sizeof *s);
 	s->path = xstrdup(path);
-	if (s_load(s, err) == NULL) {
+	if (s_refresh(s, err) == NULL) {
 		free(s->path);
 		free(s);
 		return NULL;
@@ -533,12 +659,12 @@ backend_sim_new(const char *path, char **err)
 	s->watch = platform_watch_new(path, &werr);
 	free(werr);
 	werr = NULL;
-	if (s->work && s->work->data_source_groups) {
+	if (s->cache->data_source_groups) {
 		char *data = NULL;
 		size_t len = 0;
 
 		s->dsg_path = platform_path_relative_to(path,
-		    s->work->data_source_groups);
+		    s->cache->data_source_groups);
 		if (s->watch)
 			platform_watch_add(s->watch, s->dsg_path, &werr);
 		if (s_read_path(s->dsg_path, &data, &len, &s->dsg_seen, &werr) == -1)

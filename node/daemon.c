@@ -66,6 +66,11 @@
 #define S_MAX_ENDPOINT 255
 #define S_LOG_TEXT 200		/* longest received text put in a log line */
 #define S_AGENT_LOG_TAIL (256u * 1024)	/* bytes of the DPM agent log read */
+/* The controller stores drift sequence numbers up to INT64_MAX. A
+ * Welcome saying it holds more than half of that is damaged or hostile:
+ * renumbering the journal past it would leave no numbers the controller
+ * can store, or wrap. */
+#define S_MAX_SEQ ((uint64_t)INT64_MAX / 2)
 
 /* ---- configuration ---- */
 
@@ -86,6 +91,9 @@ static const config_option S_OPTIONS[] = {
 	    "sim | windows" },
 	{ "hostFile", CONFIG_STRING, NULL, false, 0, 0,
 	    "the simulated host's file (backend sim)" },
+	{ "cluster", CONFIG_STRING, NULL, false, 0, 0,
+	    "the cluster, when the host cannot tell (backend windows on a "
+	    "dpm-server)" },
 	{ "insecure", CONFIG_BOOL, "false", false, 0, 0,
 	    "plain text, no authentication (tests and labs only)" },
 	{ "heartbeatSeconds", CONFIG_INT, "5", false, 1, 3600,
@@ -281,10 +289,12 @@ s_check_config(const config_values *v, s_cfgctx *c)
 		    "tcp://HOST:PORT, got '%s'", ctl);
 	if (dir && dir[0] == '\0')
 		s_cfg_error(c, "stateDir", "stateDir: expected a directory");
-	if (backend && strcmp(backend, "windows") == 0)
-		s_cfg_error(c, "backend", "backend: windows is only available in "
-		    "the Windows build of hvpolicy-node; use sim here");
-	else if (backend && strcmp(backend, "sim") != 0)
+	if (backend && strcmp(backend, "windows") == 0) {
+		if (!backend_windows_available())
+			s_cfg_error(c, "backend", "backend: windows is only "
+			    "available in the Windows build of hvpolicy-node; "
+			    "use sim here");
+	} else if (backend && strcmp(backend, "sim") != 0)
 		s_cfg_error(c, "backend", "backend: expected one of sim, windows, "
 		    "got '%s'", backend);
 	else if (host == NULL || host[0] == '\0')
@@ -670,6 +680,7 @@ s_pass(s_node *n, const char *why)
 	}
 	o.revision = s_revision(n);
 	o.now = now;
+	o.id_stamp = platform_now_ms();
 	if (engine_run(n->host, n->policy, n->role, s_plan(n), &o, &r,
 	    &err) == -1) {
 		log_warnx("pass (%s): cannot observe the host: %s", why,
@@ -736,6 +747,7 @@ s_install(s_node *n, nodestate *ns, const char *label)
 	nodestate_free(&n->desired);
 	n->policy = p;
 	n->desired = ns;
+	backend_windows_track(n->host, p);
 	return 0;
 }
 
@@ -781,6 +793,12 @@ s_on_welcome(s_node *n, const Hvp__Welcome *w)
 	n->backoff_ms = S_BACKOFF_MIN_MS;
 	log_info("controller %s: welcome (heartbeat %d s, drift stored up to "
 	    "%" PRIu64 ")", n->endpoint, n->heartbeat_s, upto);
+	if (upto > S_MAX_SEQ) {
+		log_warnx("welcome: drift stored up to %" PRIu64 " is above "
+		    "the highest sequence number accepted (%" PRIu64 "); "
+		    "ignored", upto, S_MAX_SEQ);
+		upto = journal_acked(n->journal);
+	}
 	if (upto >= journal_next_seq(n->journal)) {
 		if (journal_rebase(n->journal, upto, &err) == -1) {
 			log_warnx("journal: %s", err);
@@ -1190,30 +1208,20 @@ s_check_keys(const s_node *n)
 	return rc;
 }
 
+/* Creates stateDir (locked unless lock is false) and opens what it
+ * holds: the journal, the tracker and the desired state. */
 static int
-s_start(s_node *n)
+s_open_state(s_node *n, bool lock)
 {
 	char *err = NULL, *path;
 
-	log_info("starting: name=%s role=%s controller=%s backend=%s "
-	    "version=%s", n->name, HOST_ROLE_NAMES[n->role], n->endpoint,
-	    n->host->ops->name, HVP_VERSION);
-	if (n->insecure)
-		log_warnx("insecure: traffic to the controller is unencrypted "
-		    "and unauthenticated");
-	if (sodium_init() < 0) {
-		log_warnx("libsodium cannot be initialised");
-		return -1;
-	}
-	if (s_check_keys(n) == -1)
-		return -1;
 	if (platform_mkdir_p(n->state_dir, true, &err) == -1) {
 		log_warnx("stateDir: %s", err);
 		free(err);
 		return -1;
 	}
 	path = platform_path_join(n->state_dir, S_LOCK_FILE);
-	if (platform_lock_file(path, &err) == -1) {
+	if (lock && platform_lock_file(path, &err) == -1) {
 		log_warnx("stateDir %s is in use by another hvpolicy-node: %s",
 		    n->state_dir, err);
 		free(err);
@@ -1239,6 +1247,26 @@ s_start(s_node *n)
 	log_info("journal: %zu record(s) pending, next seq %" PRIu64,
 	    journal_count(n->journal), journal_next_seq(n->journal));
 	s_load_desired(n);
+	return 0;
+}
+
+static int
+s_start(s_node *n)
+{
+	log_info("starting: name=%s role=%s controller=%s backend=%s "
+	    "version=%s", n->name, HOST_ROLE_NAMES[n->role], n->endpoint,
+	    n->host->ops->name, HVP_VERSION);
+	if (n->insecure)
+		log_warnx("insecure: traffic to the controller is unencrypted "
+		    "and unauthenticated");
+	if (sodium_init() < 0) {
+		log_warnx("libsodium cannot be initialised");
+		return -1;
+	}
+	if (s_check_keys(n) == -1)
+		return -1;
+	if (s_open_state(n, true) == -1)
+		return -1;
 	n->zctx = zmq_ctx_new();
 	if (n->zctx == NULL) {
 		log_warnx("zmq_ctx_new: %s", zmq_strerror(errno));
@@ -1385,7 +1413,12 @@ node_daemon_main(int argc, char **argv)
 	{
 		char *err = NULL;
 
-		n.host = backend_sim_new(config_str(&v, "hostFile"), &err);
+		if (strcmp(config_str(&v, "backend"), "windows") == 0)
+			n.host = backend_windows_new(n.role,
+			    config_str(&v, "cluster"), &err);
+		else
+			n.host = backend_sim_new(config_str(&v, "hostFile"),
+			    &err);
 		if (n.host == NULL) {
 			fprintf(stderr, "%s\n", err ? err : "host file: cannot load");
 			free(err);
@@ -1402,4 +1435,65 @@ node_daemon_main(int argc, char **argv)
 	config_values_release(&v);
 	free(nargv);
 	return rc;
+}
+
+/* ---- fuzzing and tests: a daemon without a socket ---- */
+
+struct node_daemon {
+	s_node n;
+	char *name;
+	char *state_dir;
+};
+
+node_daemon *
+node_daemon_fuzz_new(const char *host_file, const char *state_dir,
+    char **err)
+{
+	node_daemon *d = xcalloc(1, sizeof *d);
+	s_node *n = &d->n;
+	host_state *h = NULL;
+
+	n->host = backend_sim_new(host_file, err);
+	if (n->host == NULL || n->host->ops->observe(n->host, &h, err) != 0) {
+		host_backend_free(&n->host);
+		free(d);
+		return NULL;
+	}
+	d->name = xstrdup(h->node ? h->node : "");
+	d->state_dir = xstrdup(state_dir);
+	n->name = d->name;
+	n->role = h->role;
+	host_state_free(&h);
+	n->endpoint = "(no controller)";
+	n->state_dir = d->state_dir;
+	n->insecure = true;
+	n->heartbeat_s = 5;
+	n->backoff_ms = S_BACKOFF_MIN_MS;
+	n->dsgroups_hash = xstrdup("");
+	n->converged = true;
+	if (s_open_state(n, false) == -1) {
+		*err = xasprintf("cannot open state directory %s", state_dir);
+		node_daemon_fuzz_free(&d);
+		return NULL;
+	}
+	s_pass(n, "start");
+	return d;
+}
+
+void
+node_daemon_fuzz_dispatch(node_daemon *d, const Hvp__Envelope *e)
+{
+	s_dispatch(&d->n, e);
+}
+
+void
+node_daemon_fuzz_free(node_daemon **d)
+{
+	if (d == NULL || *d == NULL)
+		return;
+	s_node_release(&(*d)->n);
+	free((*d)->name);
+	free((*d)->state_dir);
+	free(*d);
+	*d = NULL;
 }

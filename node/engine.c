@@ -200,7 +200,8 @@ s_record(drift_record *r, const reconcile_finding *f, const s_outcome *oc,
 	r->status = oc->status;
 	r->detected_at = now;
 	r->resolved_at = oc->status == DRIFT_CORRECTED ? now : 0;
-	r->id = drift_make_id(h->node ? h->node : "", f->resource, now);
+	r->id = drift_make_id(h->node ? h->node : "", f->resource,
+	    o->id_stamp ? o->id_stamp : now);
 	switch (oc->status) {
 	case DRIFT_OPEN:
 		base = reconcile_action_text(f, false);

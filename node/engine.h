@@ -42,6 +42,9 @@ typedef struct engine_options {
 	bool dry_run;		/* compute and report, change nothing */
 	int64_t revision;	/* policy revision for the records, 0 = none */
 	int64_t now;		/* pass time, seconds; 0 = the wall clock */
+	/* Makes new drift ids unique when one resource drifts twice within a
+	 * second (the daemon passes the wall clock in ms); 0 = now. */
+	int64_t id_stamp;
 	int max_attempts;	/* 0 = ENGINE_DEFAULT_ATTEMPTS */
 } engine_options;
 

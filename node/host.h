@@ -63,6 +63,16 @@ struct host_backend {
 /* The sim backend over the host file at path. NULL with *err when the
  * file cannot be loaded (the message carries every diagnostic). */
 host_backend *backend_sim_new(const char *path, char **err);
+/* The windows backend (backend_win.c) over this Windows host, for role;
+ * cluster names the cluster when the host cannot (a DPM server), NULL to
+ * ask the failover cluster. Only in the Windows build: elsewhere (winstub.c)
+ * it returns NULL with *err and backend_windows_available() is false. */
+host_backend *backend_windows_new(host_role role, const char *cluster,
+    char **err);
+/* Tells the windows backend which registry keys the policy names, so
+ * observe() reads and watches them too; no-op for other backends. */
+void backend_windows_track(host_backend *b, const policy *p);
+bool backend_windows_available(void);
 void host_backend_free(host_backend **b);
 
 #endif

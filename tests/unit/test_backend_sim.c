@@ -4,7 +4,9 @@
  * written once by commit, HOST_RETRY when the file changed underneath,
  * a failed write that leaves the file intact, change notification that
  * ignores the backend's own commits, DataSourceGroups.xml and the DPM
- * agent log beside the host file.
+ * agent log beside the host file, and the parsed-state cache: every edit
+ * made after a cached observe is seen, in place or by replacement, with
+ * or without the modification time kept.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +21,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "diag.h"
@@ -625,6 +628,115 @@ test_agent_log_absent(void **state)
 	assert_int_equal(len, 0);
 }
 
+/* Overwrites the file in place (same inode) with text of the same size;
+ * with keep_mtime, puts its modification time back as it was. */
+static void
+s_edit_in_place(fx *f, const char *text, bool keep_mtime)
+{
+	struct stat before, after;
+	struct timespec times[2];
+	int fd;
+
+	assert_int_equal(stat(f->path, &before), 0);
+	assert_int_equal((size_t)before.st_size, strlen(text));
+	fd = open(f->path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(close(fd), 0);
+	if (keep_mtime) {
+		times[0] = before.st_atim;
+		times[1] = before.st_mtim;
+		assert_int_equal(utimensat(AT_FDCWD, f->path, times, 0), 0);
+	}
+	assert_int_equal(stat(f->path, &after), 0);
+	assert_int_equal(after.st_ino, before.st_ino);
+	assert_int_equal(after.st_size, before.st_size);
+	if (keep_mtime) {
+		assert_int_equal(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
+		assert_int_equal(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+	}
+}
+
+static void
+s_assert_guest_names(fx *f, const char *first, const char *second)
+{
+	host_state *h = s_observe(f);
+
+	assert_int_equal(h->nguests, 2);
+	assert_string_equal(h->guests[0].name, first);
+	assert_string_equal(h->guests[1].name, second);
+	host_state_free(&h);
+}
+
+static void
+test_cached_observe_sees_edits(void **state)
+{
+	fx *f = *state;
+	const host_ops *o = f->b->ops;
+	reg_value v = { .type = REG_T_DWORD, .number = 4 };
+	char *v3 = s_replace(f->original, "VM0002", "VM0003");
+	char *v4 = s_replace(f->original, "VM0002", "VM0004");
+	char *v5 = s_replace(f->original, "VM0002", "VM0005");
+	char *longer = s_replace(f->original, "VM0002", "VM0002-B");
+	char *err = NULL;
+	host_state *h;
+
+	/* Observed twice: the second comes from the cache, still a copy
+	 * the caller owns. */
+	h = s_observe(f);
+	host_guest_remove(h, "VM0001");
+	host_state_free(&h);
+	s_assert_guest_names(f, "VM0001", "VM0002");
+
+	/* Edits right after a read, as a coarse clock could hide them: in
+	 * place, same size, even with the modification time put back. */
+	s_edit_in_place(f, v3, false);
+	s_assert_guest_names(f, "VM0001", "VM0003");
+	s_edit_in_place(f, v4, true);
+	s_assert_guest_names(f, "VM0001", "VM0004");
+	/* Replaced atomically. */
+	s_put(f->path, longer);
+	s_assert_guest_names(f, "VM0001", "VM0002-B");
+	s_put(f->path, f->original);
+
+	/* Once the file is old enough for its stamp to be trusted, observe
+	 * skips the read; an edit still changes the stamp (the change time
+	 * moves even when the modification time is put back). */
+	sleep(3);
+	s_assert_guest_names(f, "VM0001", "VM0002");
+	s_assert_guest_names(f, "VM0001", "VM0002");
+	s_edit_in_place(f, v5, true);
+	s_assert_guest_names(f, "VM0001", "VM0005");
+	s_edit_in_place(f, f->original, false);
+	s_assert_guest_names(f, "VM0001", "VM0002");
+
+	/* A cached observe, then a change committed: the next observe shows
+	 * it, and the file holds it. */
+	s_ok(o->set_value(f->b, BACKUP_KEY, "Retries", &v, &err), err);
+	s_ok(o->commit(f->b, &err), err);
+	h = s_observe(f);
+	assert_int_equal(host_value_get(h, BACKUP_KEY, "Retries")->number, 4);
+	host_state_free(&h);
+	/* A change made, then dropped by observe: the cache is not the
+	 * dropped working copy. */
+	v.number = 8;
+	s_ok(o->set_value(f->b, BACKUP_KEY, "Retries", &v, &err), err);
+	h = s_observe(f);
+	assert_int_equal(host_value_get(h, BACKUP_KEY, "Retries")->number, 4);
+	host_state_free(&h);
+	/* Mutators that change nothing leave the cache as it was. */
+	v.number = 4;
+	s_ok(o->set_value(f->b, BACKUP_KEY, "Retries", &v, &err), err);
+	o->rollback(f->b);
+	h = s_observe(f);
+	assert_int_equal(host_value_get(h, BACKUP_KEY, "Retries")->number, 4);
+	host_state_free(&h);
+	free(v3);
+	free(v4);
+	free(v5);
+	free(longer);
+}
+
 static void
 test_observe_bad_edit(void **state)
 {
@@ -672,6 +784,8 @@ main(void)
 		    s_setup_dpm, s_teardown),
 		cmocka_unit_test_setup_teardown(test_observe_bad_edit, s_setup,
 		    s_teardown),
+		cmocka_unit_test_setup_teardown(test_cached_observe_sees_edits,
+		    s_setup, s_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

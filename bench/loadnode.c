@@ -1,0 +1,876 @@
+/*
+ * loadnode.c: hvpolicy-loadnode, the load driver of the system benchmark
+ * (bench/bench-system, docs/performance.md). Simulates N nodes in one
+ * process, each speaking the real node protocol (docs/protocol.md) over
+ * its own DEALER socket with its own CURVE key pair: Hello with a small
+ * generated inventory, Ack for every Desired (converged at once),
+ * heartbeats at the period the controller's Welcome gives, an empty
+ * DryRunResult for every DryRun. One zmq_poll loop serves every socket.
+ * It never reconciles anything: it measures the controller, not a host.
+ *
+ * Keys: --keys DIR holds NAME.key / NAME.key_secret per simulated node;
+ * missing pairs are generated there (keys_generate). The controller's
+ * nodeKeys directory must hold the public NAME.key files: point nodeKeys
+ * at DIR, or copy them, before the controller starts (or SIGHUP it).
+ * --keygen-only makes the keys and exits, so a script can do that first.
+ *
+ * --report FILE appends one JSON line per event: when every node has been
+ * welcomed, and when every node has acknowledged a new revision (wall
+ * clock ms of the first Desired of that revision and of the last Ack).
+ * SIGTERM or SIGINT stops it cleanly (sockets closed, memory freed).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "dsgroups.h"
+#include "hoststate.h"
+#include "keys.h"
+#include "log.h"
+#include "plan.h"
+#include "platform.h"
+#include "wire.h"
+#include "xalloc.h"
+
+#define LOAD_PROGRAM		"hvpolicy-loadnode"
+#define LOAD_VERSION		"0.1.0-loadnode"
+#define LOAD_MAX_NODES		20000
+#define LOAD_MAX_GUESTS		64
+#define LOAD_MAX_CSVS		64
+#define LOAD_DEFAULT_HB_S	5	/* until a Welcome says otherwise */
+#define LOAD_HELLO_RETRY_MS	5000	/* no Welcome yet: say Hello again */
+#define LOAD_BACKOFF_MAX_MS	30000
+#define LOAD_RECV_BURST		64
+#define LOAD_POLL_MAX_MS	1000
+#define LOAD_HWM		1000
+#define LOAD_SYSTEM_PROVIDER_ID "{b5946137-7b9f-4925-af80-51abd60b20d5}"
+#define LOAD_SYSTEM_PROVIDER_NAME "Microsoft Software Shadow Copy provider 1.0"
+
+typedef struct s_opts {
+	size_t nodes;
+	const char *endpoint;
+	const char *controller_key;
+	const char *keys_dir;
+	const char *cluster;
+	const char *prefix;
+	const char *dpm_server;
+	const char *report;
+	size_t guests;
+	size_t csvs;
+	int64_t ramp_ms;
+	bool insecure;
+	bool keygen_only;
+	bool verbose;
+} s_opts;
+
+/* One simulated node. */
+typedef struct s_sim {
+	char *name;
+	host_role role;
+	char *secret_path;
+	void *sock;
+	Hvp__Inventory *inventory;
+	int64_t connect_at;	/* mono ms: when to open the socket */
+	int64_t hello_at;	/* mono ms: next Hello due; 0 = none */
+	int64_t backoff_ms;
+	bool welcomed;
+	bool refused;
+	int heartbeat_s;
+	int64_t next_heartbeat;
+	int64_t last_heard;
+	int64_t revision;	/* held (as acknowledged) */
+	uint64_t plan_generation;
+	char dsgroups_hash[DSGROUPS_HASH_HEX + 1];
+	bool counted;		/* acknowledged the newest revision */
+} s_sim;
+
+typedef struct s_load {
+	s_opts o;
+	void *zctx;
+	s_sim *sims;
+	size_t n;
+	zmq_pollitem_t *items;
+	size_t *item_sim;
+	platform_signal_flags sig;
+	uint64_t rng;
+	size_t welcomed;
+	bool all_welcomed_told;
+	int64_t top_revision;
+	int64_t top_first_ms;	/* wall ms of the first Desired of it */
+	size_t top_acked;
+	uint64_t desired_seen;
+	uint64_t acks_sent;
+	uint64_t heartbeats_sent;
+} s_load;
+
+/* ---- small helpers ---- */
+
+static uint64_t
+s_rand(s_load *l)
+{
+	uint64_t z = (l->rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* base ± 50 %, as the node daemon jitters. */
+static int64_t
+s_jitter(s_load *l, int64_t base)
+{
+	if (base <= 1)
+		return base;
+	return base / 2 + (int64_t)(s_rand(l) % (uint64_t)base);
+}
+
+static uint64_t
+s_fnv(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static void
+s_report(const s_load *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+s_report(const s_load *l, const char *fmt, ...)
+{
+	va_list ap;
+	FILE *f;
+
+	if (l->o.report == NULL)
+		return;
+	if ((f = fopen(l->o.report, "a")) == NULL) {
+		log_warnx("cannot open report file %s", l->o.report);
+		return;
+	}
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+	fclose(f);
+}
+
+/* ---- the simulated hosts ---- */
+
+/* Guest g of node i: its paths on one CSV, about one in ten on two. */
+static void
+s_add_guest(host_state *h, const s_opts *o, uint64_t tag, size_t i, size_t g)
+{
+	host_service svc[] = {
+		{ (char *)"Heartbeat", true },
+		{ (char *)"Shutdown", true },
+		{ (char *)"VSS", true },
+	};
+	char name[128], id[48], *paths[2];
+	size_t seq = i * o->guests + g, vol = seq % o->csvs + 1;
+	host_guest hg;
+
+	snprintf(name, sizeof name, "%s-VM%zu", h->node, g + 1);
+	snprintf(id, sizeof id, "%08x-%04x-4000-8000-%012" PRIx64,
+	    (unsigned)(i & 0xffffffffu), (unsigned)(g & 0xffffu),
+	    (uint64_t)(tag & 0xffffffffffffULL));
+	memset(&hg, 0, sizeof hg);
+	hg.name = name;
+	hg.id = id;
+	hg.state = GUEST_RUNNING;
+	hg.services = svc;
+	hg.nservices = sizeof svc / sizeof svc[0];
+	paths[0] = xasprintf("%sVolume%zu\\%s\\%s.vmcx", CSV_ROOT, vol, name,
+	    name);
+	hg.npaths = 1;
+	if (o->csvs > 1 && seq % 10 == 9)
+		paths[hg.npaths++] = xasprintf("%sVolume%zu\\%s\\data.vhdx",
+		    CSV_ROOT, vol % o->csvs + 1, name);
+	else
+		paths[hg.npaths++] = xasprintf("%sVolume%zu\\%s\\%s.vhdx",
+		    CSV_ROOT, vol, name, name);
+	hg.paths = paths;
+	host_guest_add(h, &hg);
+	for (size_t k = 0; k < hg.npaths; k++)
+		free(paths[k]);
+}
+
+/* The inventory node i reports: CSVs, one system provider, its guests. */
+static Hvp__Inventory *
+s_inventory(const s_opts *o, const char *name, host_role role, size_t i)
+{
+	host_state *h = host_state_new();
+	Hvp__Inventory *inv;
+	uint64_t tag = s_fnv(o->prefix);
+
+	h->node = xstrdup(name);
+	h->cluster = xstrdup(o->cluster);
+	h->role = role;
+	h->providers = xcalloc(1, sizeof *h->providers);
+	h->providers[0].id = xstrdup(LOAD_SYSTEM_PROVIDER_ID);
+	h->providers[0].name = xstrdup(LOAD_SYSTEM_PROVIDER_NAME);
+	h->providers[0].type = PROVIDER_SYSTEM;
+	h->providers[0].version = xstrdup("1.0.0.7");
+	h->nproviders = 1;
+	if (role == ROLE_HYPERV_NODE) {
+		h->csvs = xcalloc(o->csvs, sizeof *h->csvs);
+		for (size_t k = 0; k < o->csvs; k++)
+			h->csvs[k] = xasprintf("Volume%zu", k + 1);
+		h->ncsvs = o->csvs;
+		for (size_t g = 0; g < o->guests; g++)
+			s_add_guest(h, o, tag, i, g);
+	}
+	inv = wire_inventory_new_from_host(h);
+	if (role == ROLE_DPM_SERVER)
+		wire_inventory_set_dsgroups(inv, NULL);
+	host_state_free(&h);
+	return inv;
+}
+
+/* Key pair of one node: kept when there, made when not. */
+static int
+s_node_keys(const s_opts *o, s_sim *s)
+{
+	char *base = platform_path_join(o->keys_dir, s->name);
+	char *pub = xasprintf("%s%s", base, KEYS_PUBLIC_SUFFIX);
+	char *err = NULL;
+	int rc = 0;
+
+	s->secret_path = xasprintf("%s%s", base, KEYS_SECRET_SUFFIX);
+	if (!platform_file_exists(s->secret_path)) {
+		if (platform_file_exists(pub)) {
+			log_warnx("%s exists without %s: remove it to make a "
+			    "new key pair", pub, s->secret_path);
+			rc = -1;
+		} else if (keys_generate(s->name, o->keys_dir, &err) == -1) {
+			log_warnx("key for %s: %s", s->name, err);
+			free(err);
+			rc = -1;
+		}
+	} else if (!platform_file_exists(pub)) {
+		log_warnx("%s exists without %s: the controller's nodeKeys "
+		    "needs the public key", s->secret_path, pub);
+		rc = -1;
+	}
+	free(base);
+	free(pub);
+	return rc;
+}
+
+static int
+s_sims_new(s_load *l)
+{
+	const s_opts *o = &l->o;
+	int64_t now = platform_mono_ms();
+
+	l->n = o->nodes + (o->dpm_server ? 1 : 0);
+	l->sims = xcalloc(l->n, sizeof *l->sims);
+	for (size_t i = 0; i < l->n; i++) {
+		s_sim *s = &l->sims[i];
+
+		if (i < o->nodes) {
+			s->name = xasprintf("%s%04zu", o->prefix, i + 1);
+			s->role = ROLE_HYPERV_NODE;
+		} else {
+			s->name = xstrdup(o->dpm_server);
+			s->role = ROLE_DPM_SERVER;
+		}
+		if (!keys_name_valid(s->name)) {
+			log_warnx("'%s' is not a valid node name (1 to %d of "
+			    "A-Z a-z 0-9 . _ -)", s->name, KEYS_NAME_MAX);
+			return -1;
+		}
+		if (!o->insecure && s_node_keys(o, s) == -1)
+			return -1;
+		if (o->keygen_only)
+			continue;
+		s->inventory = s_inventory(o, s->name, s->role, i);
+		s->heartbeat_s = LOAD_DEFAULT_HB_S;
+		s->backoff_ms = 1000;
+		s->connect_at = now + (o->ramp_ms > 0 ?
+		    o->ramp_ms * (int64_t)i / (int64_t)l->n : 0);
+	}
+	return 0;
+}
+
+static void
+s_sims_free(s_load *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		s_sim *s = &l->sims[i];
+
+		if (s->sock)
+			zmq_close(s->sock);
+		wire_inventory_free(&s->inventory);
+		free(s->name);
+		free(s->secret_path);
+	}
+	free(l->sims);
+	l->sims = NULL;
+	l->n = 0;
+}
+
+/* ---- sending ---- */
+
+static bool
+s_send(s_sim *s, Hvp__Envelope__BodyCase body_case, void *body)
+{
+	Hvp__Envelope e = HVP__ENVELOPE__INIT;
+
+	if (s->sock == NULL)
+		return false;
+	e.protocol = WIRE_PROTOCOL_VERSION;
+	e.body_case = body_case;
+	e.hello = body;		/* the oneof's members share storage */
+	if (wire_send(s->sock, &e, NULL) == -1) {
+		log_debug("%s: send %s: %s", s->name, wire_body_name(body_case),
+		    zmq_strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static void
+s_send_hello(s_load *l, s_sim *s)
+{
+	Hvp__Hello h = HVP__HELLO__INIT;
+
+	h.node = s->name;
+	h.role = (char *)HOST_ROLE_NAMES[s->role];
+	h.cluster = (char *)l->o.cluster;
+	h.version = (char *)LOAD_VERSION;
+	h.inventory = s->inventory;
+	h.revision = s->revision;
+	h.plan_generation = s->plan_generation;
+	h.converged = s->revision > 0;
+	s_send(s, HVP__ENVELOPE__BODY_HELLO, &h);
+	s->hello_at = platform_mono_ms() + s_jitter(l, LOAD_HELLO_RETRY_MS);
+}
+
+static void
+s_send_ack(s_load *l, s_sim *s)
+{
+	Hvp__Ack a = HVP__ACK__INIT;
+
+	a.revision = s->revision;
+	a.plan_generation = s->plan_generation;
+	a.converged = true;
+	a.dsgroups_hash = s->dsgroups_hash;
+	if (s_send(s, HVP__ENVELOPE__BODY_ACK, &a))
+		l->acks_sent++;
+}
+
+static void
+s_send_heartbeat(s_load *l, s_sim *s)
+{
+	Hvp__Heartbeat h = HVP__HEARTBEAT__INIT;
+
+	h.revision = s->revision;
+	h.plan_generation = s->plan_generation;
+	h.converged = s->revision > 0;
+	h.inventory_hash = s->inventory->hash;
+	h.dsgroups_hash = s->dsgroups_hash;
+	if (s_send(s, HVP__ENVELOPE__BODY_HEARTBEAT, &h))
+		l->heartbeats_sent++;
+}
+
+/* ---- the socket ---- */
+
+static int
+s_setopt_int(void *sock, int opt, int v)
+{
+	return zmq_setsockopt(sock, opt, &v, sizeof v);
+}
+
+static int
+s_connect(s_load *l, s_sim *s)
+{
+	void *sock = zmq_socket(l->zctx, ZMQ_DEALER);
+	char *err = NULL;
+
+	s->connect_at = 0;
+	if (sock == NULL) {
+		log_warnx("%s: zmq_socket: %s%s", s->name, zmq_strerror(errno),
+		    errno == EMFILE ? " (raise the open file limit: ulimit -n)"
+		    : "");
+		return -1;
+	}
+	if (zmq_setsockopt(sock, ZMQ_ROUTING_ID, s->name, strlen(s->name)) == -1 ||
+	    s_setopt_int(sock, ZMQ_LINGER, 0) == -1 ||
+	    s_setopt_int(sock, ZMQ_RECONNECT_IVL, (int)s_jitter(l, 1000)) == -1 ||
+	    s_setopt_int(sock, ZMQ_RECONNECT_IVL_MAX, LOAD_BACKOFF_MAX_MS) == -1 ||
+	    s_setopt_int(sock, ZMQ_SNDHWM, LOAD_HWM) == -1 ||
+	    s_setopt_int(sock, ZMQ_RCVHWM, LOAD_HWM) == -1 ||
+	    wire_socket_limit(sock) == -1) {
+		log_warnx("%s: socket options: %s", s->name, zmq_strerror(errno));
+		zmq_close(sock);
+		return -1;
+	}
+	if (!l->o.insecure && keys_curve_client(sock, s->secret_path,
+	    l->o.controller_key, &err) == -1) {
+		log_warnx("%s: CURVE keys: %s", s->name, err);
+		free(err);
+		zmq_close(sock);
+		return -1;
+	}
+	if (zmq_connect(sock, l->o.endpoint) == -1) {
+		log_warnx("%s: connect %s: %s", s->name, l->o.endpoint,
+		    zmq_strerror(errno));
+		zmq_close(sock);
+		return -1;
+	}
+	s->sock = sock;
+	s->last_heard = platform_mono_ms();
+	s_send_hello(l, s);
+	return 0;
+}
+
+/* ---- what the controller sends ---- */
+
+static void
+s_on_welcome(s_load *l, s_sim *s, const Hvp__Welcome *w)
+{
+	int64_t now = platform_mono_ms();
+
+	if (w->heartbeat_seconds >= 1 && w->heartbeat_seconds <= 3600)
+		s->heartbeat_s = (int)w->heartbeat_seconds;
+	s->hello_at = 0;
+	s->backoff_ms = 1000;
+	/* Spread the first heartbeats over one period. */
+	s->next_heartbeat = now + 1 +
+	    (int64_t)(s_rand(l) % ((uint64_t)s->heartbeat_s * 1000));
+	if (s->welcomed)
+		return;
+	s->welcomed = true;
+	l->welcomed++;
+	log_debug("%s: welcome (heartbeat %d s)", s->name, s->heartbeat_s);
+	if (l->welcomed == l->n && !l->all_welcomed_told) {
+		l->all_welcomed_told = true;
+		log_info("all %zu nodes welcomed", l->n);
+		s_report(l, "{\"event\":\"welcomed\",\"nodes\":%zu,\"at\":%" PRId64
+		    "}", l->n, platform_now_ms());
+	}
+}
+
+/* Counts acknowledgements of the newest revision seen. */
+static void
+s_count_ack(s_load *l, s_sim *s)
+{
+	int64_t now;
+
+	if (s->revision != l->top_revision || s->counted)
+		return;
+	s->counted = true;
+	if (++l->top_acked < l->n)
+		return;
+	now = platform_now_ms();
+	log_info("revision %" PRId64 ": all %zu nodes acknowledged %" PRId64
+	    " ms after the first Desired", l->top_revision, l->n,
+	    now - l->top_first_ms);
+	s_report(l, "{\"event\":\"acked\",\"revision\":%" PRId64 ",\"nodes\":%zu,"
+	    "\"firstDesired\":%" PRId64 ",\"allAcked\":%" PRId64 ",\"ms\":%" PRId64
+	    "}", l->top_revision, l->n, l->top_first_ms, now,
+	    now - l->top_first_ms);
+}
+
+static void
+s_on_desired(s_load *l, s_sim *s, const Hvp__Desired *d)
+{
+	char *err = NULL;
+
+	l->desired_seen++;
+	if (d->revision > l->top_revision) {
+		l->top_revision = d->revision;
+		l->top_first_ms = platform_now_ms();
+		l->top_acked = 0;
+		for (size_t i = 0; i < l->n; i++)
+			l->sims[i].counted = false;
+	}
+	s->revision = d->revision;
+	s->plan_generation = d->plan_generation;
+	if (s->role == ROLE_DPM_SERVER && d->plan != NULL) {
+		plan *p = wire_plan_to_plan(d->plan, &err);
+
+		if (p == NULL) {
+			log_warnx("%s: desired plan dropped: %s", s->name, err);
+			free(err);
+		} else {
+			dsgroups_plan_hash(p, s->dsgroups_hash);
+			wire_inventory_set_dsgroups(s->inventory,
+			    s->dsgroups_hash);
+			plan_free(&p);
+		}
+	}
+	s_send_ack(l, s);
+	s_count_ack(l, s);
+}
+
+static void
+s_on_dry_run(s_sim *s, const Hvp__DryRun *m)
+{
+	Hvp__DryRunResult r = HVP__DRY_RUN_RESULT__INIT;
+
+	r.request = m->request;
+	r.error = (char *)"";
+	s_send(s, HVP__ENVELOPE__BODY_DRY_RUN_RESULT, &r);
+}
+
+static void
+s_dispatch(s_load *l, s_sim *s, const Hvp__Envelope *e)
+{
+	switch (e->body_case) {
+	case HVP__ENVELOPE__BODY_WELCOME:
+		s_on_welcome(l, s, e->welcome);
+		break;
+	case HVP__ENVELOPE__BODY_REFUSED:
+		if (!s->refused)
+			log_warnx("%s: refused: %s (Hello again in %" PRId64
+			    " ms)", s->name, e->refused->reason, s->backoff_ms);
+		s->refused = true;
+		if (s->welcomed)
+			l->welcomed--;
+		s->welcomed = false;
+		s->hello_at = platform_mono_ms() + s_jitter(l, s->backoff_ms);
+		s->backoff_ms *= 2;
+		if (s->backoff_ms > LOAD_BACKOFF_MAX_MS)
+			s->backoff_ms = LOAD_BACKOFF_MAX_MS;
+		break;
+	case HVP__ENVELOPE__BODY_DESIRED:
+		s_on_desired(l, s, e->desired);
+		break;
+	case HVP__ENVELOPE__BODY_DRY_RUN:
+		s_on_dry_run(s, e->dry_run);
+		break;
+	case HVP__ENVELOPE__BODY_HEARTBEAT_REPLY:
+	case HVP__ENVELOPE__BODY_DRIFT_ACK:
+		break;
+	default:
+		log_warnx("%s: unexpected %s; dropped", s->name,
+		    wire_body_name(e->body_case));
+		break;
+	}
+}
+
+static void
+s_receive(s_load *l, s_sim *s)
+{
+	for (int k = 0; k < LOAD_RECV_BURST && s->sock; k++) {
+		Hvp__Envelope *e = NULL;
+		char *err = NULL;
+		int rc = wire_recv(s->sock, &e, NULL, NULL, &err);
+
+		if (rc == WIRE_NONE)
+			break;
+		s->last_heard = platform_mono_ms();
+		if (rc == WIRE_MALFORMED) {
+			log_warnx("%s: malformed message dropped: %s", s->name,
+			    err ? err : "?");
+			free(err);
+			continue;
+		}
+		s_dispatch(l, s, e);
+		wire_envelope_free(&e);
+	}
+}
+
+/* ---- the loop ---- */
+
+static void
+s_timers(s_load *l, s_sim *s, int64_t now)
+{
+	if (s->sock == NULL) {
+		if (s->connect_at != 0 && now >= s->connect_at &&
+		    s_connect(l, s) == -1)
+			s->connect_at = now + s_jitter(l, LOAD_BACKOFF_MAX_MS);
+		return;
+	}
+	if (s->welcomed && now - s->last_heard >=
+	    3 * (int64_t)s->heartbeat_s * 1000) {
+		log_info("%s: nothing heard for 3 heartbeats; Hello again",
+		    s->name);
+		s->welcomed = false;
+		l->welcomed--;
+		s->last_heard = now;
+		s->hello_at = now + s_jitter(l, s->backoff_ms);
+	}
+	if (s->hello_at != 0 && now >= s->hello_at)
+		s_send_hello(l, s);
+	if (s->welcomed && now >= s->next_heartbeat) {
+		s_send_heartbeat(l, s);
+		s->next_heartbeat = now + (int64_t)s->heartbeat_s * 1000;
+	}
+}
+
+static int64_t
+s_next_due(const s_sim *s, int64_t next)
+{
+	if (s->sock == NULL)
+		return s->connect_at != 0 && s->connect_at < next ?
+		    s->connect_at : next;
+	if (s->hello_at != 0 && s->hello_at < next)
+		next = s->hello_at;
+	if (s->welcomed && s->next_heartbeat < next)
+		next = s->next_heartbeat;
+	return next;
+}
+
+static void
+s_loop(s_load *l)
+{
+	while (!l->sig.terminate) {
+		int64_t now = platform_mono_ms(), next = now + LOAD_POLL_MAX_MS;
+		size_t k = 0;
+		int rc;
+
+		for (size_t i = 0; i < l->n; i++) {
+			s_sim *s = &l->sims[i];
+
+			next = s_next_due(s, next);
+			if (s->sock == NULL)
+				continue;
+			l->items[k].socket = s->sock;
+			l->items[k].fd = 0;
+			l->items[k].events = ZMQ_POLLIN;
+			l->items[k].revents = 0;
+			l->item_sim[k++] = i;
+		}
+		rc = zmq_poll(l->items, (int)k, next > now ? (long)(next - now) : 0);
+		if (l->sig.terminate)
+			break;
+		if (rc == -1 && errno != EINTR) {
+			log_warnx("zmq_poll: %s", zmq_strerror(errno));
+			platform_sleep_ms(100);
+		}
+		for (size_t j = 0; rc > 0 && j < k; j++)
+			if (l->items[j].revents & ZMQ_POLLIN)
+				s_receive(l, &l->sims[l->item_sim[j]]);
+		now = platform_mono_ms();
+		for (size_t i = 0; i < l->n; i++)
+			s_timers(l, &l->sims[i], now);
+	}
+}
+
+/* ---- options ---- */
+
+static void
+s_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: %s --keys DIR --controller-key FILE [options]\n"
+	    "  --nodes N             simulated Hyper-V nodes (default 1000)\n"
+	    "  --controller URL      node endpoint (default tcp://127.0.0.1:7600)\n"
+	    "  --controller-key FILE the controller's public key\n"
+	    "  --keys DIR            NAME.key / NAME.key_secret per node; made "
+	    "when missing\n"
+	    "  --cluster NAME        cluster in Hello (default LOAD-CLUSTER)\n"
+	    "  --prefix NAME         node names PREFIX0001... (default LOAD)\n"
+	    "  --dpm-server NAME     simulate a DPM server too\n"
+	    "  --guests G            guests per node (default 3)\n"
+	    "  --csvs K              CSVs (default 8)\n"
+	    "  --ramp MS             spread the connects over MS ms (default 0)\n"
+	    "  --report FILE         append JSON lines: all welcomed, all acked\n"
+	    "  --keygen-only         make the keys and exit\n"
+	    "  --insecure            plain text (controller with --insecure)\n"
+	    "  --verbose             debug logging\n", LOAD_PROGRAM);
+}
+
+static int
+s_number(const char *opt, const char *text, int64_t min, int64_t max,
+    int64_t *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || v < min || v > max) {
+		fprintf(stderr, "%s: --%s '%s': expected a whole number from "
+		    "%" PRId64 " to %" PRId64 "\n", LOAD_PROGRAM, opt, text,
+		    min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Returns 0, 1 after --help, or 64 on a usage error. */
+static int
+s_parse(int argc, char **argv, s_opts *o)
+{
+	int64_t v;
+
+	o->nodes = 1000;
+	o->endpoint = "tcp://127.0.0.1:7600";
+	o->cluster = "LOAD-CLUSTER";
+	o->prefix = "LOAD";
+	o->guests = 3;
+	o->csvs = 8;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL, *eq;
+		char name[32];
+		size_t len;
+
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			s_usage(stdout);
+			return 1;
+		}
+		if (strncmp(a, "--", 2) != 0) {
+			fprintf(stderr, "%s: unexpected argument '%s'\n",
+			    LOAD_PROGRAM, a);
+			return 64;
+		}
+		a += 2;
+		eq = strchr(a, '=');
+		len = eq ? (size_t)(eq - a) : strlen(a);
+		if (len >= sizeof name)
+			len = sizeof name - 1;
+		memcpy(name, a, len);
+		name[len] = '\0';
+		if (strcmp(name, "insecure") == 0 || strcmp(name, "keygen-only") == 0 ||
+		    strcmp(name, "verbose") == 0) {
+			if (eq) {
+				fprintf(stderr, "%s: --%s takes no value\n",
+				    LOAD_PROGRAM, name);
+				return 64;
+			}
+			if (name[0] == 'i')
+				o->insecure = true;
+			else if (name[0] == 'k')
+				o->keygen_only = true;
+			else
+				o->verbose = true;
+			continue;
+		}
+		if (eq)
+			val = eq + 1;
+		else if (i + 1 < argc)
+			val = argv[++i];
+		else {
+			fprintf(stderr, "%s: --%s needs a value\n", LOAD_PROGRAM,
+			    name);
+			return 64;
+		}
+		if (strcmp(name, "nodes") == 0) {
+			if (s_number(name, val, 1, LOAD_MAX_NODES, &v) == -1)
+				return 64;
+			o->nodes = (size_t)v;
+		} else if (strcmp(name, "guests") == 0) {
+			if (s_number(name, val, 0, LOAD_MAX_GUESTS, &v) == -1)
+				return 64;
+			o->guests = (size_t)v;
+		} else if (strcmp(name, "csvs") == 0) {
+			if (s_number(name, val, 1, LOAD_MAX_CSVS, &v) == -1)
+				return 64;
+			o->csvs = (size_t)v;
+		} else if (strcmp(name, "ramp") == 0) {
+			if (s_number(name, val, 0, 600000, &v) == -1)
+				return 64;
+			o->ramp_ms = v;
+		} else if (strcmp(name, "controller") == 0)
+			o->endpoint = val;
+		else if (strcmp(name, "controller-key") == 0)
+			o->controller_key = val;
+		else if (strcmp(name, "keys") == 0)
+			o->keys_dir = val;
+		else if (strcmp(name, "cluster") == 0)
+			o->cluster = val;
+		else if (strcmp(name, "prefix") == 0)
+			o->prefix = val;
+		else if (strcmp(name, "dpm-server") == 0)
+			o->dpm_server = val;
+		else if (strcmp(name, "report") == 0)
+			o->report = val;
+		else {
+			fprintf(stderr, "%s: unknown option --%s (see --help)\n",
+			    LOAD_PROGRAM, name);
+			return 64;
+		}
+	}
+	if (!o->insecure && o->keys_dir == NULL) {
+		fprintf(stderr, "%s: --keys DIR is required (or --insecure)\n",
+		    LOAD_PROGRAM);
+		return 64;
+	}
+	if (!o->insecure && !o->keygen_only && o->controller_key == NULL) {
+		fprintf(stderr, "%s: --controller-key FILE is required (or "
+		    "--insecure)\n", LOAD_PROGRAM);
+		return 64;
+	}
+	return 0;
+}
+
+/* ---- start and stop ---- */
+
+static int
+s_start(s_load *l)
+{
+	l->zctx = zmq_ctx_new();
+	if (l->zctx == NULL) {
+		log_warnx("zmq_ctx_new: %s", zmq_strerror(errno));
+		return -1;
+	}
+	if (zmq_ctx_set(l->zctx, ZMQ_IO_THREADS, 1) == -1 ||
+	    zmq_ctx_set(l->zctx, ZMQ_MAX_SOCKETS, (int)l->n + 64) == -1) {
+		log_warnx("zmq_ctx_set: %s", zmq_strerror(errno));
+		return -1;
+	}
+	l->items = xcalloc(l->n, sizeof *l->items);
+	l->item_sim = xcalloc(l->n, sizeof *l->item_sim);
+	log_info("%zu simulated nodes (%s%04d..%s%04zu%s%s) -> %s, %s", l->n,
+	    l->o.prefix, 1, l->o.prefix, l->o.nodes,
+	    l->o.dpm_server ? " and " : "",
+	    l->o.dpm_server ? l->o.dpm_server : "", l->o.endpoint,
+	    l->o.insecure ? "INSECURE: plain text, no authentication" : "CURVE");
+	return 0;
+}
+
+static void
+s_stop(s_load *l)
+{
+	log_info("stopping: %" PRIu64 " desired received, %" PRIu64 " acks and %"
+	    PRIu64 " heartbeats sent, %zu/%zu nodes welcomed", l->desired_seen,
+	    l->acks_sent, l->heartbeats_sent, l->welcomed, l->n);
+	s_sims_free(l);
+	free(l->items);
+	free(l->item_sim);
+	if (l->zctx)
+		zmq_ctx_term(l->zctx);
+}
+
+int
+main(int argc, char **argv)
+{
+	s_load l;
+	int rc;
+
+	memset(&l, 0, sizeof l);
+	if ((rc = s_parse(argc, argv, &l.o)) != 0)
+		return rc == 1 ? 0 : rc;
+	log_init(LOAD_PROGRAM, l.o.verbose);
+	l.rng = (uint64_t)platform_now_ms() ^ ((uint64_t)platform_pid() << 32);
+	platform_signals_install(&l.sig);
+	if (s_sims_new(&l) == -1) {
+		s_sims_free(&l);
+		return 1;
+	}
+	if (l.o.keygen_only) {
+		log_info("%zu key pairs in %s", l.n, l.o.keys_dir);
+		s_sims_free(&l);
+		return 0;
+	}
+	if (s_start(&l) == -1) {
+		s_stop(&l);
+		return 1;
+	}
+	s_loop(&l);
+	s_stop(&l);
+	return 0;
+}
