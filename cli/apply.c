@@ -136,45 +136,21 @@ s_wait(const cli_ctx *ctx, client *c, int64_t revision, int timeout_s)
 	(void)ctx;
 }
 
-int
-cmd_apply(cli_ctx *ctx, int argc, char **argv)
+/* Sends a request that makes a revision (apply, rollback), prints the
+ * answer and, with wait, follows the nodes until they converge. */
+static int
+s_change(const cli_ctx *ctx, Hvp__AdminRequest *q, bool wait, int timeout_s)
 {
-	static const char usage[] = "apply -f FILE [--wait] [--timeout S]";
-	Hvp__AdminRequest q = HVP__ADMIN_REQUEST__INIT;
 	Hvp__AdminReply *r = NULL;
-	const char *file = NULL, *timeout = NULL;
-	bool wait = false;
-	cli_opt opts[] = {
-		{ "file", true, &file, NULL },
-		{ "wait", false, NULL, &wait },
-		{ "timeout", true, &timeout, NULL },
-	};
-	int timeout_s = APPLY_DEFAULT_TIMEOUT_S, rc;
-	char **pos = NULL, *text, *who;
-	size_t npos = 0, len;
 	client *c;
+	char *who;
+	int rc;
 
-	if ((rc = cli_parse_opts(usage, argc, argv, opts, 3, &pos, &npos)) != 0)
+	if ((c = client_open(ctx, &rc)) == NULL)
 		return rc;
-	free(pos);
-	if (file == NULL || npos > 0)
-		return cli_error(ctx, EXIT_USAGE, "usage: hvpolicy %s", usage);
-	if (timeout && (rc = s_parse_timeout(ctx, timeout, &timeout_s)) != 0)
-		return rc;
-	if ((text = s_read_policy(ctx, file, &len, &rc)) == NULL)
-		return rc;
-	if ((c = client_open(ctx, &rc)) == NULL) {
-		free(text);
-		return rc;
-	}
 	who = platform_user_name();
-	q.verb = (char *)"apply";
-	q.policy.data = (uint8_t *)text;
-	q.policy.len = len;
-	q.source = (char *)file;
-	q.applied_by = who;
-	rc = client_call(c, &q, CLIENT_TIMEOUT_MS, &r);
-	free(text);
+	q->applied_by = who;
+	rc = client_call(c, q, CLIENT_TIMEOUT_MS, &r);
 	free(who);
 	if (rc == EXIT_OK)
 		rc = client_print(ctx, r);
@@ -186,11 +162,44 @@ cmd_apply(cli_ctx *ctx, int argc, char **argv)
 }
 
 int
+cmd_apply(cli_ctx *ctx, int argc, char **argv)
+{
+	static const char usage[] = "apply -f FILE [--wait] [--timeout S]";
+	Hvp__AdminRequest q = HVP__ADMIN_REQUEST__INIT;
+	const char *file = NULL, *timeout = NULL;
+	bool wait = false;
+	cli_opt opts[] = {
+		{ "file", true, &file, NULL },
+		{ "wait", false, NULL, &wait },
+		{ "timeout", true, &timeout, NULL },
+	};
+	int timeout_s = APPLY_DEFAULT_TIMEOUT_S, rc;
+	char **pos = NULL, *text;
+	size_t npos = 0, len;
+
+	if ((rc = cli_parse_opts(usage, argc, argv, opts, 3, &pos, &npos)) != 0)
+		return rc;
+	free(pos);
+	if (file == NULL || npos > 0)
+		return cli_error(ctx, EXIT_USAGE, "usage: hvpolicy %s", usage);
+	if (timeout && (rc = s_parse_timeout(ctx, timeout, &timeout_s)) != 0)
+		return rc;
+	if ((text = s_read_policy(ctx, file, &len, &rc)) == NULL)
+		return rc;
+	q.verb = (char *)"apply";
+	q.policy.data = (uint8_t *)text;
+	q.policy.len = len;
+	q.source = (char *)file;
+	rc = s_change(ctx, &q, wait, timeout_s);
+	free(text);
+	return rc;
+}
+
+int
 cmd_rollback(cli_ctx *ctx, int argc, char **argv)
 {
 	static const char usage[] = "rollback N [--wait] [--timeout S]";
 	Hvp__AdminRequest q = HVP__ADMIN_REQUEST__INIT;
-	Hvp__AdminReply *r = NULL;
 	const char *timeout = NULL;
 	bool wait = false;
 	cli_opt opts[] = {
@@ -198,10 +207,9 @@ cmd_rollback(cli_ctx *ctx, int argc, char **argv)
 		{ "timeout", true, &timeout, NULL },
 	};
 	int timeout_s = APPLY_DEFAULT_TIMEOUT_S, rc;
-	char **pos = NULL, *who;
+	char **pos = NULL;
 	size_t npos = 0;
 	uint64_t v;
-	client *c;
 
 	if ((rc = cli_parse_opts(usage, argc, argv, opts, 2, &pos, &npos)) != 0)
 		return rc;
@@ -213,21 +221,9 @@ cmd_rollback(cli_ctx *ctx, int argc, char **argv)
 	free(pos);
 	if (timeout && (rc = s_parse_timeout(ctx, timeout, &timeout_s)) != 0)
 		return rc;
-	if ((c = client_open(ctx, &rc)) == NULL)
-		return rc;
-	who = platform_user_name();
 	q.verb = (char *)"rollback";
 	q.revision = (int64_t)v;
-	q.applied_by = who;
-	rc = client_call(c, &q, CLIENT_TIMEOUT_MS, &r);
-	free(who);
-	if (rc == EXIT_OK)
-		rc = client_print(ctx, r);
-	if (rc == EXIT_OK && wait)
-		rc = s_wait(ctx, c, r->revision, timeout_s);
-	wire_admin_reply_free(&r);
-	client_free(&c);
-	return rc;
+	return s_change(ctx, &q, wait, timeout_s);
 }
 
 int

@@ -464,27 +464,27 @@ s_who(const client *c, const Hvp__AdminRequest *q)
 	return xstrdup(q->applied_by && *q->applied_by ? q->applied_by : "local");
 }
 
-/* Parses, checks the cluster, stores as a new revision (unless it equals
- * the current one) and pushes. Replies itself. */
-static void
-s_store_and_push(server *s, client *c, const char *label, const char *text,
-    size_t len, const char *who, const char *source)
+/* A policy text sent by a client, parsed again (a client cannot smuggle
+ * an invalid policy in) and checked against this controller's cluster.
+ * Returns the canonical text (owned) and its hash, or NULL after replying
+ * with the errors. */
+static char *
+s_candidate(server *s, client *c, const char *label, const char *text,
+    size_t len, char hash[POLICY_HASH_HEX + 1])
 {
-	Hvp__AdminReply r = HVP__ADMIN_REPLY__INIT;
 	diag_list d;
 	policy *p;
-	char *canon, hash[POLICY_HASH_HEX + 1], *err = NULL, *body;
-	int64_t rev = 0;
+	char *err, *canon;
 
 	diag_list_init(&d);
-	p = policy_parse(label, text, len, &d);
+	p = policy_parse(label, text ? text : "", len, &d);
 	if (p == NULL) {
 		diag_sort(&d);
 		err = diag_join(&d);
 		s_reply_text(c, 1, NULL, err);
 		free(err);
 		diag_list_release(&d);
-		return;
+		return NULL;
 	}
 	diag_list_release(&d);
 	if (strcasecmp(p->cluster, s->cluster) != 0) {
@@ -493,11 +493,26 @@ s_store_and_push(server *s, client *c, const char *label, const char *text,
 		s_reply_text(c, 1, NULL, err);
 		free(err);
 		policy_free(&p);
-		return;
+		return NULL;
 	}
 	canon = policy_canonical(p);
 	policy_hash(p, hash);
 	policy_free(&p);
+	return canon;
+}
+
+/* Parses, checks the cluster, stores as a new revision (unless it equals
+ * the current one) and pushes. Replies itself. */
+static void
+s_store_and_push(server *s, client *c, const char *label, const char *text,
+    size_t len, const char *who, const char *source)
+{
+	Hvp__AdminReply r = HVP__ADMIN_REPLY__INIT;
+	char *canon, hash[POLICY_HASH_HEX + 1], *err = NULL, *body;
+	int64_t rev = 0;
+
+	if ((canon = s_candidate(s, c, label, text, len, hash)) == NULL)
+		return;
 	if (s->revision > 0 && strcmp(hash, s->policy_hash) == 0) {
 		body = xasprintf("revision %lld\nunchanged: the policy equals the "
 		    "current revision\n", (long long)s->revision);
@@ -691,37 +706,16 @@ s_plan(server *s, client *c, const Hvp__AdminRequest *q)
 	Hvp__Envelope e = HVP__ENVELOPE__INIT;
 	dryrun_wait *w = &s->dryrun;
 	const char *label = q->source && *q->source ? q->source : "<policy>";
-	diag_list d;
-	policy *p;
-	char *err, *canon;
+	char *canon, hash[POLICY_HASH_HEX + 1];
 	size_t cap = 0;
 
 	if (w->active) {
 		s_reply_text(c, 1, NULL, "another plan is being computed; try again");
 		return;
 	}
-	diag_list_init(&d);
-	p = policy_parse(label, q->policy.len ? (const char *)q->policy.data : "",
-	    q->policy.len, &d);
-	if (p == NULL) {
-		diag_sort(&d);
-		err = diag_join(&d);
-		s_reply_text(c, 1, NULL, err);
-		free(err);
-		diag_list_release(&d);
+	if ((canon = s_candidate(s, c, label, (const char *)q->policy.data,
+	    q->policy.len, hash)) == NULL)
 		return;
-	}
-	diag_list_release(&d);
-	if (strcasecmp(p->cluster, s->cluster) != 0) {
-		err = xasprintf("%s: spec.cluster is %s but this controller holds "
-		    "cluster %s", label, p->cluster, s->cluster);
-		s_reply_text(c, 1, NULL, err);
-		free(err);
-		policy_free(&p);
-		return;
-	}
-	canon = policy_canonical(p);
-	policy_free(&p);
 	memset(w, 0, sizeof *w);
 	w->active = true;
 	w->request = ++s->next_request;
