@@ -8,15 +8,19 @@
  * Scenarios (each run is one engine_run, enforce mode, result released
  * inside the timed region):
  *   noop-untouched  nothing to do, the file left alone since the last pass
- *                   (the daemon's periodic re-check);
+ *                   (the daemon's periodic re-check); the file is first
+ *                   left alone for --settle-ms, longer than the window in
+ *                   which backend_sim distrusts a fresh file stamp;
  *   noop-rewritten  nothing to do, the file replaced by identical bytes
  *                   before each run (a touch that changes nothing);
  *   noop-edited     nothing to do, but an unmanaged value was edited
  *                   before each run, so the file must be parsed again;
  *   correct         100 guests' VSS switched off and 50 managed values
- *                   wrong, written before each run: the pass parses,
- *                   diffs, corrects 150 findings and writes the file
- *                   (render, temporary file, fsync, rename, fsync dir).
+ *                   wrong (random each run), written before each run:
+ *                   the timed pass observes (stat, read, hash, parse,
+ *                   copy), diffs, applies 150 corrections, commits
+ *                   (re-read and hash check, render, temporary file,
+ *                   fsync, rename, fsync dir) and makes the records.
  * Drift and rewrites are made before the clock starts. A component table
  * (read, hash, parse, dup, render, save) explains the figures.
  *
@@ -53,7 +57,7 @@
 #define B_CSVS		8
 #define B_DRIFT_GUESTS	100
 #define B_DRIFT_VALUES	50
-#define B_SETTLE_MS	2500	/* file left alone before noop-untouched */
+#define B_SETTLE_MS	3000	/* file left alone before noop-untouched */
 #define B_KEY_FMT	"HKLM\\SOFTWARE\\Contoso\\App%02zu"
 
 static const char *const SERVICES[] = {

@@ -36,6 +36,10 @@
 #include "wininventory.h"
 #include "xalloc.h"
 
+#ifndef RRF_SUBKEY_WOW6464KEY
+#define RRF_SUBKEY_WOW6464KEY 0x00010000	/* newer SDKs only */
+#endif
+
 #define WIN_MAX_KEYS	20000	/* keys read in one observation */
 #define WIN_MAX_DEPTH	32
 #define WIN_MAX_NAME	16384	/* registry names are at most 16383 */
