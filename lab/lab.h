@@ -2,9 +2,10 @@
  * lab.h: hvpolicy-lab, a simulated cluster on one machine (docs/lab.md).
  * What the lab's files share: the lab directory and its metadata
  * (lab_dir.c), argument parsing (lab_args.c), the seeded generator
- * (lab_rand.c), node creation (lab_init.c), processes (lab_procs.c), host
- * edits (lab_edit.c), and the few OS-specific helpers (lab_os.c). main.c
- * holds the command table.
+ * (lab_rand.c), guests (lab_guest.c), node creation (lab_init.c),
+ * processes (lab_procs.c), host edits (lab_edit.c), and the few
+ * OS-specific helpers (lab_os_posix.c, chosen by the build). main.c holds
+ * the command table.
  */
 #ifndef HVP_LAB_H
 #define HVP_LAB_H
@@ -124,6 +125,8 @@ typedef struct lab_opt {
 	size_t *count;		/* how many were given (may be NULL if max 1) */
 } lab_opt;
 
+#define LAB_MAX_OPTS 16		/* options of one command */
+
 /* Parses argv[1..argc) (argv[0] is the command). Positionals go into
  * pos (borrowed; at most maxpos). Returns 0, or LAB_EXIT_USAGE after
  * printing the problem and the usage line. */
@@ -180,7 +183,7 @@ int lab_start_node(const lab *l, const char *cmd, const char *node);
 /* Makes the controller re-read nodeKeys (SIGHUP). */
 int lab_reload_controller(const lab *l, const char *cmd);
 
-/* OS-specific helpers (lab_os.c; candidates for the platform layer). */
+/* OS-specific helpers (lab_os_posix.c; candidates for platform.h). */
 /* Absolute, symlink-free form of an existing path; owned or NULL. */
 char *lab_os_realpath(const char *path);
 /* The running executable's path; owned or NULL when unknown. */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lab.h"
+#include "log.h"
 
 static const char *s_command;
 
@@ -79,11 +80,13 @@ lab_args_parse(const char *cmd, const char *usage, int argc, char **argv,
     const lab_opt *opts, size_t nopts, const char **pos, size_t minpos,
     size_t maxpos, size_t *npos)
 {
-	size_t seen[16] = { 0 };
+	size_t seen[LAB_MAX_OPTS] = { 0 };
 	bool options_done = false;
 
+	if (nopts > LAB_MAX_OPTS)
+		fatalx("%s: %zu options, at most %d", cmd, nopts, LAB_MAX_OPTS);
 	*npos = 0;
-	for (size_t i = 0; i < nopts && i < 16; i++)
+	for (size_t i = 0; i < nopts; i++)
 		if (opts[i].count)
 			*opts[i].count = 0;
 	for (int i = 1; i < argc; i++) {

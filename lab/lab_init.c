@@ -170,6 +170,24 @@ s_add_provider(host_state *h, const char *id, const char *name,
 	p->autorecovery = autorecovery;
 }
 
+/* True when a key file of that name is already in keys/. */
+static bool
+s_key_taken(const lab *l, const char *name)
+{
+	const char *const files[] = { "%s/keys/%s" KEYS_PUBLIC_SUFFIX,
+	    "%s/keys/%s" KEYS_SECRET_SUFFIX,
+	    "%s/keys/nodes/%s" KEYS_PUBLIC_SUFFIX };
+	bool taken = false;
+
+	for (size_t i = 0; i < sizeof files / sizeof files[0] && !taken; i++) {
+		char *path = xasprintf(files[i], l->dir, name);
+
+		taken = platform_file_exists(path);
+		free(path);
+	}
+	return taken;
+}
+
 host_state *
 lab_host_new(const lab *l, const char *name, host_role role)
 {
@@ -202,8 +220,9 @@ lab_node_create(const lab *l, const char *name, host_role role)
 	host_state *h;
 	int rc = -1;
 
-	if (platform_file_exists(dir)) {
-		lab_error(NULL, 0, "%s already exists", dir);
+	if (platform_file_exists(dir) || s_key_taken(l, name)) {
+		lab_error(NULL, 0, "%s or a key named %s already exists; choose "
+		    "another node name", dir, name);
 		free(dir);
 		return -1;
 	}

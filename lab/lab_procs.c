@@ -264,7 +264,8 @@ lab_status_online(const lab *l, bool *online)
 	if (cli == NULL)
 		return -1;
 	sock = lab_socket_path(l);
-	out = lab_path(l, "controller/status.json");
+	/* One file per process: up and start-node may run side by side. */
+	out = xasprintf("%s/controller/status-%ld.json", l->dir, platform_pid());
 	if (platform_file_exists(out))
 		(void)platform_remove_file(out, NULL);
 	{
@@ -318,6 +319,13 @@ lab_controller_running(const lab *l)
 	return running;
 }
 
+static void
+s_hint_down(const lab *l)
+{
+	fprintf(stderr, "(what runs is left running; `%s down %s` stops it)\n",
+	    LAB_PROGRAM, l->dir);
+}
+
 /*
  * Waits until every node in want (indexes of l->nodes) is online, while
  * the controller and those daemons keep running. Exit code.
@@ -330,7 +338,7 @@ s_wait_online(const lab *l, const char *cmd, proc *ctl, proc *nodes,
 	bool *online = xcalloc(l->nnodes + 1, sizeof *online);
 	strbuf missing;
 	int rc = LAB_EXIT_FAIL;
-	bool done = false;
+	bool done = false, answered = false;
 
 	strbuf_init(&missing);
 	while (!done) {
@@ -338,6 +346,7 @@ s_wait_online(const lab *l, const char *cmd, proc *ctl, proc *nodes,
 			lab_error(cmd, 0, "the controller exited; its log is "
 			    "%s:", ctl->log);
 			s_tail_log(ctl->log);
+			s_hint_down(l);
 			goto out;
 		}
 		for (size_t i = 0; i < l->nnodes; i++) {
@@ -346,19 +355,16 @@ s_wait_online(const lab *l, const char *cmd, proc *ctl, proc *nodes,
 			lab_error(cmd, 0, "the daemon of %s exited; its log is "
 			    "%s:", l->nodes[i], nodes[i].log);
 			s_tail_log(nodes[i].log);
+			s_hint_down(l);
 			goto out;
 		}
-		done = true;
-		if (lab_status_online(l, online) == -1)
-			done = false;
+		done = answered = lab_status_online(l, online) == 0;
 		for (size_t i = 0; i < l->nnodes && done; i++)
 			if (want[i] && !online[i])
 				done = false;
-		if (done)
+		if (done || platform_mono_ms() >= deadline)
 			break;
-		if (platform_mono_ms() >= deadline)
-			break;
-		platform_sleep_ms(POLL_MS * 2);
+		platform_sleep_ms(POLL_MS);
 	}
 	if (done) {
 		rc = LAB_EXIT_OK;
@@ -368,10 +374,15 @@ s_wait_online(const lab *l, const char *cmd, proc *ctl, proc *nodes,
 		if (want[i] && !online[i])
 			strbuf_addf(&missing, "\n  %s (log: %s)", l->nodes[i],
 			    nodes[i].log);
-	lab_error(cmd, 0, "timed out after %d s: the controller does not see "
-	    "these nodes online:%s\n  controller log: %s\n(the processes keep "
-	    "running; `%s down %s` stops them)", LAB_UP_TIMEOUT_MS / 1000,
-	    missing.data, ctl->log, LAB_PROGRAM, l->dir);
+	if (answered)
+		lab_error(cmd, 0, "timed out after %d s: the controller does not "
+		    "see these nodes online:%s\n  controller log: %s",
+		    LAB_UP_TIMEOUT_MS / 1000, missing.data, ctl->log);
+	else
+		lab_error(cmd, 0, "timed out after %d s: the controller does not "
+		    "answer `hvpolicy status` on %s/controller/control.sock; its "
+		    "log is %s", LAB_UP_TIMEOUT_MS / 1000, l->dir, ctl->log);
+	s_hint_down(l);
 out:
 	strbuf_release(&missing);
 	free(online);
@@ -748,11 +759,10 @@ lab_cmd_add_node(int argc, char **argv)
 		    "'.'", name, KEYS_NAME_MAX);
 	if ((l = lab_open(pos[0])) == NULL)
 		return LAB_EXIT_FAIL;
-	if (lab_node_name(l, name) != NULL || strcmp(name, "controller") == 0 ||
-	    strcmp(name, "admin") == 0) {
+	if (lab_node_name(l, name) != NULL) {
 		rc = lab_error("add-node", LAB_EXIT_FAIL, "node '%s' already "
-		    "exists in %s (or the name is taken); choose another name",
-		    name, l->dir);
+		    "exists in %s; choose another name (docs/lab.md: a rebuilt "
+		    "node)", name, l->dir);
 		lab_free(&l);
 		return rc;
 	}
