@@ -175,8 +175,10 @@ s_teardown(server *s)
 {
 	if (s->router)
 		zmq_close(s->router);
-	if (s->control)
+	if (s->control) {
 		zmq_close(s->control);
+		platform_remove_file(config_str(s->cfg, "controlSocket"), NULL);
+	}
 	if (s->admin)
 		zmq_close(s->admin);
 	zap_free(&s->zap);
