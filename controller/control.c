@@ -626,6 +626,25 @@ s_dryrun_clear(dryrun_wait *w)
 	memset(w, 0, sizeof *w);
 }
 
+/* Orders the answers by node name, so output does not depend on who
+ * answered first. */
+static void
+s_dryrun_sort(dryrun_wait *w)
+{
+	for (size_t i = 1; i < w->nresults; i++) {
+		for (size_t j = i; j > 0 && strcmp(w->result_nodes[j - 1],
+		    w->result_nodes[j]) > 0; j--) {
+			Hvp__DryRunResult *r = w->results[j];
+			char *n = w->result_nodes[j];
+
+			w->results[j] = w->results[j - 1];
+			w->result_nodes[j] = w->result_nodes[j - 1];
+			w->results[j - 1] = r;
+			w->result_nodes[j - 1] = n;
+		}
+	}
+}
+
 static void
 s_dryrun_finish(server *s)
 {
@@ -640,6 +659,7 @@ s_dryrun_finish(server *s)
 	bool json = s_json(w->format);
 	Hvp__AdminReply r = HVP__ADMIN_REPLY__INIT;
 
+	s_dryrun_sort(w);
 	strbuf_init(&out);
 	strbuf_init(&missing);
 	if (json) {

@@ -14,8 +14,16 @@ set -u
     { fail "lab init"; finish; }
 "$LABBIN" up "$LAB" >/dev/null || { fail "lab up"; finish; }
 
-# --- apply -> converged --------------------------------------------------
+# --- plan: a dry run on every node -----------------------------------------
 write_policy "$TMP/ss.yaml" system-software enforce
+hvp plan -f "$TMP/ss.yaml" --format json >"$TMP/plan.json"; rc=$?
+if [ "$rc" = 2 ] && [ "$(jq_py 'sorted({c["node"] for c in d if "UseSystemSoftwareProvider" in c["resource"]})' <"$TMP/plan.json")" = "['HV01', 'HV02', 'HV03']" ]; then
+	ok "plan: exit 2, every Hyper-V node would create the key"
+else
+	fail "plan before apply: exit $rc, $(cat "$TMP/plan.json")"
+fi
+
+# --- apply -> converged --------------------------------------------------
 if hvp apply -f "$TMP/ss.yaml" --wait --timeout 60 >"$TMP/out" 2>&1 &&
     head -1 "$TMP/out" | grep -q '^revision 1$'; then
 	ok "apply --wait: revision 1, every node converged"
@@ -23,6 +31,8 @@ else
 	fail "apply --wait: $(cat "$TMP/out")"
 fi
 wait_until 30 all_converged && ok "status: all converged" || fail "status: not all converged"
+hvp plan -f "$TMP/ss.yaml" >/dev/null; rc=$?
+[ "$rc" = 0 ] && ok "plan after apply: nothing to change (exit 0)" || fail "plan after apply: exit $rc"
 held=$(hvp status --format json | jq_py 'd["plan"]["heldByDpmServer"]')
 [ "$held" = true ] && ok "DPM server holds the plan" || fail "plan not held by DPM01"
 

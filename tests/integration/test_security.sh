@@ -89,4 +89,21 @@ fi
 kill -0 "$(cat "$LAB/controller/controller.pid")" 2>/dev/null && ok "controller process alive" ||
     fail "controller died"
 
+# --- remote admin over CURVE: admin keys only ----------------------------
+aport=$(free_port)
+kill -TERM "$(cat "$LAB/controller/controller.pid")"
+wait_until 15 sh -c "! kill -0 $(cat "$LAB/controller/controller.pid") 2>/dev/null"
+echo "adminListen: tcp://127.0.0.1:$aport" >>"$LAB/controller/controller.yaml"
+"$LABBIN" up "$LAB" >/dev/null || fail "lab up with adminListen"
+remote() {
+	"$CLI" --controller "tcp://127.0.0.1:$aport" --admin-key "$1" \
+	    --controller-key "$LAB/keys/controller.key" status --format json
+}
+remote "$LAB/keys/admin.key_secret" >"$TMP/remote.json" 2>"$TMP/remote.err" &&
+    [ "$(jq_py 'd["cluster"]' <"$TMP/remote.json")" = LAB-CLUSTER ] &&
+    ok "remote CLI with an admin key over CURVE" || fail "remote admin: $(cat "$TMP/remote.err")"
+remote "$LAB/keys/HV01.key_secret" >/dev/null 2>&1; rc=$?
+[ "$rc" = 3 ] && ok "a node key is not an admin key (refused, exit 3)" ||
+    fail "node key on the admin port gave exit $rc"
+
 finish
