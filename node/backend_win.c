@@ -255,9 +255,16 @@ static int
 s_read_values(host_state *h, HKEY k, const char *path, char **err)
 {
 	wchar_t *name = xmalloc(WIN_MAX_NAME * sizeof *name);
-	unsigned char *data = NULL;
-	DWORD cap = 0;
+	DWORD cap = 256, maxdata = 0;
+	unsigned char *data;
 	int rc = 0;
+
+	/* With no buffer RegEnumValue reports success, not ERROR_MORE_DATA:
+	 * start with one as large as the largest value. */
+	if (RegQueryInfoKeyW(k, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+	    &maxdata, NULL, NULL) == ERROR_SUCCESS && maxdata + 2 > cap)
+		cap = maxdata + 2;
+	data = xmalloc(cap);
 
 	host_key_ensure(h, path);
 	for (DWORD i = 0;; i++) {

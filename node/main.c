@@ -9,6 +9,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "once.h"
+#include "winservice.h"
 
 static int
 s_has_flag(int argc, char **argv, const char *flag)
@@ -23,6 +24,8 @@ int
 main(int argc, char **argv)
 {
 	log_init("hvpolicy-node", false);
+	if (winsvc_is_command(argc, argv))
+		return winsvc_main(argc, argv);
 	if (s_has_flag(argc, argv, "--once"))
 		return once_main(argc, argv, stdout, stderr);
 	if (argc == 1) {

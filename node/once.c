@@ -32,6 +32,7 @@ typedef struct once_args {
 	const char *host_file;
 	const char *role;
 	const char *format;
+	const char *backend;	/* sim (default) | windows */
 	bool dry_run;
 	const char **inventory;
 	size_t ninventory;
@@ -60,7 +61,11 @@ once_usage(FILE *f)
 	    "usage: hvpolicy-node --once --policy FILE --host-file FILE\n"
 	    "                     [--role hyperv-node|dpm-server] [--dry-run]\n"
 	    "                     [--format text|json] [--inventory FILE...]\n"
-	    "Applies the policy to the simulated host file once and prints\n"
+	    "       hvpolicy-node --once --policy FILE --backend windows\n"
+	    "                     --role hyperv-node|dpm-server [--dry-run]\n"
+	    "                     [--format text|json]\n"
+	    "Applies the policy to the host once (a simulated host file, or\n"
+	    "with --backend windows the real Windows host) and prints\n"
 	    "what changed. Exit: 0 complied, 2 changed (or would), 1 failure,\n"
 	    "64 usage error.\n");
 }
@@ -92,6 +97,12 @@ s_add_inventory(once_args *a, const char *file)
 	a->inventory = xrealloc(a->inventory,
 	    (a->ninventory + 1) * sizeof *a->inventory);
 	a->inventory[a->ninventory++] = file;
+}
+
+static bool
+s_windows(const once_args *a)
+{
+	return a->backend != NULL && strcmp(a->backend, "windows") == 0;
 }
 
 /* Returns -1 on a usage error (reported), 1 for --help, 0 otherwise. */
@@ -136,6 +147,8 @@ s_parse_args(int argc, char **argv, once_args *a, FILE *out, FILE *err)
 			a->role = v;
 		else if ((v = s_opt(argc, argv, &i, "--format", &missing)))
 			a->format = v;
+		else if ((v = s_opt(argc, argv, &i, "--backend", &missing)))
+			a->backend = v;
 		else if (missing) {
 			fprintf(err, "hvpolicy-node: %s needs a value\n", arg);
 			return -1;
@@ -145,7 +158,19 @@ s_parse_args(int argc, char **argv, once_args *a, FILE *out, FILE *err)
 			return -1;
 		}
 	}
-	if (a->policy == NULL || a->host_file == NULL) {
+	if (a->backend != NULL && strcmp(a->backend, "sim") != 0 &&
+	    strcmp(a->backend, "windows") != 0) {
+		fprintf(err, "hvpolicy-node: --backend must be sim or windows, "
+		    "not '%s'\n", a->backend);
+		return -1;
+	}
+	if (s_windows(a)) {
+		if (a->policy == NULL || a->role == NULL || a->host_file != NULL) {
+			fprintf(err, "hvpolicy-node: --once --backend windows needs "
+			    "--policy FILE and --role ROLE (and no --host-file)\n");
+			return -1;
+		}
+	} else if (a->policy == NULL || a->host_file == NULL) {
 		fprintf(err, "hvpolicy-node: --once needs --policy FILE and "
 		    "--host-file FILE\n");
 		return -1;
@@ -198,6 +223,35 @@ s_load_host(once_ctx *c, const char *path)
 	return h;
 }
 
+/* The real host: its backend, and one observation for node and cluster
+ * (a host that reports no cluster, such as a DPM server, is not checked). */
+static int
+s_open_windows(once_ctx *c)
+{
+	host_role role = (host_role)s_role_from_name(c->a.role);
+	char *err = NULL;
+
+	if ((c->b = backend_windows_new(role, c->pol->cluster, &err)) == NULL) {
+		fprintf(c->err, "hvpolicy-node: %s\n", err ? err : "?");
+		free(err);
+		return -1;
+	}
+	backend_windows_track(c->b, c->pol);
+	if (c->b->ops->observe(c->b, &c->host, &err) == -1) {
+		fprintf(c->err, "hvpolicy-node: %s\n", err ? err : "?");
+		free(err);
+		return -1;
+	}
+	if (c->host->cluster && c->pol->cluster &&
+	    strcasecmp(c->host->cluster, c->pol->cluster) != 0) {
+		fprintf(c->err, "hvpolicy-node: host %s is in cluster %s, the "
+		    "policy is for cluster %s\n", c->host->node ? c->host->node :
+		    "?", c->host->cluster, c->pol->cluster);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 s_load_inputs(once_ctx *c)
 {
@@ -212,6 +266,8 @@ s_load_inputs(once_ctx *c)
 		return -1;
 	}
 	diag_list_release(&d);
+	if (s_windows(&c->a))
+		return s_open_windows(c);
 	if ((c->host = s_load_host(c, c->a.host_file)) == NULL)
 		return -1;
 	if (c->host->cluster == NULL || c->pol->cluster == NULL ||
@@ -443,7 +499,7 @@ s_run(once_ctx *c)
 	char *err = NULL;
 	int rc;
 
-	if ((c->b = backend_sim_new(c->a.host_file, &err)) == NULL) {
+	if (c->b == NULL && (c->b = backend_sim_new(c->a.host_file, &err)) == NULL) {
 		fprintf(c->err, "hvpolicy-node: %s\n", err ? err : "?");
 		free(err);
 		return ONCE_EXIT_FAILURE;

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "host.h"
-#include "winsvc.h"
+#include "winservice.h"
 #include "xalloc.h"
 
 host_backend *

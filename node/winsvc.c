@@ -1,5 +1,5 @@
 /*
- * winsvc.c: hvpolicy-node as a Windows service (winsvc.h); built only for
+ * winsvc.c: hvpolicy-node as a Windows service (winservice.h); built only for
  * WIN32. install-service and uninstall-service talk to the service
  * control manager; run-service is the command line the manager starts:
  * it connects to the manager with StartServiceCtrlDispatcher, sends the
@@ -7,7 +7,7 @@
  * config file, runs the daemon (daemon.c) and turns stop and shutdown
  * requests into the daemon's terminate flag. Called by node/main.c.
  */
-#include "winsvc.h"
+#include "winservice.h"
 
 #include <windows.h>
 

@@ -1,5 +1,5 @@
 /*
- * winsvc.h: hvpolicy-node as a Windows service (winsvc.c; winstub.c in
+ * winservice.h: hvpolicy-node as a Windows service (winsvc.c; winstub.c in
  * other builds). Called by node/main.c before anything else:
  *
  *   hvpolicy-node install-service --config FILE   registers the service
@@ -7,8 +7,8 @@
  *   hvpolicy-node run-service --config FILE        what the service control
  *                                                  manager starts
  */
-#ifndef HVP_NODE_WINSVC_H
-#define HVP_NODE_WINSVC_H
+#ifndef HVP_NODE_WINSERVICE_H
+#define HVP_NODE_WINSERVICE_H
 
 #include <stdbool.h>
 
