@@ -310,6 +310,7 @@ main(int argc, char **argv)
 	    (long long)s.revision);
 	s_loop(&s);
 	log_info("stopping");
+	peer_flush_acks(&s);
 	s_teardown(&s);
 	config_values_release(&cfg);
 	return 0;

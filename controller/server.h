@@ -33,6 +33,7 @@ typedef struct node_session {
 	uint64_t acked_plan_generation;
 	bool converged;
 	uint32_t open_drift;
+	bool ack_dirty;		/* acknowledgement not yet in the store */
 	char *dsgroups_hash;	/* dpm-server: what it holds */
 	Hvp__Inventory *inventory;	/* last reported, decoded, owned */
 	char *inventory_hash;
@@ -120,6 +121,9 @@ void peer_handle(server *s);		/* one message on the ROUTER */
 /* Acts on one decoded message from node `name` (already authenticated). */
 void peer_dispatch(server *s, const char *name, const Hvp__Envelope *e);
 void peer_tick(server *s);		/* liveness, re-sends */
+/* Stores every acknowledgement received since the last flush, in one
+ * transaction. Called by peer_tick and at shutdown. */
+void peer_flush_acks(server *s);
 int peer_send(server *s, const node_session *n, const Hvp__Envelope *e);
 
 /* control.c */

@@ -972,6 +972,23 @@ store_set_node_ack(store *s, const char *name, const store_ack *ack,
 }
 
 int
+store_set_node_acks(store *s, const char *const *names, const store_ack *acks,
+    size_t n, char **err)
+{
+	if (n == 0)
+		return 0;
+	if (s_begin_write(s, err) == -1)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (store_set_node_ack(s, names[i], &acks[i], err) == -1) {
+			s_rollback(s);
+			return -1;
+		}
+	}
+	return s_commit(s, err);
+}
+
+int
 store_set_node_inventory(store *s, const char *name, const void *blob,
     size_t len, const char *hash, char **err)
 {

@@ -100,6 +100,10 @@ int store_set_node_online(store *s, const char *name, bool online,
     int64_t last_seen, char **err);
 int store_set_node_ack(store *s, const char *name, const store_ack *ack,
     char **err);
+/* The same for many nodes in one transaction (one fsync): the controller
+ * flushes the acknowledgements of a whole tick at once. */
+int store_set_node_acks(store *s, const char *const *names,
+    const store_ack *acks, size_t n, char **err);
 int store_set_node_inventory(store *s, const char *name, const void *blob,
     size_t len, const char *hash, char **err);
 /* At controller start nothing is connected yet. */
