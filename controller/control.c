@@ -101,6 +101,7 @@ s_status_json(const server *s, size_t nfindings, strbuf *out)
 		jsonw_kv_int(&j, "revision", n->acked_revision);
 		jsonw_kv_bool(&j, "converged", push_node_converged(s, n));
 		jsonw_kv_int(&j, "openDrift", n->open_drift);
+		jsonw_kv_str(&j, "version", n->version);
 		jsonw_end_object(&j);
 	}
 	jsonw_end_array(&j);

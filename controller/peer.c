@@ -199,7 +199,6 @@ s_hello(server *s, const char *name, const Hvp__Hello *h)
 	n->cluster = xstrdup(h->cluster);
 	free(n->version);
 	n->version = xstrdup(h->version);
-	n->hello_seen = true;
 	n->acked_revision = h->revision;
 	n->acked_plan_generation = h->plan_generation;
 	n->converged = h->converged;

@@ -24,9 +24,8 @@ typedef struct node_session {
 	char *name;
 	host_role role;
 	char *cluster;
-	char *version;
+	char *version;		/* the node's software version (Hello) */
 	bool online;
-	bool hello_seen;	/* said Hello since this controller started */
 	int64_t last_seen;	/* wall clock, seconds */
 	int64_t last_seen_mono;	/* ms */
 	int64_t acked_revision;
