@@ -122,7 +122,8 @@ s_prefix_key(const char *s)
 
 	for (i = 0; i < 8 && s[i] != '\0'; i++)
 		k = k << 8 | (unsigned char)s[i];
-	return k << (8 * (8 - i));
+	/* Shifting a 64-bit value by 64 is undefined: "" is simply 0. */
+	return i == 0 ? 0 : k << (8 * (8 - i));
 }
 
 static char *

@@ -140,6 +140,26 @@ test_single_csv(void **state)
 	planner_result_clear(NULL);
 }
 
+/* A guest reported without a name (the controller plans whatever nodes
+ * send) is planned, sorted first, without undefined behaviour; the fuzzer
+ * found the sort key's shift by 64 for "". */
+static void
+test_empty_name(void **state)
+{
+	planner_guest in[] = {
+		G("VM0001", ID_A, "HV01", V1 "VM0001\\VM0001.vmcx"),
+		G("", ID_B, "HV01", V1 "x\\x.vmcx"),
+	};
+	planner_result r = build(in, NELEM(in), NULL);
+
+	assert_int_equal(r.plan->ngroups, 1);
+	assert_int_equal(r.plan->groups[0].nguests, 2);
+	assert_guest(&r.plan->groups[0].guests[0], "", ID_B, "HV01");
+	assert_guest(&r.plan->groups[0].guests[1], "VM0001", ID_A, "HV01");
+	planner_result_clear(&r);
+	(void)state;
+}
+
 /* A guest with disks on two CSVs joins them; a third CSV stays apart. */
 static void
 test_span_two(void **state)
@@ -881,6 +901,7 @@ main(void)
 		cmocka_unit_test(test_duplicate_same_node),
 		cmocka_unit_test(test_unplanned),
 		cmocka_unit_test(test_case_insensitive),
+		cmocka_unit_test(test_empty_name),
 		cmocka_unit_test(test_byte_order),
 		cmocka_unit_test(test_long_group_name),
 		cmocka_unit_test(test_stability_and_generation),
