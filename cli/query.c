@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "client.h"
 #include "platform.h"
+#include "timefmt.h"
 #include "wire.h"
 #include "ydoc.h"
 
@@ -136,7 +137,7 @@ s_since(const cli_ctx *ctx, const char *text, int64_t *out)
 	uint64_t n;
 	char digits[32];
 
-	if (platform_parse_rfc3339(text, out) == 0)
+	if (timefmt_parse_rfc3339(text, out) == 0)
 		return 0;
 	if (mult && len > 1 && len < sizeof digits) {
 		memcpy(digits, text, len - 1);

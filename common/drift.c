@@ -11,7 +11,7 @@
 
 #include <sodium.h>
 
-#include "platform.h"
+#include "timefmt.h"
 #include "xalloc.h"
 
 const char *const DRIFT_KIND_NAMES[] = {
@@ -139,7 +139,7 @@ s_csv_time(strbuf *out, int64_t seconds)
 		s_csv_field(out, NULL, false);
 		return;
 	}
-	platform_format_rfc3339(seconds, buf, sizeof buf);
+	timefmt_rfc3339(seconds, buf, sizeof buf);
 	s_csv_field(out, buf, false);
 }
 

@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "platform.h"
+#include "timefmt.h"
 
 void
 jsonw_init(jsonw *j, strbuf *out, bool pretty)
@@ -141,7 +141,7 @@ jsonw_kv_time(jsonw *j, const char *key, int64_t seconds)
 		jsonw_null(j);
 		return;
 	}
-	platform_format_rfc3339(seconds, buf, sizeof buf);
+	timefmt_rfc3339(seconds, buf, sizeof buf);
 	jsonw_str(j, buf);
 }
 

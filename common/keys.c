@@ -15,6 +15,7 @@
 #include "keys.h"
 #include "log.h"
 #include "platform.h"
+#include "timefmt.h"
 #include "xalloc.h"
 
 #define KEYS_FILE_MAX (64u * 1024)
@@ -249,7 +250,7 @@ s_key_text(const char *name, const char *pub, const char *sec)
 {
 	char when[32];
 
-	platform_format_rfc3339(platform_now_ms() / 1000, when, sizeof when);
+	timefmt_rfc3339(platform_now_ms() / 1000, when, sizeof when);
 	if (sec == NULL)
 		return xasprintf("# hvpolicy CURVE public key for %s\n"
 		    "# Made %s. Public: copy it where peers must know %s.\n"

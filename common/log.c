@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "platform.h"
+#include "timefmt.h"
 
 static const char *s_program = "hvpolicy";
 static bool s_verbose;
@@ -35,7 +36,7 @@ s_vlog(const char *level, const char *fmt, va_list ap, const char *suffix)
 	char when[40];
 	char line[2048];
 
-	platform_format_utc_ms(platform_now_ms(), when, sizeof when);
+	timefmt_utc_ms(platform_now_ms(), when, sizeof when);
 	vsnprintf(line, sizeof line, fmt, ap);
 	/* One write per line so lines of concurrent processes do not mix. */
 	if (suffix)

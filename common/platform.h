@@ -15,12 +15,6 @@
 int64_t platform_now_ms(void);		/* wall clock, ms since the epoch */
 int64_t platform_mono_ms(void);		/* monotonic, for timers */
 void platform_sleep_ms(int64_t ms);
-/* "2026-11-25T06:30:00.123Z" */
-void platform_format_utc_ms(int64_t ms, char *out, size_t outlen);
-/* RFC 3339 UTC seconds: "2026-11-25T06:30:00Z" */
-void platform_format_rfc3339(int64_t seconds, char *out, size_t outlen);
-/* Accepts RFC 3339 with Z or an offset, or a bare date (midnight UTC). */
-int platform_parse_rfc3339(const char *text, int64_t *seconds);
 long platform_pid(void);
 
 /* Files. Functions returning int give 0 on success, -1 with *err set to an

@@ -18,6 +18,7 @@
 #include "server.h"
 #include "store.h"
 #include "table.h"
+#include "timefmt.h"
 #include "wire.h"
 #include "xalloc.h"
 #include "zap.h"
@@ -135,7 +136,7 @@ s_status_table(const server *s, size_t nfindings, strbuf *out)
 		const char *row[7];
 
 		if (n->last_seen)
-			platform_format_rfc3339(n->last_seen, seen, sizeof seen);
+			timefmt_rfc3339(n->last_seen, seen, sizeof seen);
 		snprintf(rev, sizeof rev, "%lld", (long long)n->acked_revision);
 		snprintf(drift, sizeof drift, "%u", n->open_drift);
 		converged += conv;
@@ -267,7 +268,7 @@ s_history(server *s, client *c, const Hvp__AdminRequest *q)
 			const char *row[5];
 
 			snprintf(rev, sizeof rev, "%lld", (long long)list[i].revision);
-			platform_format_rfc3339(list[i].applied_at, at, sizeof at);
+			timefmt_rfc3339(list[i].applied_at, at, sizeof at);
 			row[0] = rev;
 			row[1] = list[i].hash;
 			row[2] = at;
@@ -345,7 +346,7 @@ s_drift_table(const drift_record *list, size_t n, strbuf *out)
 		char at[40];
 		const char *row[9];
 
-		platform_format_rfc3339(r->detected_at, at, sizeof at);
+		timefmt_rfc3339(r->detected_at, at, sizeof at);
 		row[0] = r->id;
 		row[1] = r->node;
 		row[2] = DRIFT_KIND_NAMES[r->kind];
