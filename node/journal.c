@@ -38,6 +38,7 @@
 
 #include <sodium.h>
 
+#include "frame.h"
 #include "log.h"
 #include "platform.h"
 #include "strbuf.h"
@@ -90,36 +91,6 @@ s_seg_path(const journal *j, uint64_t first, uint64_t last)
 	return platform_path_join(j->dir, name);
 }
 
-static void
-s_put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t
-s_get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
-/* Checksum of the length field and payload. */
-static void
-s_checksum(const uint8_t *lenfield, const uint8_t *payload, size_t len,
-    uint8_t out[crypto_shorthash_BYTES])
-{
-	uint8_t *buf = xmalloc(4 + len);
-
-	memcpy(buf, lenfield, 4);
-	if (len)
-		memcpy(buf + 4, payload, len);
-	crypto_shorthash(out, buf, 4 + len, S_KEY);
-	free(buf);
-}
-
 /* Appends one framed record for (seq, rec) to sb; returns the payload
  * size. */
 static size_t
@@ -132,8 +103,8 @@ s_frame(strbuf *sb, uint64_t seq, const drift_record *rec)
 
 	hvp__drift__pack(m, payload);
 	memcpy(hdr, S_MAGIC, 4);
-	s_put_le32(hdr + 4, (uint32_t)size);
-	s_checksum(hdr + 4, payload, size, hdr + 8);
+	frame_put_le32(hdr + 4, (uint32_t)size);
+	frame_checksum(S_KEY, hdr + 4, payload, size, hdr + 8);
 	strbuf_add(sb, hdr, sizeof hdr);
 	strbuf_add(sb, payload, size);
 	free(payload);
@@ -251,10 +222,10 @@ s_record_at(const uint8_t *buf, size_t len, size_t pos, uint32_t *plen)
 
 	if (len - pos < S_HDR || memcmp(buf + pos, S_MAGIC, 4) != 0)
 		return false;
-	n = s_get_le32(buf + pos + 4);
+	n = frame_get_le32(buf + pos + 4);
 	if (n > S_MAX_RECORD || n > len - pos - S_HDR)
 		return false;
-	s_checksum(buf + pos + 4, buf + pos + S_HDR, n, sum);
+	frame_checksum(S_KEY, buf + pos + 4, buf + pos + S_HDR, n, sum);
 	if (sodium_memcmp(sum, buf + pos + 8, sizeof sum) != 0)
 		return false;
 	*plen = n;

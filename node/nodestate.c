@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "frame.h"
 #include "platform.h"
 #include "policy.h"
 #include "wire.h"
@@ -73,35 +74,6 @@ nodestate_dup(const nodestate *s)
 	return d;
 }
 
-static void
-s_put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t
-s_get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
-static void
-s_checksum(const uint8_t *lenfield, const uint8_t *payload, size_t len,
-    uint8_t out[crypto_shorthash_BYTES])
-{
-	uint8_t *buf = xmalloc(4 + len);
-
-	memcpy(buf, lenfield, 4);
-	if (len)
-		memcpy(buf + 4, payload, len);
-	crypto_shorthash(out, buf, 4 + len, S_KEY);
-	free(buf);
-}
-
 static char *
 s_path(const char *dir)
 {
@@ -140,10 +112,10 @@ nodestate_save(const char *dir, const nodestate *s, char **err)
 	}
 	file = xmalloc(S_HDR + len);
 	memcpy(file, S_MAGIC, S_MAGIC_LEN);
-	s_put_le32(file + S_MAGIC_LEN, (uint32_t)len);
+	frame_put_le32(file + S_MAGIC_LEN, (uint32_t)len);
 	if (len)
 		memcpy(file + S_HDR, payload, len);
-	s_checksum(file + S_MAGIC_LEN, file + S_HDR, len,
+	frame_checksum(S_KEY, file + S_MAGIC_LEN, file + S_HDR, len,
 	    file + S_MAGIC_LEN + 4);
 	rc = platform_replace_file(path, file, S_HDR + len, true, err);
 	free(file);
@@ -215,13 +187,13 @@ s_unframe(const uint8_t *buf, size_t len, const uint8_t **payload,
 		*why = xstrdup("not a node state file (bad magic or too short)");
 		return -1;
 	}
-	n = s_get_le32(buf + S_MAGIC_LEN);
+	n = frame_get_le32(buf + S_MAGIC_LEN);
 	if (n != len - S_HDR) {
 		*why = xasprintf("truncated or extended: header says %u bytes, "
 		    "the file holds %zu", n, len - S_HDR);
 		return -1;
 	}
-	s_checksum(buf + S_MAGIC_LEN, buf + S_HDR, n, sum);
+	frame_checksum(S_KEY, buf + S_MAGIC_LEN, buf + S_HDR, n, sum);
 	if (sodium_memcmp(sum, buf + S_MAGIC_LEN + 4, sizeof sum) != 0) {
 		*why = xstrdup("checksum mismatch (the file is damaged)");
 		return -1;
