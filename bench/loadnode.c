@@ -403,8 +403,7 @@ s_connect(s_load *l, s_sim *s)
 		    : "");
 		return -1;
 	}
-	if (zmq_setsockopt(sock, ZMQ_ROUTING_ID, s->name, strlen(s->name)) == -1 ||
-	    s_setopt_int(sock, ZMQ_LINGER, 0) == -1 ||
+	if (s_setopt_int(sock, ZMQ_LINGER, 0) == -1 ||
 	    s_setopt_int(sock, ZMQ_RECONNECT_IVL, (int)s_jitter(l, 1000)) == -1 ||
 	    s_setopt_int(sock, ZMQ_RECONNECT_IVL_MAX, LOAD_BACKOFF_MAX_MS) == -1 ||
 	    s_setopt_int(sock, ZMQ_SNDHWM, LOAD_HWM) == -1 ||

@@ -675,7 +675,7 @@ wire_send_raw(void *socket, const void *rid, size_t rid_len, const void *data,
 }
 
 int
-wire_send(void *socket, const Hvp__Envelope *e, const char *routing_id)
+wire_send(void *socket, const Hvp__Envelope *e, const wire_rid *rid)
 {
 	uint8_t *buf;
 	size_t len;
@@ -685,55 +685,65 @@ wire_send(void *socket, const Hvp__Envelope *e, const char *routing_id)
 		errno = EMSGSIZE;
 		return -1;
 	}
-	rc = wire_send_raw(socket, routing_id,
-	    routing_id ? strlen(routing_id) : 0, buf, len);
+	rc = wire_send_raw(socket, rid ? rid->data : NULL, rid ? rid->len : 0,
+	    buf, len);
 	saved = errno;
 	free(buf);
 	errno = saved;
 	return rc;
 }
 
-/* An owned copy of a routing id when it is 1..WIRE_MAX_ROUTING_ID
- * printable ASCII bytes without spaces; NULL (and *err) otherwise. */
-static char *
-s_routing_id(zmq_msg_t *frame, char **err)
+bool
+wire_rid_equal(const wire_rid *a, const wire_rid *b)
 {
-	const unsigned char *p = zmq_msg_data(frame);
-	size_t n = zmq_msg_size(frame);
-	strbuf sb;
+	return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+}
 
-	if (n >= 1 && n <= WIRE_MAX_ROUTING_ID) {
-		size_t i;
+const char *
+wire_rid_text(const wire_rid *r, char *buf)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t k = 0;
 
-		for (i = 0; i < n; i++)
-			if (p[i] <= 0x20 || p[i] >= 0x7f)
-				break;
-		if (i == n)
-			return xstrndup((const char *)p, n);
+	buf[k++] = '0';
+	buf[k++] = 'x';
+	for (size_t i = 0; i < r->len; i++) {
+		buf[k++] = hex[r->data[i] >> 4];
+		buf[k++] = hex[r->data[i] & 15];
 	}
-	strbuf_init(&sb);
-	strbuf_addf(&sb, "routing id is not a name (%zu bytes:", n);
-	for (size_t i = 0; i < n && i < 16; i++)
-		strbuf_addf(&sb, " %02x", p[i]);
-	strbuf_addstr(&sb, n > 16 ? " ...)" : ")");
-	*err = strbuf_detach(&sb, NULL);
-	return NULL;
+	buf[k] = '\0';
+	return buf;
+}
+
+/* Copies a routing id frame; -1 (and *err) when it is empty or too long. */
+static int
+s_routing_id(zmq_msg_t *frame, wire_rid *out, char **err)
+{
+	size_t n = zmq_msg_size(frame);
+
+	if (n < 1 || n > WIRE_MAX_ROUTING_ID) {
+		*err = xasprintf("routing id of %zu bytes", n);
+		return -1;
+	}
+	out->len = n;
+	memcpy(out->data, zmq_msg_data(frame), n);
+	return 0;
 }
 
 int
-wire_recv(void *socket, Hvp__Envelope **e, char **routing_id, char **user_id,
+wire_recv(void *socket, Hvp__Envelope **e, wire_rid *rid, char **user_id,
     char **err)
 {
 	zmq_msg_t frames[2], extra;
 	size_t nframes = 0, want, nkept = 0;
 	int type = 0, more, rc = WIRE_MALFORMED;
 	size_t tlen = sizeof type;
-	char *rid = NULL, *uid = NULL, *why = NULL;
+	char *uid = NULL, *why = NULL;
 	const char *prop;
 
 	*e = NULL;
-	if (routing_id)
-		*routing_id = NULL;
+	if (rid)
+		rid->len = 0;
 	if (user_id)
 		*user_id = NULL;
 	if (err)
@@ -774,13 +784,15 @@ wire_recv(void *socket, Hvp__Envelope **e, char **routing_id, char **user_id,
 		why = xasprintf("message of %zu frames, %zu expected", nframes,
 		    want);
 	if (want == 2 && nkept >= 1) {
+		wire_rid scratch;
 		char *rid_err = NULL;
 
-		rid = s_routing_id(&frames[0], &rid_err);
-		if (why == NULL)
-			why = rid_err;
-		else
-			free(rid_err);
+		if (s_routing_id(&frames[0], rid ? rid : &scratch, &rid_err) == -1) {
+			if (why == NULL)
+				why = rid_err;
+			else
+				free(rid_err);
+		}
 	}
 	if (why == NULL) {
 		zmq_msg_t *payload = &frames[want - 1];
@@ -792,10 +804,6 @@ wire_recv(void *socket, Hvp__Envelope **e, char **routing_id, char **user_id,
 	}
 	for (size_t i = 0; i < nkept; i++)
 		zmq_msg_close(&frames[i]);
-	if (routing_id)
-		*routing_id = rid;
-	else
-		free(rid);
 	if (user_id)
 		*user_id = uid;
 	else

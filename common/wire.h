@@ -105,24 +105,37 @@ void wire_inventory_set_dsgroups(Hvp__Inventory *inv, const char *hash);
 void wire_inventory_rehash(Hvp__Inventory *inv);
 void wire_inventory_free(Hvp__Inventory **inv);
 
-/* ZeroMQ. Sockets must be DEALER (no routing id) or ROUTER (routing_id
- * names the peer; node traffic uses node names). Sends without blocking:
+/* A ROUTER's routing id: opaque bytes the ROUTER gave the peer's
+ * connection. It says nothing about who the peer is (the ZAP User-Id
+ * does); a value type, nothing to free. */
+typedef struct wire_rid {
+	size_t len;		/* 0: none */
+	unsigned char data[WIRE_MAX_ROUTING_ID];
+} wire_rid;
+
+bool wire_rid_equal(const wire_rid *a, const wire_rid *b);
+/* Printable form for logs ("0x00a1b2c3d4"), in buf of at least
+ * WIRE_RID_TEXT bytes. */
+#define WIRE_RID_TEXT (2 * WIRE_MAX_ROUTING_ID + 3)
+const char *wire_rid_text(const wire_rid *r, char *buf);
+
+/* ZeroMQ. Sockets must be DEALER (rid NULL) or ROUTER (rid says which
+ * connection). Sends without blocking:
  * -1 with errno (EAGAIN at the high-water mark, EHOSTUNREACH for an
  * unknown peer with ZMQ_ROUTER_MANDATORY, ...) and nothing queued; the
  * state-based protocol sends again later. */
-int wire_send(void *socket, const Hvp__Envelope *e, const char *routing_id);
+int wire_send(void *socket, const Hvp__Envelope *e, const wire_rid *rid);
 /* The same for bytes already encoded; rid may hold any bytes. */
 int wire_send_raw(void *socket, const void *rid, size_t rid_len,
     const void *data, size_t len);
 /* Receives one message without blocking. ROUTER: two frames (routing id,
- * envelope); DEALER: one. WIRE_OK: *e (owned), *routing_id (owned, NULL for
- * DEALER), *user_id (owned; the ZAP User-Id, "" without one, NULL when the
+ * envelope); DEALER: one. WIRE_OK: *e (owned), *rid (len 0 for DEALER),
+ * *user_id (owned; the ZAP User-Id, "" without one, NULL when the
  * transport has none). WIRE_MALFORMED: every frame of the message has been
- * read and dropped, *err (owned) says why, *routing_id and *user_id are
- * set when known so the caller can log them. WIRE_NONE: nothing pending.
- * Any out pointer but e may be NULL. Routing ids must be 1 to
- * WIRE_MAX_ROUTING_ID printable ASCII bytes (node names are). */
-int wire_recv(void *socket, Hvp__Envelope **e, char **routing_id,
+ * read and dropped, *err (owned) says why, *rid and *user_id are set when
+ * known so the caller can log them. WIRE_NONE: nothing pending. Any out
+ * pointer but e may be NULL. */
+int wire_recv(void *socket, Hvp__Envelope **e, wire_rid *rid,
     char **user_id, char **err);
 /* Sets ZMQ_MAXMSGSIZE to WIRE_MAX_MESSAGE: ZeroMQ then drops a peer that
  * sends a bigger frame before anything is allocated for it. */

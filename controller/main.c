@@ -11,8 +11,13 @@
 #include <zmq.h>
 
 #include "config.h"
+#include "control.h"
+#include "dryrun.h"
 #include "keys.h"
 #include "log.h"
+#include "peer.h"
+#include "push.h"
+#include "restore.h"
 #include "server.h"
 #include "store.h"
 #include "wire.h"
@@ -83,8 +88,9 @@ s_socket(server *s, int type, char **err)
 	}
 	zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
 	if (type == ZMQ_ROUTER) {
+		/* No ZMQ_ROUTER_HANDOVER: a routing id is only a connection
+		 * (peer.c), never handed to whoever claims it. */
 		zmq_setsockopt(sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
-		zmq_setsockopt(sock, ZMQ_ROUTER_HANDOVER, &one, sizeof one);
 	}
 	wire_socket_limit(sock);
 	return sock;
@@ -167,7 +173,7 @@ s_setup(server *s, char **err)
 	    s_secure(s, s->admin, ZAP_DOMAIN_ADMIN, err) == -1 ||
 	    s_bind(s->admin, config_str(s->cfg, "adminListen"), err) == -1))
 		return -1;
-	return push_restore(s, err);
+	return restore_state(s, err);
 }
 
 static void
@@ -185,7 +191,8 @@ s_teardown(server *s)
 	if (s->zctx)
 		zmq_ctx_term(s->zctx);
 	store_free(&s->store);
-	nodes_release(&s->nodes);
+	sessions_release(&s->nodes);
+	dryrun_release(&s->dryrun);
 	policy_free(&s->policy);
 	free(s->policy_text);
 	plan_free(&s->plan);
@@ -257,7 +264,7 @@ s_loop(server *s)
 			peer_tick(s);
 			next_tick = now + 1000;
 		}
-		control_tick(s);
+		dryrun_tick(s);
 	}
 }
 

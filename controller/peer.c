@@ -1,17 +1,25 @@
 /*
- * peer.c: node traffic on the controller's ROUTER socket. Decides who is
- * speaking (the ZAP-bound key name, or the routing id in insecure mode),
- * refuses a node that claims another name or cluster, keeps each node's
- * session (acknowledgements, inventory, liveness) in memory and in the
- * store, stores drift batches exactly once, and marks nodes offline after
- * three missed heartbeats. Called by main.c's poll loop.
+ * peer.c: node traffic on the controller's ROUTER socket (peer.h).
+ *
+ * Identity: with CURVE, a message's speaker is the node name the ZAP
+ * handler bound to its key (User-Id), and a session remembers the
+ * connection (routing id) its node last spoke on; replies and Desired go
+ * to that connection only. Nodes do not choose routing ids (the ROUTER
+ * makes them) and the ROUTER does not hand ids over, so no key can
+ * receive, displace or disturb another node's traffic, while a node that
+ * reconnects under its own key takes its session over with its first
+ * message. Without CURVE (--insecure, tests only) a Hello's node field
+ * binds the connection instead.
  */
+#include "peer.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "dryrun.h"
 #include "log.h"
-#include "server.h"
+#include "push.h"
 #include "store.h"
 #include "wire.h"
 #include "xalloc.h"
@@ -19,37 +27,23 @@
 #define PEER_MISSED_HEARTBEATS 3
 #define PEER_MAX_NAME 63
 
-int
-peer_send(server *s, const node_session *n, const Hvp__Envelope *e)
-{
-	if (wire_send(s->router, e, n->name) == -1) {
-		log_debug("node=%s send failed (will retry)", n->name);
-		return -1;
-	}
-	return 0;
-}
-
 static void
-s_send_to(server *s, const char *rid, Hvp__Envelope__BodyCase body_case,
+s_send_to(server *s, const node_session *n, Hvp__Envelope__BodyCase body_case,
     void *body)
 {
-	Hvp__Envelope e = HVP__ENVELOPE__INIT;
-
-	e.protocol = WIRE_PROTOCOL_VERSION;
-	e.body_case = body_case;
-	/* All bodies share the oneof's storage. */
-	e.hello = body;
-	wire_send(s->router, &e, rid);
+	sessions_send_body(s->router, &n->rid, body_case, body);
 }
 
 static void
-s_refuse(server *s, const char *rid, const char *why)
+s_refuse(server *s, const wire_rid *rid, const char *who, const char *why)
 {
 	Hvp__Refused r = HVP__REFUSED__INIT;
+	char text[WIRE_RID_TEXT];
 
 	r.reason = (char *)why;
-	log_warnx("refused peer %s: %s", rid, why);
-	s_send_to(s, rid, HVP__ENVELOPE__BODY_REFUSED, &r);
+	log_warnx("refused peer %s: %s", who ? who : wire_rid_text(rid, text),
+	    why);
+	sessions_send_body(s->router, rid, HVP__ENVELOPE__BODY_REFUSED, &r);
 }
 
 /* Acknowledgements are soft state (every heartbeat repeats them), so they
@@ -169,8 +163,20 @@ s_valid_name(const char *name)
 	return true;
 }
 
+/* The session now speaks on connection rid. */
 static void
-s_hello(server *s, const char *name, const Hvp__Hello *h)
+s_bind_connection(node_session *n, const wire_rid *rid)
+{
+	if (wire_rid_equal(&n->rid, rid))
+		return;
+	if (n->rid.len != 0)
+		log_info("node=%s speaks on a new connection", n->name);
+	n->rid = *rid;
+	n->desired_sent_mono = 0;
+}
+
+static void
+s_hello(server *s, const char *name, const wire_rid *rid, const Hvp__Hello *h)
 {
 	Hvp__Welcome w = HVP__WELCOME__INIT;
 	store_node rec = { 0 }, *old = NULL;
@@ -179,21 +185,28 @@ s_hello(server *s, const char *name, const Hvp__Hello *h)
 	char *err = NULL;
 
 	if (h->node == NULL || strcmp(h->node, name) != 0) {
-		s_refuse(s, name, "hello names another node than this key's");
+		char *why = xasprintf("hello names %.*s, not this key's node",
+		    PEER_MAX_NAME + 1, h->node && s_valid_name(h->node) ?
+		    h->node : "an invalid name");
+
+		s_refuse(s, rid, name, why);
+		free(why);
 		return;
 	}
 	for (int i = 0; HOST_ROLE_NAMES[i]; i++)
 		if (h->role && strcmp(h->role, HOST_ROLE_NAMES[i]) == 0)
 			role = i;
 	if (role < 0) {
-		s_refuse(s, name, "unknown role (expected hyperv-node or dpm-server)");
+		s_refuse(s, rid, name,
+		    "unknown role (expected hyperv-node or dpm-server)");
 		return;
 	}
 	if (h->cluster == NULL || strcasecmp(h->cluster, s->cluster) != 0) {
-		s_refuse(s, name, "node belongs to another cluster");
+		s_refuse(s, rid, name, "node belongs to another cluster");
 		return;
 	}
-	n = nodes_get_or_add(&s->nodes, name);
+	n = sessions_get_or_add(&s->nodes, name);
+	s_bind_connection(n, rid);
 	n->role = (host_role)role;
 	free(n->cluster);
 	n->cluster = xstrdup(h->cluster);
@@ -228,7 +241,7 @@ s_hello(server *s, const char *name, const Hvp__Hello *h)
 	w.heartbeat_seconds = (uint32_t)s->heartbeat_seconds;
 	w.drift_acked_upto = old ? old->last_drift_seq : 0;
 	store_node_free(&old);
-	s_send_to(s, name, HVP__ENVELOPE__BODY_WELCOME, &w);
+	s_send_to(s, n, HVP__ENVELOPE__BODY_WELCOME, &w);
 	log_info("node=%s hello role=%s revision=%lld converged=%s", name,
 	    HOST_ROLE_NAMES[role], (long long)h->revision,
 	    h->converged ? "yes" : "no");
@@ -318,7 +331,7 @@ s_drift_batch(server *s, node_session *n, const Hvp__DriftBatch *b)
 	if (upto == 0)
 		return;
 	ack.upto = upto;
-	s_send_to(s, n->name, HVP__ENVELOPE__BODY_DRIFT_ACK, &ack);
+	s_send_to(s, n, HVP__ENVELOPE__BODY_DRIFT_ACK, &ack);
 }
 
 static void
@@ -342,42 +355,60 @@ s_heartbeat(server *s, node_session *n, const Hvp__Heartbeat *h)
 	if (changed)
 		s_persist_ack(s, n);
 	push_wanted(s, n, &r.revision, &r.plan_generation);
-	s_send_to(s, n->name, HVP__ENVELOPE__BODY_HEARTBEAT_REPLY, &r);
+	s_send_to(s, n, HVP__ENVELOPE__BODY_HEARTBEAT_REPLY, &r);
 	push_desired(s, n, false);
 }
 
-/* Who is speaking: the key's name with CURVE, the routing id without. */
-static const char *
-s_speaker(server *s, const char *rid, const char *uid)
+/* The session whose connection is rid (insecure mode: no keys). */
+static node_session *
+s_session_on(server *s, const wire_rid *rid)
 {
-	if (s->insecure)
-		return s_valid_name(rid) ? rid : NULL;
-	if (uid == NULL || *uid == '\0') {
-		log_warnx("peer %s: message without an authenticated key; dropped",
-		    rid);
-		return NULL;
+	for (size_t i = 0; i < s->nodes.count; i++)
+		if (wire_rid_equal(&s->nodes.items[i]->rid, rid))
+			return s->nodes.items[i];
+	return NULL;
+}
+
+/* Who is speaking: the key's name with CURVE; without, the name a Hello
+ * claims or the session bound to the connection. NULL: nobody we can
+ * name (refused or dropped, and logged). */
+static const char *
+s_speaker(server *s, const wire_rid *rid, const char *uid,
+    const Hvp__Envelope *e)
+{
+	node_session *n;
+
+	if (!s->insecure) {
+		if (uid == NULL || !s_valid_name(uid)) {
+			log_warnx("peer %s: message without a node key; dropped",
+			    uid ? uid : "(none)");
+			return NULL;
+		}
+		return uid;
 	}
-	if (strcmp(uid, rid) != 0) {
-		s_refuse(s, rid, "routing id names another node than this key's");
-		return NULL;
-	}
-	return uid;
+	if (e->body_case == HVP__ENVELOPE__BODY_HELLO)
+		return e->hello->node && s_valid_name(e->hello->node) ?
+		    e->hello->node : NULL;
+	n = s_session_on(s, rid);
+	return n ? n->name : NULL;
 }
 
 void
-peer_dispatch(server *s, const char *name, const Hvp__Envelope *e)
+peer_dispatch(server *s, const char *name, const wire_rid *rid,
+    const Hvp__Envelope *e)
 {
 	node_session *n;
 
 	if (e->body_case == HVP__ENVELOPE__BODY_HELLO) {
-		s_hello(s, name, e->hello);
+		s_hello(s, name, rid, e->hello);
 		return;
 	}
-	n = nodes_find(&s->nodes, name);
+	n = sessions_find(&s->nodes, name);
 	if (n == NULL) {
-		s_refuse(s, name, "unknown node: send hello first");
+		s_refuse(s, rid, name, "unknown node: send hello first");
 		return;
 	}
+	s_bind_connection(n, rid);
 	s_mark_online(s, n);
 	switch (e->body_case) {
 	case HVP__ENVELOPE__BODY_ACK:
@@ -393,7 +424,7 @@ peer_dispatch(server *s, const char *name, const Hvp__Envelope *e)
 		s_take_inventory(s, n, e->inventory);
 		break;
 	case HVP__ENVELOPE__BODY_DRY_RUN_RESULT:
-		control_dryrun_result(s, n->name, e->dry_run_result);
+		dryrun_result(s, n->name, e->dry_run_result);
 		break;
 	default:
 		log_warnx("node=%s unexpected %s message; dropped", name,
@@ -406,23 +437,24 @@ void
 peer_handle(server *s)
 {
 	Hvp__Envelope *e = NULL;
-	char *rid = NULL, *uid = NULL, *err = NULL;
+	wire_rid rid;
+	char *uid = NULL, *err = NULL, text[WIRE_RID_TEXT];
 	const char *name;
 	int rc = wire_recv(s->router, &e, &rid, &uid, &err);
 
 	if (rc == WIRE_NONE)
 		return;
 	if (rc == WIRE_MALFORMED) {
-		log_warnx("dropped message from %s: %s", rid ? rid : "unknown peer",
+		log_warnx("dropped message from %s: %s",
+		    uid && *uid ? uid : wire_rid_text(&rid, text),
 		    err ? err : "malformed");
 		goto out;
 	}
-	name = s_speaker(s, rid, uid);
+	name = s_speaker(s, &rid, uid, e);
 	if (name)
-		peer_dispatch(s, name, e);
+		peer_dispatch(s, name, &rid, e);
 out:
 	wire_envelope_free(&e);
-	free(rid);
 	free(uid);
 	free(err);
 }

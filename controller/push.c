@@ -1,11 +1,8 @@
 /*
- * push.c: what each node should hold and getting it there. Keeps the
- * current policy revision and serialization plan, decides per node what
- * it is behind on, sends Desired (state-based: re-sent until the node's
- * Ack or Heartbeat shows it holds it), and replans when inventories
- * change. Called by peer.c (on node traffic), control.c (apply,
- * rollback) and main.c (restore at start, periodic tick).
+ * push.c: what each node should hold and getting it there (push.h).
  */
+#include "push.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -13,7 +10,6 @@
 #include "dsgroups.h"
 #include "log.h"
 #include "planner.h"
-#include "server.h"
 #include "store.h"
 #include "wire.h"
 #include "xalloc.h"
@@ -53,6 +49,26 @@ push_expected_file_hash(const server *s, char out[65])
 	if (s->plan && s_manages_file(s))
 		dsgroups_plan_hash(s->plan, out);
 	return out;
+}
+
+node_session *
+push_dpm_server(const server *s)
+{
+	if (s->policy == NULL || s->policy->dpm_server == NULL)
+		return NULL;
+	return sessions_find(&s->nodes, s->policy->dpm_server);
+}
+
+bool
+push_plan_held(const server *s)
+{
+	const node_session *dpm = push_dpm_server(s);
+	char want[65];
+
+	push_expected_file_hash(s, want);
+	if (want[0] == '\0' || dpm == NULL || dpm->dsgroups_hash == NULL)
+		return false;
+	return strcmp(dpm->dsgroups_hash, want) == 0;
 }
 
 bool
@@ -99,7 +115,7 @@ push_desired(server *s, node_session *n, bool force)
 	e.protocol = WIRE_PROTOCOL_VERSION;
 	e.body_case = HVP__ENVELOPE__BODY_DESIRED;
 	e.desired = &d;
-	if (peer_send(s, n, &e) == 0) {
+	if (sessions_send(s->router, n, &e) == 0) {
 		n->desired_sent_mono = now;
 		n->desired_sent_revision = rev;
 		n->desired_sent_generation = gen;
@@ -116,28 +132,16 @@ push_all(server *s)
 		push_desired(s, s->nodes.items[i], false);
 }
 
-int
-push_set_policy(server *s, int64_t revision, const char *text, char **err)
+void
+push_set_policy(server *s, int64_t revision, policy *p, char *canonical_text)
 {
-	diag_list d;
-	policy *p;
-
-	diag_list_init(&d);
-	p = policy_parse("<stored revision>", text, strlen(text), &d);
-	if (p == NULL) {
-		*err = diag_join(&d);
-		diag_list_release(&d);
-		return -1;
-	}
-	diag_list_release(&d);
 	policy_free(&s->policy);
 	free(s->policy_text);
 	s->policy = p;
-	s->policy_text = xstrdup(text);
+	s->policy_text = canonical_text;
 	policy_hash(p, s->policy_hash);
 	s->revision = revision;
 	s->plan_dirty = true;
-	return 0;
 }
 
 /* Collects every hyperv-node's last reported guests for the planner. */
@@ -259,57 +263,7 @@ push_replan(server *s)
 	log_info("serialization plan generation %llu (%zu groups, %zu unplanned)",
 	    (unsigned long long)s->plan->generation, s->plan->ngroups,
 	    s->plan->nunplanned);
-	dpm = nodes_dpm_server(s);
+	dpm = push_dpm_server(s);
 	if (dpm)
 		push_desired(s, dpm, false);
-}
-
-static int
-s_restore_nodes(server *s, char **err)
-{
-	store_node *list = NULL;
-	size_t n = 0;
-
-	if (store_list_nodes(s->store, &list, &n, err) == -1)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		node_session *ns = nodes_get_or_add(&s->nodes, list[i].name);
-
-		ns->role = list[i].role;
-		ns->cluster = xstrdup(list[i].cluster);
-		ns->last_seen = list[i].last_seen;
-		/* Nobody is online until it speaks to this process. */
-		ns->online = false;
-		ns->acked_revision = list[i].acked_revision;
-		ns->acked_plan_generation = list[i].acked_plan_generation;
-		ns->converged = list[i].converged;
-		ns->open_drift = (uint32_t)list[i].open_drift;
-		ns->dsgroups_hash = xstrdup(list[i].dsgroups_hash);
-		ns->inventory_hash = xstrdup(list[i].inventory_hash);
-		if (list[i].inventory)
-			ns->inventory = hvp__inventory__unpack(NULL,
-			    list[i].inventory_len, list[i].inventory);
-	}
-	store_node_list_free(&list, n);
-	return store_set_all_offline(s->store, err);
-}
-
-int
-push_restore(server *s, char **err)
-{
-	store_revision *rev = NULL;
-
-	if (store_latest_revision(s->store, &rev, err) == -1)
-		return -1;
-	if (rev && push_set_policy(s, rev->revision, rev->text, err) == -1) {
-		store_revision_free(&rev);
-		return -1;
-	}
-	store_revision_free(&rev);
-	if (store_load_latest_plan(s->store, &s->plan, err) == -1)
-		return -1;
-	if (s_restore_nodes(s, err) == -1)
-		return -1;
-	s->plan_dirty = true;
-	return 0;
 }

@@ -1019,8 +1019,9 @@ s_connect(s_node *n)
 		log_warnx("zmq_socket: %s", zmq_strerror(errno));
 		return -1;
 	}
-	if (zmq_setsockopt(s, ZMQ_ROUTING_ID, n->name, strlen(n->name)) == -1 ||
-	    s_setsockopt_int(s, ZMQ_LINGER, 0) == -1 ||
+	/* No routing id of our own: the controller knows us by our key and
+	 * its ROUTER names the connection. */
+	if (s_setsockopt_int(s, ZMQ_LINGER, 0) == -1 ||
 	    s_setsockopt_int(s, ZMQ_RECONNECT_IVL, (int)s_jitter(1000)) == -1 ||
 	    s_setsockopt_int(s, ZMQ_RECONNECT_IVL_MAX, S_BACKOFF_MAX_MS) == -1 ||
 	    s_setsockopt_int(s, ZMQ_SNDHWM, S_SNDHWM) == -1 ||

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "control.h"
 #include "fuzz_server.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -12,8 +13,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static const wire_rid rid = { 3, { 'c', 'l', 'i' } };
 	server *s = fuzz_server();
 
-	control_request(s, NULL, "cli", 3, NULL, data, size);
+	control_request(s, NULL, &rid, NULL, data, size);
 	return 0;
 }

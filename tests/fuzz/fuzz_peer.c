@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "fuzz_server.h"
+#include "peer.h"
+#include "push.h"
 #include "wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -17,6 +19,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const names[] = { "HV01", "HV02", "DPM01", "x" };
 	server *s = fuzz_server();
 	Hvp__Envelope *e;
+	wire_rid rid = { 1, { 'c' } };
 	char *err = NULL;
 
 	if (size < 1)
@@ -25,7 +28,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(err);
 	if (e == NULL)
 		return 0;
-	peer_dispatch(s, names[data[0] % 4], e);
+	rid.data[0] = data[0];
+	peer_dispatch(s, names[data[0] % 4], &rid, e);
 	if (s->plan_dirty)
 		push_replan(s);
 	wire_envelope_free(&e);

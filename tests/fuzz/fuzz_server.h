@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "push.h"
 #include "server.h"
 #include "store.h"
 
@@ -54,10 +55,9 @@ fuzz_server(void)
 	canon = policy_canonical(p);
 	policy_hash(p, hash);
 	if (store_add_revision(s.store, canon, hash, "fuzz", "fuzz", 1, &rev,
-	    &err) == -1 || push_set_policy(&s, rev, canon, &err) == -1)
+	    &err) == -1)
 		abort();
-	free(canon);
-	policy_free(&p);
+	push_set_policy(&s, rev, p, canon);
 	diag_list_release(&d);
 	ready = true;
 	return &s;

@@ -49,13 +49,27 @@ sleep 2
 
 # --- a known key that claims another name -----------------------------------
 start_rogue HV99 "$LAB/keys/HV01.key_secret"
-if wait_until 20 grep -q "refused peer HV99" "$clog"; then
+if wait_until 20 grep -q "refused peer HV01: hello names HV99" "$clog"; then
 	ok "HV01's key claiming HV99 refused (logged)"
 else
 	fail "name claim: no refusal in the controller log"
 fi
 [ "$(known HV99)" = false ] && ok "HV99 never became a node" || fail "HV99 appears in status"
 wait_until 20 all_online && ok "HV01 itself is unaffected" || fail "real nodes not online"
+
+# --- a node key presenting another node's routing id -------------------------
+# HV01's key connects ten times in 20 s with DPM01's name as its routing
+# id: it must receive none of DPM01's traffic, and DPM01 must stay
+# connected (no reconnect in its log) and online.
+reconnects_before=$(grep -c "reconnecting" "$LAB/nodes/DPM01/node.log")
+got=$("$HVP_BIN/tests/hvp-rogue-peer" "tcp://127.0.0.1:$port" \
+    "$LAB/keys/controller.key" "$LAB/keys/HV01.key_secret" DPM01 20 10)
+[ "$got" = "received 0" ] && ok "takeover: DPM01's routing id got the rogue nothing" ||
+    fail "takeover: rogue with DPM01's routing id: $got"
+reconnects_after=$(grep -c "reconnecting" "$LAB/nodes/DPM01/node.log")
+[ "$reconnects_before" = "$reconnects_after" ] && ok "takeover: DPM01 was never cut off" ||
+    fail "takeover: DPM01 reconnected $((reconnects_after - reconnects_before)) times"
+wait_until 20 all_online && ok "takeover: every node online" || fail "takeover: a node went offline"
 
 # --- garbage on the node port and the control socket -----------------------
 python3 - "$port" "$LAB/controller/control.sock" <<'PY' || fail "garbage sender failed"

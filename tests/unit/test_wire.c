@@ -967,7 +967,8 @@ static void
 test_zmq_send_recv(void **state)
 {
 	Hvp__Envelope *e = s_sample(HVP__ENVELOPE__BODY_HELLO), *got = NULL;
-	char *rid = NULL, *uid = NULL, *err = NULL;
+	char *uid = NULL, *err = NULL;
+	wire_rid rid;
 	s_pair p;
 
 	(void)state;
@@ -977,7 +978,8 @@ test_zmq_send_recv(void **state)
 	assert_int_equal(wire_recv(p.router, &got, &rid, &uid, &err), WIRE_OK);
 	assert_non_null(got);
 	assert_null(err);
-	assert_string_equal(rid, "HV01");
+	assert_int_equal(rid.len, 4);
+	assert_memory_equal(rid.data, "HV01", 4);
 	assert_string_equal(got->hello->node, "HV01");
 	assert_string_equal(got->hello->inventory->hash,
 	    e->hello->inventory->hash);
@@ -992,11 +994,10 @@ test_zmq_send_recv(void **state)
 	/* The controller answers by routing id. */
 	wire_envelope_free(&e);
 	e = s_sample(HVP__ENVELOPE__BODY_WELCOME);
-	assert_int_equal(wire_send(p.router, e, rid), 0);
+	assert_int_equal(wire_send(p.router, e, &rid), 0);
 	assert_true(s_readable(p.dealer, 5000));
-	free(rid);
 	assert_int_equal(wire_recv(p.dealer, &got, &rid, &uid, &err), WIRE_OK);
-	assert_null(rid);
+	assert_int_equal(rid.len, 0);
 	assert_int_equal(got->welcome->heartbeat_seconds, 5);
 	wire_envelope_free(&got);
 	wire_envelope_free(&e);
@@ -1008,7 +1009,8 @@ static void
 test_zmq_malformed_is_drained(void **state)
 {
 	Hvp__Envelope *e = s_sample(HVP__ENVELOPE__BODY_HEARTBEAT), *got;
-	char *rid, *uid, *err;
+	char *uid, *err;
+	wire_rid rid;
 	uint8_t *buf;
 	size_t len;
 	s_pair p;
@@ -1028,25 +1030,22 @@ test_zmq_malformed_is_drained(void **state)
 	    WIRE_MALFORMED);
 	assert_null(got);
 	assert_string_equal(err, "message of 4 frames, 2 expected");
-	assert_string_equal(rid, "HV02");
+	assert_memory_equal(rid.data, "HV02", 4);
 	free(err);
-	free(rid);
 	free(uid);
 
 	assert_true(s_readable(p.router, 5000));
 	assert_int_equal(wire_recv(p.router, &got, &rid, &uid, &err),
 	    WIRE_MALFORMED);
 	assert_string_equal(err, "undecodable Envelope (3 bytes)");
-	assert_string_equal(rid, "HV02");
+	assert_memory_equal(rid.data, "HV02", 4);
 	free(err);
-	free(rid);
 	free(uid);
 
 	assert_true(s_readable(p.router, 5000));
 	assert_int_equal(wire_recv(p.router, &got, &rid, &uid, &err), WIRE_OK);
 	assert_int_equal(got->heartbeat->open_drift, 2);
 	wire_envelope_free(&got);
-	free(rid);
 	free(uid);
 
 	/* A DEALER receiving two frames drops them whole. */
@@ -1066,23 +1065,30 @@ test_zmq_malformed_is_drained(void **state)
 }
 
 static void
-test_zmq_unnamed_peer_refused(void **state)
+test_zmq_unnamed_peer_gets_binary_rid(void **state)
 {
 	Hvp__Envelope *e = s_sample(HVP__ENVELOPE__BODY_ACK), *got;
-	char *rid, *err;
+	char *err = NULL, text[WIRE_RID_TEXT];
+	wire_rid rid;
 	s_pair p;
 
 	(void)state;
-	/* No routing id: ZeroMQ makes a binary one, which names no node. */
+	/* No routing id: ZeroMQ makes a binary one; it is carried as is and
+	 * the reply reaches the same connection. */
 	s_pair_open(&p, NULL);
 	assert_int_equal(wire_send(p.dealer, e, NULL), 0);
 	assert_true(s_readable(p.router, 5000));
-	assert_int_equal(wire_recv(p.router, &got, &rid, NULL, &err),
-	    WIRE_MALFORMED);
-	assert_null(got);
-	assert_null(rid);
-	assert_non_null(strstr(err, "routing id is not a name (5 bytes: 00"));
-	free(err);
+	assert_int_equal(wire_recv(p.router, &got, &rid, NULL, &err), WIRE_OK);
+	assert_null(err);
+	assert_int_equal(rid.len, 5);
+	assert_int_equal(rid.data[0], 0);
+	assert_int_equal(strlen(wire_rid_text(&rid, text)), 12);
+	assert_int_equal(wire_send(p.router, got, &rid), 0);
+	wire_envelope_free(&got);
+	assert_true(s_readable(p.dealer, 5000));
+	assert_int_equal(wire_recv(p.dealer, &got, NULL, NULL, NULL), WIRE_OK);
+	assert_int_equal(got->body_case, HVP__ENVELOPE__BODY_ACK);
+	wire_envelope_free(&got);
 	wire_envelope_free(&e);
 	s_pair_close(&p);
 }
@@ -1106,7 +1112,7 @@ main(void)
 		cmocka_unit_test(test_inventory_from_host),
 		cmocka_unit_test(test_zmq_send_recv),
 		cmocka_unit_test(test_zmq_malformed_is_drained),
-		cmocka_unit_test(test_zmq_unnamed_peer_refused),
+		cmocka_unit_test(test_zmq_unnamed_peer_gets_binary_rid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -178,13 +178,14 @@ s_send_heartbeat(void *dealer, int64_t revision)
 /* Runs the controller's side (ZAP handler and router) for up to ms;
  * true when a message arrived on router. */
 static bool
-s_pump(s_env *env, void *router, long ms, Hvp__Envelope **e, char **rid,
+s_pump(s_env *env, void *router, long ms, Hvp__Envelope **e, wire_rid *rid,
     char **uid)
 {
 	int64_t end = platform_mono_ms() + ms;
 
 	*e = NULL;
-	*rid = *uid = NULL;
+	rid->len = 0;
+	*uid = NULL;
 	for (int64_t now = platform_mono_ms(); now < end;
 	    now = platform_mono_ms()) {
 		zmq_pollitem_t items[2] = {
@@ -214,16 +215,17 @@ s_expect(s_env *env, void *router, const char *rid_want, const char *uid_want,
     int64_t revision)
 {
 	Hvp__Envelope *e;
-	char *rid, *uid;
+	wire_rid rid;
+	char *uid;
 
 	if (!s_pump(env, router, 10000, &e, &rid, &uid))
 		fail_msg("no message from %s", rid_want);
-	assert_string_equal(rid, rid_want);
+	assert_int_equal(rid.len, strlen(rid_want));
+	assert_memory_equal(rid.data, rid_want, rid.len);
 	assert_non_null(uid);
 	assert_string_equal(uid, uid_want);
 	assert_int_equal(e->heartbeat->revision, revision);
 	wire_envelope_free(&e);
-	free(rid);
 	free(uid);
 }
 
@@ -231,11 +233,12 @@ static void
 s_expect_nothing(s_env *env, void *router, long ms)
 {
 	Hvp__Envelope *e;
-	char *rid, *uid;
+	wire_rid rid;
+	char *uid, text[WIRE_RID_TEXT];
 
 	if (s_pump(env, router, ms, &e, &rid, &uid))
-		fail_msg("a message got through from %s (User-Id %s)", rid,
-		    uid ? uid : "none");
+		fail_msg("a message got through from %s (User-Id %s)",
+		    wire_rid_text(&rid, text), uid ? uid : "none");
 }
 
 static void

@@ -1,12 +1,13 @@
 /*
- * nodes.c: the controller's table of node sessions, sorted by name so a
- * lookup among a thousand nodes is a binary search. Called by peer.c,
- * push.c and control.c.
+ * sessions.c: the controller's table of node sessions (sessions.h).
  */
+#include "sessions.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#include "server.h"
+#include "log.h"
+#include "wire.h"
 #include "xalloc.h"
 
 static size_t
@@ -26,7 +27,7 @@ s_lower_bound(const node_table *t, const char *name)
 }
 
 node_session *
-nodes_find(node_table *t, const char *name)
+sessions_find(const node_table *t, const char *name)
 {
 	size_t i = s_lower_bound(t, name);
 
@@ -36,7 +37,7 @@ nodes_find(node_table *t, const char *name)
 }
 
 node_session *
-nodes_get_or_add(node_table *t, const char *name)
+sessions_get_or_add(node_table *t, const char *name)
 {
 	size_t i = s_lower_bound(t, name);
 	node_session *n;
@@ -67,7 +68,7 @@ s_session_free(node_session *n)
 }
 
 void
-nodes_release(node_table *t)
+sessions_release(node_table *t)
 {
 	for (size_t i = 0; i < t->count; i++)
 		s_session_free(t->items[i]);
@@ -75,10 +76,25 @@ nodes_release(node_table *t)
 	memset(t, 0, sizeof *t);
 }
 
-node_session *
-nodes_dpm_server(server *s)
+int
+sessions_send(void *router, const node_session *n, const Hvp__Envelope *e)
 {
-	if (s->policy == NULL || s->policy->dpm_server == NULL)
-		return NULL;
-	return nodes_find(&s->nodes, s->policy->dpm_server);
+	if (n->rid.len == 0 || wire_send(router, e, &n->rid) == -1) {
+		log_debug("node=%s send failed (will retry)", n->name);
+		return -1;
+	}
+	return 0;
+}
+
+void
+sessions_send_body(void *router, const wire_rid *rid,
+    Hvp__Envelope__BodyCase body_case, void *body)
+{
+	Hvp__Envelope e = HVP__ENVELOPE__INIT;
+
+	e.protocol = WIRE_PROTOCOL_VERSION;
+	e.body_case = body_case;
+	/* All bodies share the oneof's storage. */
+	e.hello = body;
+	wire_send(router, &e, rid);
 }

@@ -1,0 +1,42 @@
+/*
+ * push.h: what each node should hold and getting it there. Keeps the
+ * current policy revision and serialization plan, decides per node what
+ * it is behind on, sends Desired (state-based: re-sent until the node's
+ * Ack or Heartbeat shows it holds it), and replans when inventories
+ * change. Called by peer.c (node traffic), control.c (apply, rollback),
+ * restore.c (start) and main.c (periodic tick).
+ */
+#ifndef HVP_PUSH_H
+#define HVP_PUSH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "policy.h"
+#include "server.h"
+
+/* What node n should hold: the revision and, for the DPM server with
+ * perCsv, the plan generation (0 otherwise). */
+void push_wanted(const server *s, const node_session *n, int64_t *revision,
+    uint64_t *generation);
+bool push_node_converged(const server *s, const node_session *n);
+/* The DPM server named by the policy, if it has a session. */
+node_session *push_dpm_server(const server *s);
+/* Whether the DPM server reports holding the current plan's file. */
+bool push_plan_held(const server *s);
+/* Sends Desired when the node is behind and nothing is in flight (or the
+ * in-flight one timed out); force sends regardless. */
+void push_desired(server *s, node_session *n, bool force);
+void push_all(server *s);
+/* Recomputes the plan from every node's last inventory; stores and pushes
+ * it when its content changed. */
+void push_replan(server *s);
+/* Makes p (parsed from canonical_text, already stored as `revision`) the
+ * current policy; takes ownership of p and canonical_text. */
+void push_set_policy(server *s, int64_t revision, policy *p,
+    char *canonical_text);
+/* Expected hash of the DPM server's file under the current plan ("" when
+ * the file is not managed). */
+const char *push_expected_file_hash(const server *s, char out[65]);
+
+#endif

@@ -1,0 +1,349 @@
+/*
+ * render.c: the text of admin replies (render.h).
+ */
+#include "render.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "json.h"
+#include "push.h"
+#include "server.h"
+#include "store.h"
+#include "table.h"
+#include "timefmt.h"
+
+bool
+render_is_json(const char *format)
+{
+	return format && strcmp(format, "json") == 0;
+}
+
+/* ---- status ---- */
+
+static void
+s_status_json(const server *s, size_t nfindings, strbuf *out)
+{
+	jsonw j;
+
+	jsonw_init(&j, out, true);
+	jsonw_begin_object(&j);
+	jsonw_kv_str(&j, "cluster", s->cluster);
+	jsonw_kv_int(&j, "revision", s->revision);
+	jsonw_key(&j, "nodes");
+	jsonw_begin_array(&j);
+	for (size_t i = 0; i < s->nodes.count; i++) {
+		const node_session *n = s->nodes.items[i];
+
+		jsonw_begin_object(&j);
+		jsonw_kv_str(&j, "name", n->name);
+		jsonw_kv_str(&j, "role", HOST_ROLE_NAMES[n->role]);
+		jsonw_kv_bool(&j, "online", n->online);
+		jsonw_kv_time(&j, "lastSeen", n->last_seen);
+		jsonw_kv_int(&j, "revision", n->acked_revision);
+		jsonw_kv_bool(&j, "converged", push_node_converged(s, n));
+		jsonw_kv_int(&j, "openDrift", n->open_drift);
+		jsonw_kv_str(&j, "version", n->version);
+		jsonw_end_object(&j);
+	}
+	jsonw_end_array(&j);
+	jsonw_key(&j, "plan");
+	if (s->plan) {
+		jsonw_begin_object(&j);
+		jsonw_kv_int(&j, "generation", (int64_t)s->plan->generation);
+		jsonw_kv_str(&j, "hash", s->plan->hash);
+		jsonw_kv_bool(&j, "heldByDpmServer", push_plan_held(s));
+		jsonw_end_object(&j);
+	} else {
+		jsonw_null(&j);
+	}
+	jsonw_kv_int(&j, "findings", (int64_t)nfindings);
+	jsonw_end_object(&j);
+	strbuf_addch(out, '\n');
+}
+
+static void
+s_status_table(const server *s, size_t nfindings, strbuf *out)
+{
+	static const char *const head[] = { "NODE", "ROLE", "ONLINE",
+	    "LAST SEEN", "REVISION", "CONVERGED", "OPEN DRIFT" };
+	table *t = table_new(7, head);
+	size_t converged = 0;
+
+	for (size_t i = 0; i < s->nodes.count; i++) {
+		const node_session *n = s->nodes.items[i];
+		char seen[40] = "never", rev[24], drift[24];
+		bool conv = push_node_converged(s, n);
+		const char *row[7];
+
+		if (n->last_seen)
+			timefmt_rfc3339(n->last_seen, seen, sizeof seen);
+		snprintf(rev, sizeof rev, "%lld", (long long)n->acked_revision);
+		snprintf(drift, sizeof drift, "%u", n->open_drift);
+		converged += conv;
+		row[0] = n->name;
+		row[1] = HOST_ROLE_NAMES[n->role];
+		row[2] = n->online ? "yes" : "no";
+		row[3] = seen;
+		row[4] = rev;
+		row[5] = conv ? "yes" : "no";
+		row[6] = drift;
+		table_add(t, row);
+	}
+	strbuf_addf(out, "cluster %s  revision %lld  %zu/%zu nodes converged\n\n",
+	    s->cluster, (long long)s->revision, converged, s->nodes.count);
+	table_render(t, out);
+	table_free(&t);
+	if (s->plan)
+		strbuf_addf(out, "\nserialization plan generation %llu (%.12s)  "
+		    "held by DPM server: %s\n",
+		    (unsigned long long)s->plan->generation, s->plan->hash,
+		    push_plan_held(s) ? "yes" : "no");
+	else
+		strbuf_addstr(out, "\nserialization plan: none yet\n");
+	strbuf_addf(out, "30112 findings: %zu%s\n", nfindings,
+	    nfindings ? " (see hvpolicy diagnose)" : "");
+}
+
+void
+render_status(const server *s, size_t nfindings, bool json, strbuf *out)
+{
+	if (json)
+		s_status_json(s, nfindings, out);
+	else
+		s_status_table(s, nfindings, out);
+}
+
+/* ---- diagnose ---- */
+
+void
+render_findings(const finding *f, size_t nf, bool json, strbuf *out)
+{
+	static const char *const head[] = { "NODE", "KIND", "EVIDENCE", "FIX" };
+
+	if (json) {
+		jsonw j;
+
+		jsonw_init(&j, out, true);
+		jsonw_begin_array(&j);
+		for (size_t i = 0; i < nf; i++) {
+			jsonw_begin_object(&j);
+			jsonw_kv_str(&j, "node", f[i].node);
+			jsonw_kv_str(&j, "kind", f[i].kind);
+			jsonw_kv_str(&j, "evidence", f[i].evidence);
+			jsonw_kv_str(&j, "fix", f[i].fix);
+			jsonw_end_object(&j);
+		}
+		jsonw_end_array(&j);
+		strbuf_addch(out, '\n');
+	} else if (nf == 0) {
+		strbuf_addstr(out, "no 30112 findings\n");
+	} else {
+		table *t = table_new(4, head);
+
+		for (size_t i = 0; i < nf; i++) {
+			const char *row[4] = { f[i].node, f[i].kind,
+			    f[i].evidence, f[i].fix };
+
+			table_add(t, row);
+		}
+		table_render(t, out);
+		table_free(&t);
+	}
+}
+
+/* ---- history, get ---- */
+
+void
+render_history(const store_revision *list, size_t n, bool json, strbuf *out)
+{
+	static const char *const head[] = { "REVISION", "HASH", "APPLIED AT",
+	    "APPLIED BY", "SOURCE" };
+
+	if (json) {
+		jsonw j;
+
+		jsonw_init(&j, out, true);
+		jsonw_begin_array(&j);
+		for (size_t i = 0; i < n; i++) {
+			jsonw_begin_object(&j);
+			jsonw_kv_int(&j, "revision", list[i].revision);
+			jsonw_kv_str(&j, "hash", list[i].hash);
+			jsonw_kv_time(&j, "appliedAt", list[i].applied_at);
+			jsonw_kv_str(&j, "appliedBy", list[i].applied_by);
+			jsonw_kv_str(&j, "source", list[i].source);
+			jsonw_end_object(&j);
+		}
+		jsonw_end_array(&j);
+		strbuf_addch(out, '\n');
+	} else {
+		table *t = table_new(5, head);
+
+		for (size_t i = 0; i < n; i++) {
+			char rev[24], at[40];
+			const char *row[5];
+
+			snprintf(rev, sizeof rev, "%lld", (long long)list[i].revision);
+			timefmt_rfc3339(list[i].applied_at, at, sizeof at);
+			row[0] = rev;
+			row[1] = list[i].hash;
+			row[2] = at;
+			row[3] = list[i].applied_by;
+			row[4] = list[i].source;
+			table_add(t, row);
+		}
+		table_render(t, out);
+		table_free(&t);
+	}
+}
+
+void
+render_revision(const store_revision *r, bool json, strbuf *out)
+{
+	if (json) {
+		jsonw j;
+
+		jsonw_init(&j, out, true);
+		jsonw_begin_object(&j);
+		jsonw_kv_int(&j, "revision", r->revision);
+		jsonw_kv_str(&j, "hash", r->hash);
+		jsonw_kv_str(&j, "policy", r->text);
+		jsonw_end_object(&j);
+		strbuf_addch(out, '\n');
+	} else {
+		strbuf_addf(out, "# revision %lld, hash %s\n%s",
+		    (long long)r->revision, r->hash, r->text);
+	}
+}
+
+/* ---- drift ---- */
+
+static void
+s_drift_table(const drift_record *list, size_t n, strbuf *out)
+{
+	static const char *const head[] = { "ID", "NODE", "KIND", "RESOURCE",
+	    "EXPECTED", "ACTUAL", "STATUS", "DETECTED", "ACTION" };
+	table *t = table_new(9, head);
+
+	for (size_t i = 0; i < n; i++) {
+		const drift_record *r = &list[i];
+		char at[40];
+		const char *row[9];
+
+		timefmt_rfc3339(r->detected_at, at, sizeof at);
+		row[0] = r->id;
+		row[1] = r->node;
+		row[2] = DRIFT_KIND_NAMES[r->kind];
+		row[3] = r->resource;
+		row[4] = r->expected ? r->expected : "(absent)";
+		row[5] = r->actual ? r->actual : "(absent)";
+		row[6] = DRIFT_STATUS_NAMES[r->status];
+		row[7] = at;
+		row[8] = r->action;
+		table_add(t, row);
+	}
+	table_render(t, out);
+	table_free(&t);
+}
+
+void
+render_drift(const drift_record *list, size_t n, const char *format,
+    strbuf *out)
+{
+	const char *fmt = format && *format ? format : "table";
+	jsonw j;
+
+	if (strcmp(fmt, "json") == 0) {
+		jsonw_init(&j, out, true);
+		jsonw_begin_array(&j);
+		for (size_t i = 0; i < n; i++)
+			drift_record_json(&list[i], &j);
+		jsonw_end_array(&j);
+		strbuf_addch(out, '\n');
+	} else if (strcmp(fmt, "jsonl") == 0) {
+		for (size_t i = 0; i < n; i++) {
+			jsonw_init(&j, out, false);
+			drift_record_json(&list[i], &j);
+			strbuf_addch(out, '\n');
+		}
+	} else if (strcmp(fmt, "csv") == 0) {
+		strbuf_addstr(out, DRIFT_CSV_HEADER "\n");
+		for (size_t i = 0; i < n; i++)
+			drift_record_csv(&list[i], out);
+	} else if (n == 0) {
+		strbuf_addstr(out, "no drift\n");
+	} else {
+		s_drift_table(list, n, out);
+	}
+}
+
+/* ---- serialization ---- */
+
+void
+render_plan(const plan *p, const char *format, strbuf *out)
+{
+	jsonw j;
+
+	if (render_is_json(format)) {
+		jsonw_init(&j, out, true);
+		plan_render_json(p, &j);
+		strbuf_addch(out, '\n');
+	} else {
+		plan_render_table(p, out);
+	}
+}
+
+/* ---- plan (dry run) ---- */
+
+size_t
+render_dryrun(const dryrun_wait *w, strbuf *out)
+{
+	static const char *const head[] = { "NODE", "RESOURCE", "NOW", "AFTER",
+	    "ACTION" };
+	bool json = render_is_json(w->format);
+	table *t = table_new(5, head);
+	size_t changes = 0;
+	jsonw j;
+
+	if (json) {
+		jsonw_init(&j, out, true);
+		jsonw_begin_array(&j);
+	} else if (w->preface) {
+		strbuf_addstr(out, w->preface);
+	}
+	for (size_t i = 0; i < w->nresults; i++) {
+		const Hvp__DryRunResult *res = w->results[i];
+
+		for (size_t k = 0; k < res->n_findings; k++) {
+			const Hvp__Drift *f = res->findings[k];
+			const char *row[5] = { w->result_nodes[i], f->resource,
+			    f->has_actual ? f->actual : "(absent)",
+			    f->has_expected ? f->expected : "(absent)", f->action };
+
+			changes++;
+			if (!json) {
+				table_add(t, row);
+				continue;
+			}
+			jsonw_begin_object(&j);
+			jsonw_kv_str(&j, "node", w->result_nodes[i]);
+			jsonw_kv_str(&j, "kind", f->kind);
+			jsonw_kv_str(&j, "resource", f->resource);
+			jsonw_kv_str(&j, "actual", f->has_actual ? f->actual : NULL);
+			jsonw_kv_str(&j, "expected", f->has_expected ? f->expected : NULL);
+			jsonw_kv_str(&j, "action", f->action);
+			jsonw_end_object(&j);
+		}
+	}
+	if (json) {
+		jsonw_end_array(&j);
+		strbuf_addch(out, '\n');
+	} else if (changes) {
+		table_render(t, out);
+	} else {
+		strbuf_addstr(out, "no changes: every node answering already "
+		    "complies\n");
+	}
+	table_free(&t);
+	return changes;
+}

@@ -1,0 +1,39 @@
+/*
+ * render.h: the text of admin replies. The controller renders every read
+ * verb's answer in the format the client asked for (table, json, jsonl,
+ * csv), so every client prints the same text. Pure: data in, text out.
+ * Called by control.c and dryrun.c.
+ */
+#ifndef HVP_RENDER_H
+#define HVP_RENDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diagnose.h"
+#include "drift.h"
+#include "dryrun.h"
+#include "plan.h"
+#include "strbuf.h"
+
+struct server;
+struct store_revision;
+
+/* True when format names json. */
+bool render_is_json(const char *format);
+void render_status(const struct server *s, size_t nfindings, bool json,
+    strbuf *out);
+void render_findings(const finding *f, size_t n, bool json, strbuf *out);
+void render_history(const struct store_revision *list, size_t n, bool json,
+    strbuf *out);
+void render_revision(const struct store_revision *r, bool json, strbuf *out);
+/* format: table (default), json, jsonl or csv. */
+void render_drift(const drift_record *list, size_t n, const char *format,
+    strbuf *out);
+/* The serialization plan; format: table (default) or json. */
+void render_plan(const plan *p, const char *format, strbuf *out);
+/* The answers of a finished dry run (sorted by node); returns how many
+ * changes they name. */
+size_t render_dryrun(const dryrun_wait *w, strbuf *out);
+
+#endif

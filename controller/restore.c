@@ -1,0 +1,81 @@
+/*
+ * restore.c: the controller's state at start (restore.h).
+ */
+#include "restore.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "push.h"
+#include "store.h"
+#include "xalloc.h"
+
+static int
+s_restore_policy(server *s, char **err)
+{
+	store_revision *rev = NULL;
+	diag_list d;
+	policy *p;
+
+	if (store_latest_revision(s->store, &rev, err) == -1)
+		return -1;
+	if (rev == NULL)
+		return 0;
+	diag_list_init(&d);
+	p = policy_parse("<stored revision>", rev->text, strlen(rev->text), &d);
+	if (p == NULL) {
+		*err = diag_join(&d);
+		diag_list_release(&d);
+		store_revision_free(&rev);
+		return -1;
+	}
+	diag_list_release(&d);
+	push_set_policy(s, rev->revision, p, rev->text);
+	rev->text = NULL;
+	store_revision_free(&rev);
+	return 0;
+}
+
+static int
+s_restore_nodes(server *s, char **err)
+{
+	store_node *list = NULL;
+	size_t n = 0;
+
+	if (store_list_nodes(s->store, &list, &n, err) == -1)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		node_session *ns = sessions_get_or_add(&s->nodes, list[i].name);
+
+		ns->role = list[i].role;
+		ns->cluster = xstrdup(list[i].cluster);
+		ns->last_seen = list[i].last_seen;
+		/* Nobody is online until it speaks to this process. */
+		ns->online = false;
+		ns->acked_revision = list[i].acked_revision;
+		ns->acked_plan_generation = list[i].acked_plan_generation;
+		ns->converged = list[i].converged;
+		ns->open_drift = (uint32_t)list[i].open_drift;
+		ns->dsgroups_hash = xstrdup(list[i].dsgroups_hash);
+		ns->inventory_hash = xstrdup(list[i].inventory_hash);
+		if (list[i].inventory)
+			ns->inventory = hvp__inventory__unpack(NULL,
+			    list[i].inventory_len, list[i].inventory);
+	}
+	store_node_list_free(&list, n);
+	return store_set_all_offline(s->store, err);
+}
+
+int
+restore_state(server *s, char **err)
+{
+	if (s_restore_policy(s, err) == -1)
+		return -1;
+	if (store_load_latest_plan(s->store, &s->plan, err) == -1)
+		return -1;
+	if (s_restore_nodes(s, err) == -1)
+		return -1;
+	s->plan_dirty = true;
+	return 0;
+}

@@ -1,0 +1,59 @@
+/*
+ * sessions.h: the controller's table of node sessions, what it knows of
+ * each node (role, acknowledgements, last inventory, liveness), kept
+ * sorted by name so a lookup among thousands of nodes is a binary search.
+ * The table also owns the send to a node: every module that talks to a
+ * node goes through sessions_send(). Called by peer.c, push.c, dryrun.c,
+ * restore.c, control.c and diagnose.c.
+ */
+#ifndef HVP_SESSIONS_H
+#define HVP_SESSIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hvpolicy.pb-c.h"
+#include "policy.h"
+#include "wire.h"
+
+typedef struct node_session {
+	char *name;
+	wire_rid rid;		/* the connection it last spoke on (len 0: none) */
+	host_role role;
+	char *cluster;
+	char *version;		/* the node's software version (Hello) */
+	bool online;
+	int64_t last_seen;	/* wall clock, seconds */
+	int64_t last_seen_mono;	/* ms */
+	int64_t acked_revision;
+	uint64_t acked_plan_generation;
+	bool converged;
+	uint32_t open_drift;
+	bool ack_dirty;		/* acknowledgement not yet in the store */
+	char *dsgroups_hash;	/* dpm-server: what it holds */
+	Hvp__Inventory *inventory;	/* last reported, decoded, owned */
+	char *inventory_hash;
+	int64_t desired_sent_mono;	/* 0: nothing in flight */
+	int64_t desired_sent_revision;
+	uint64_t desired_sent_generation;
+} node_session;
+
+typedef struct node_table {
+	node_session **items;	/* sorted by name */
+	size_t count;
+	size_t cap;
+} node_table;
+
+node_session *sessions_find(const node_table *t, const char *name);
+node_session *sessions_get_or_add(node_table *t, const char *name);
+void sessions_release(node_table *t);
+/* Sends e to node n over the node socket (ROUTER, routing id = name).
+ * -1 when it cannot be sent now (the node is not connected); the caller's
+ * state-based retry sends it again. */
+int sessions_send(void *router, const node_session *n, const Hvp__Envelope *e);
+/* Sends a body to a connection that may have no session (refusals). */
+void sessions_send_body(void *router, const wire_rid *rid,
+    Hvp__Envelope__BodyCase body_case, void *body);
+
+#endif
