@@ -16,7 +16,6 @@
 #include "ydoc.h"
 
 #define APPLY_DEFAULT_TIMEOUT_S 120
-#define APPLY_POLL_MS 100
 #define PLAN_TIMEOUT_MS 15000
 
 /* Reads and checks FILE ("-" = stdin). Returns the raw text (owned). */
@@ -83,9 +82,13 @@ s_parse_timeout(const cli_ctx *ctx, const char *text, int *seconds)
 	return 0;
 }
 
-/* Polls progress until every node holds revision, or the deadline. */
+/* Follows progress until every node waited for holds revision and has
+ * finished applying it, or the deadline. The controller holds each
+ * answer until the count changes, so the last node's convergence is
+ * seen the moment it happens. */
 static int
-s_wait(const cli_ctx *ctx, client *c, int64_t revision, int timeout_s)
+s_wait(const cli_ctx *ctx, client *c, int64_t revision, bool wait_all,
+    int timeout_s)
 {
 	int64_t deadline = platform_mono_ms() + (int64_t)timeout_s * 1000;
 	bool tty = platform_stdout_is_tty();
@@ -98,6 +101,9 @@ s_wait(const cli_ctx *ctx, client *c, int64_t revision, int timeout_s)
 
 		q.verb = (char *)"progress";
 		q.revision = revision;
+		q.wait_all = wait_all;
+		q.long_poll = last != UINT32_MAX;
+		q.seen_converged = last;
 		rc = client_call(c, &q, CLIENT_TIMEOUT_MS, &r);
 		if (rc != EXIT_OK)
 			return rc;
@@ -114,9 +120,12 @@ s_wait(const cli_ctx *ctx, client *c, int64_t revision, int timeout_s)
 			fflush(stdout);
 			last = r->converged;
 		}
-		if (r->total > 0 && r->converged == r->total) {
+		if (r->converged == r->total) {
 			if (tty)
 				printf("\n");
+			if (r->offline && *r->offline)
+				printf("offline, not waited for (--wait-all waits): "
+				    "%s\n", r->offline);
 			wire_admin_reply_free(&r);
 			return EXIT_OK;
 		}
@@ -131,7 +140,6 @@ s_wait(const cli_ctx *ctx, client *c, int64_t revision, int timeout_s)
 			return EXIT_UNREACHABLE;
 		}
 		wire_admin_reply_free(&r);
-		platform_sleep_ms(APPLY_POLL_MS);
 	}
 	(void)ctx;
 }
@@ -139,7 +147,8 @@ s_wait(const cli_ctx *ctx, client *c, int64_t revision, int timeout_s)
 /* Sends a request that makes a revision (apply, rollback), prints the
  * answer and, with wait, follows the nodes until they converge. */
 static int
-s_change(const cli_ctx *ctx, Hvp__AdminRequest *q, bool wait, int timeout_s)
+s_change(const cli_ctx *ctx, Hvp__AdminRequest *q, bool wait, bool wait_all,
+    int timeout_s)
 {
 	Hvp__AdminReply *r = NULL;
 	client *c;
@@ -154,8 +163,8 @@ s_change(const cli_ctx *ctx, Hvp__AdminRequest *q, bool wait, int timeout_s)
 	free(who);
 	if (rc == EXIT_OK)
 		rc = client_print(ctx, r);
-	if (rc == EXIT_OK && wait)
-		rc = s_wait(ctx, c, r->revision, timeout_s);
+	if (rc == EXIT_OK && (wait || wait_all))
+		rc = s_wait(ctx, c, r->revision, wait_all, timeout_s);
 	wire_admin_reply_free(&r);
 	client_free(&c);
 	return rc;
@@ -164,20 +173,23 @@ s_change(const cli_ctx *ctx, Hvp__AdminRequest *q, bool wait, int timeout_s)
 int
 cmd_apply(cli_ctx *ctx, int argc, char **argv)
 {
-	static const char usage[] = "apply -f FILE [--wait] [--timeout S]";
+	static const char usage[] = "apply -f FILE [--wait] [--wait-all] "
+	    "[--timeout S] [--force]";
 	Hvp__AdminRequest q = HVP__ADMIN_REQUEST__INIT;
 	const char *file = NULL, *timeout = NULL;
-	bool wait = false;
+	bool wait = false, wait_all = false, force = false;
 	cli_opt opts[] = {
 		{ "file", true, &file, NULL },
 		{ "wait", false, NULL, &wait },
+		{ "wait-all", false, NULL, &wait_all },
 		{ "timeout", true, &timeout, NULL },
+		{ "force", false, NULL, &force },
 	};
 	int timeout_s = APPLY_DEFAULT_TIMEOUT_S, rc;
 	char **pos = NULL, *text;
 	size_t npos = 0, len;
 
-	if ((rc = cli_parse_opts(usage, argc, argv, opts, 3, &pos, &npos)) != 0)
+	if ((rc = cli_parse_opts(usage, argc, argv, opts, 5, &pos, &npos)) != 0)
 		return rc;
 	free(pos);
 	if (file == NULL || npos > 0)
@@ -190,7 +202,8 @@ cmd_apply(cli_ctx *ctx, int argc, char **argv)
 	q.policy.data = (uint8_t *)text;
 	q.policy.len = len;
 	q.source = (char *)file;
-	rc = s_change(ctx, &q, wait, timeout_s);
+	q.force = force;
+	rc = s_change(ctx, &q, wait, wait_all, timeout_s);
 	free(text);
 	return rc;
 }
@@ -198,20 +211,23 @@ cmd_apply(cli_ctx *ctx, int argc, char **argv)
 int
 cmd_rollback(cli_ctx *ctx, int argc, char **argv)
 {
-	static const char usage[] = "rollback N [--wait] [--timeout S]";
+	static const char usage[] = "rollback N [--wait] [--wait-all] "
+	    "[--timeout S] [--force]";
 	Hvp__AdminRequest q = HVP__ADMIN_REQUEST__INIT;
 	const char *timeout = NULL;
-	bool wait = false;
+	bool wait = false, wait_all = false, force = false;
 	cli_opt opts[] = {
 		{ "wait", false, NULL, &wait },
+		{ "wait-all", false, NULL, &wait_all },
 		{ "timeout", true, &timeout, NULL },
+		{ "force", false, NULL, &force },
 	};
 	int timeout_s = APPLY_DEFAULT_TIMEOUT_S, rc;
 	char **pos = NULL;
 	size_t npos = 0;
 	uint64_t v;
 
-	if ((rc = cli_parse_opts(usage, argc, argv, opts, 2, &pos, &npos)) != 0)
+	if ((rc = cli_parse_opts(usage, argc, argv, opts, 4, &pos, &npos)) != 0)
 		return rc;
 	if (npos != 1 || yparse_uint64(pos[0], INT64_MAX, &v) == -1 || v == 0) {
 		free(pos);
@@ -223,7 +239,8 @@ cmd_rollback(cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	q.verb = (char *)"rollback";
 	q.revision = (int64_t)v;
-	return s_change(ctx, &q, wait, timeout_s);
+	q.force = force;
+	return s_change(ctx, &q, wait, wait_all, timeout_s);
 }
 
 int

@@ -108,6 +108,8 @@ drift_record_json(const drift_record *r, jsonw *j)
 	jsonw_kv_time(j, "resolvedAt", r->resolved_at);
 	jsonw_kv_str(j, "action", r->action);
 	jsonw_kv_str(j, "error", r->error);
+	jsonw_kv_str(j, "cause", NULL);
+	jsonw_kv_time(j, "receivedAt", r->received_at);
 	jsonw_end_object(j);
 }
 
@@ -131,16 +133,16 @@ s_csv_field(strbuf *out, const char *s, bool last)
 }
 
 static void
-s_csv_time(strbuf *out, int64_t seconds)
+s_csv_time(strbuf *out, int64_t seconds, bool last)
 {
 	char buf[40];
 
 	if (seconds == 0) {
-		s_csv_field(out, NULL, false);
+		s_csv_field(out, NULL, last);
 		return;
 	}
 	timefmt_rfc3339(seconds, buf, sizeof buf);
-	s_csv_field(out, buf, false);
+	s_csv_field(out, buf, last);
 }
 
 void
@@ -160,10 +162,12 @@ drift_record_csv(const drift_record *r, strbuf *out)
 	s_csv_field(out, r->policy_revision > 0 ? rev : NULL, false);
 	s_csv_field(out, s_name(POLICY_MODE_NAMES, (int)r->mode), false);
 	s_csv_field(out, s_name(DRIFT_STATUS_NAMES, (int)r->status), false);
-	s_csv_time(out, r->detected_at);
-	s_csv_time(out, r->resolved_at);
+	s_csv_time(out, r->detected_at, false);
+	s_csv_time(out, r->resolved_at, false);
 	s_csv_field(out, r->action, false);
-	s_csv_field(out, r->error, true);
+	s_csv_field(out, r->error, false);
+	s_csv_field(out, NULL, false);
+	s_csv_time(out, r->received_at, true);
 }
 
 /*

@@ -47,11 +47,14 @@ typedef struct drift_record {
 	int64_t resolved_at;	/* 0 = not resolved */
 	char *action;		/* what was done or would be, NULL = none */
 	char *error;		/* system error of a failed correction */
+	int64_t received_at;	/* when the controller stored it (its clock);
+				 * 0 = not stored */
 } drift_record;
 
 /* CSV header line (no newline): the contract's columns in order. */
 #define DRIFT_CSV_HEADER "id,cluster,node,role,kind,resource,expected,actual," \
-	"policyRevision,mode,status,detectedAt,resolvedAt,action,error"
+	"policyRevision,mode,status,detectedAt,resolvedAt,action,error,cause," \
+	"receivedAt"
 
 void drift_record_clear(drift_record *r);	/* frees fields, zeroes */
 void drift_record_copy(drift_record *dst, const drift_record *src);

@@ -449,3 +449,90 @@ plan_render_table(const plan *p, strbuf *out)
 		s_table_unplanned(p, out);
 	}
 }
+
+/* ---- differences, for `hvpolicy plan` ---- */
+
+typedef struct s_where {
+	const plan_guest *guest;
+	const char *group;
+} s_where;
+
+static int
+s_where_cmp(const void *a, const void *b)
+{
+	return strcmp(((const s_where *)a)->guest->id,
+	    ((const s_where *)b)->guest->id);
+}
+
+/* Every planned guest of p with its group, sorted by GUID. */
+static s_where *
+s_guests_by_id(const plan *p, size_t *n)
+{
+	s_where *w;
+	size_t k = 0;
+
+	*n = 0;
+	for (size_t g = 0; p && g < p->ngroups; g++)
+		*n += p->groups[g].nguests;
+	w = xcalloc(*n ? *n : 1, sizeof *w);
+	for (size_t g = 0; p && g < p->ngroups; g++)
+		for (size_t i = 0; i < p->groups[g].nguests; i++)
+			w[k++] = (s_where){ &p->groups[g].guests[i],
+			    p->groups[g].name };
+	qsort(w, k, sizeof *w, s_where_cmp);
+	return w;
+}
+
+static bool
+s_has_group(const plan *p, const char *name)
+{
+	for (size_t g = 0; p && g < p->ngroups; g++)
+		if (strcmp(p->groups[g].name, name) == 0)
+			return true;
+	return false;
+}
+
+size_t
+plan_diff(const plan *before, const plan *after, strbuf *out)
+{
+	size_t na, nb, i = 0, k = 0, changes = 0;
+	s_where *a = s_guests_by_id(before, &na), *b = s_guests_by_id(after, &nb);
+
+	for (size_t g = 0; before && g < before->ngroups; g++)
+		if (!s_has_group(after, before->groups[g].name)) {
+			strbuf_addf(out, "  - group %s\n", before->groups[g].name);
+			changes++;
+		}
+	for (size_t g = 0; after && g < after->ngroups; g++)
+		if (!s_has_group(before, after->groups[g].name)) {
+			strbuf_addf(out, "  + group %s\n", after->groups[g].name);
+			changes++;
+		}
+	while (i < na || k < nb) {
+		int cmp = i == na ? 1 : k == nb ? -1 :
+		    strcmp(a[i].guest->id, b[k].guest->id);
+
+		if (cmp < 0) {
+			strbuf_addf(out, "  - %s (%s) from %s\n", a[i].guest->name,
+			    a[i].guest->id, a[i].group);
+			i++;
+		} else if (cmp > 0) {
+			strbuf_addf(out, "  + %s (%s) in %s\n", b[k].guest->name,
+			    b[k].guest->id, b[k].group);
+			k++;
+		} else {
+			if (strcmp(a[i].group, b[k].group) != 0)
+				strbuf_addf(out, "  ~ %s (%s) %s -> %s\n",
+				    b[k].guest->name, b[k].guest->id, a[i].group,
+				    b[k].group);
+			else
+				changes--;
+			i++;
+			k++;
+		}
+		changes++;
+	}
+	free(a);
+	free(b);
+	return changes;
+}

@@ -8,6 +8,7 @@
 #ifndef HVP_PLAN_H
 #define HVP_PLAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,5 +60,9 @@ void plan_sort(plan *p);
 /* The {"generation","hash","groups","unplanned"} object of the contract. */
 void plan_render_json(const plan *p, jsonw *j);
 void plan_render_table(const plan *p, strbuf *out);
+/* What changes from before to after (either may be NULL: no plan), one
+ * line each: groups added (+) and removed (-), guests added, removed and
+ * moved (~) between groups, matched by GUID. Returns how many lines. */
+size_t plan_diff(const plan *before, const plan *after, strbuf *out);
 
 #endif

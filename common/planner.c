@@ -37,6 +37,7 @@ typedef struct s_rec {
 	size_t idlen;
 	const char *name;	/* never NULL */
 	const char *node;	/* never NULL */
+	uint64_t rank;		/* planner_guest.rank */
 	size_t voff, nvol;	/* into s_ctx.rvols */
 	size_t next;		/* next report of this GUID, or S_NONE */
 	bool head;		/* first report of its GUID */
@@ -260,7 +261,8 @@ s_read(s_ctx *c, const planner_guest *guests, size_t n)
 		*r = (s_rec){ .idhash = s_hash(id, idlen), .id = id,
 		    .idlen = idlen, .name = g->name ? g->name : "",
 		    .namekey = s_prefix_key(g->name ? g->name : ""),
-		    .node = g->node ? g->node : "", .voff = c->nrvols };
+		    .node = g->node ? g->node : "", .rank = g->rank,
+		    .voff = c->nrvols };
 		c->stamp++;
 		for (size_t p = 0; g->paths != NULL && p < g->npaths; p++) {
 			char *vname;
@@ -312,6 +314,14 @@ s_index(s_ctx *c)
 }
 
 static int
+s_size_cmp(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int
 s_node_cmp(const void *a, const void *b)
 {
 	const s_rec *x = *(const s_rec *const *)a;
@@ -332,13 +342,33 @@ s_min_name(const s_rec *const *rs, size_t n)
 	return min;
 }
 
-/* rs[0..n), sorted by node, share one GUID and come from nnodes nodes. */
+/* The distinct volumes of reports rs[0..n), sorted, into *out (owned). */
+static size_t
+s_vol_set(const s_ctx *c, const s_rec *const *rs, size_t n, size_t **out)
+{
+	size_t m = 0, k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		m += rs[i]->nvol;
+	*out = xcalloc(m ? m : 1, sizeof **out);
+	for (size_t i = 0; i < n; i++)
+		for (size_t v = 0; v < rs[i]->nvol; v++)
+			(*out)[k++] = c->rvols[rs[i]->voff + v];
+	qsort(*out, k, sizeof **out, s_size_cmp);
+	m = 0;
+	for (size_t i = 0; i < k; i++)
+		if (m == 0 || (*out)[m - 1] != (*out)[i])
+			(*out)[m++] = (*out)[i];
+	return m;
+}
+
+/* rs[0..n), sorted by node, share one GUID and come from nnodes nodes:
+ * a live migration in flight, or two nodes that disagree. */
 static void
 s_conflict(s_ctx *c, const s_rec *const *rs, size_t n, size_t nnodes)
 {
 	planner_conflict *k;
-	strbuf reason;
-	size_t i, e;
+	size_t i, e, *first = NULL, nfirst = 0;
 
 	xgrow(&c->confl, &c->confl_cap, c->nconfl + 1, sizeof *c->confl);
 	k = &c->confl[c->nconfl++];
@@ -346,24 +376,38 @@ s_conflict(s_ctx *c, const s_rec *const *rs, size_t n, size_t nnodes)
 	k->name = xstrdup(s_min_name(rs, n)->name);
 	k->nodes = xcalloc(nnodes, sizeof *k->nodes);
 	k->nnodes = 0;
-	strbuf_init(&reason);
-	strbuf_addf(&reason, "reported by %zu nodes: ", nnodes);
+	k->same_csvs = true;
 	for (i = 0; i < n; i = e) {
+		size_t *set, nset;
+
 		for (e = i + 1; e < n && strcmp(rs[e]->node, rs[i]->node) == 0;
 		    e++)
 			;
-		strbuf_addf(&reason, "%s%s", i == 0 ? "" : ", ", rs[i]->node);
 		k->nodes[k->nnodes++] = xstrdup(rs[i]->node);
+		nset = s_vol_set(c, rs + i, e - i, &set);
+		if (i == 0) {
+			first = set;
+			nfirst = nset;
+			continue;
+		}
+		if (nset != nfirst || memcmp(set, first, nset * sizeof *set) != 0)
+			k->same_csvs = false;
+		free(set);
 	}
-	for (i = 0; i < n; i = e) {
-		for (e = i + 1; e < n && strcmp(rs[e]->node, rs[i]->node) == 0;
-		    e++)
-			;
-		s_unplanned_add(c, s_min_name(rs + i, e - i)->name,
-		    s_lower_dup(rs[i]->id, rs[i]->idlen), rs[i]->node,
-		    xstrdup(reason.data));
-	}
-	strbuf_release(&reason);
+	free(first);
+}
+
+/* The report of the node that owns the guest now: the highest rank, the
+ * first in node order among equals. */
+static const s_rec *
+s_owner(const s_rec *const *rs, size_t n)
+{
+	const s_rec *best = rs[0];
+
+	for (size_t i = 1; i < n; i++)
+		if (rs[i]->rank > best->rank)
+			best = rs[i];
+	return best;
 }
 
 /* One GUID from one node in several reports: the union of their CSVs. */
@@ -418,7 +462,7 @@ s_collect(s_ctx *c)
 		}
 		if (nnodes > 1) {
 			s_conflict(c, rs, n, nnodes);
-			continue;
+			r = s_owner(rs, n);
 		}
 		ent = (s_ent){ .rec = r, .named = s_min_name(rs, n),
 		    .vols = &c->rvols[r->voff], .nvol = r->nvol };

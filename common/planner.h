@@ -22,12 +22,14 @@
  * - GUIDs compare case-insensitively, one pair of enclosing braces is
  *   ignored; the plan holds them lowercase without braces. Node names
  *   compare exactly (they are the controller's session names).
- * - The same GUID reported more than once by one node is one guest: its
- *   paths are merged, its name is the smallest reported. Reported by two
- *   or more nodes it is a conflict: returned in conflicts and listed in
- *   unplanned once per reporting node, never planned.
- * - Unplanned reasons: PLANNER_REASON_NO_CSV, PLANNER_REASON_NO_ID, or
- *   "reported by N nodes: A, B" for a conflict.
+ * - The same GUID reported more than once is one guest: its paths are
+ *   merged (the union of its CSVs), its name is the smallest reported.
+ *   Reported by two or more nodes (a live migration in flight, or nodes
+ *   that disagree) it is still planned once, in the group its CSVs give,
+ *   under the node of the highest rank (ties: the first in byte order),
+ *   and it is also returned in conflicts so the caller can tell a
+ *   moment's overlap from a lasting inconsistency.
+ * - Unplanned reasons: PLANNER_REASON_NO_CSV, PLANNER_REASON_NO_ID.
  * - Order: the plan's canonical order (plan_sort(): byte order; groups
  *   by name, CSVs, guests by name then id, unplanned by name, id, node);
  *   conflicts by id. Input order never matters.
@@ -40,7 +42,9 @@
 #ifndef HVP_PLANNER_H
 #define HVP_PLANNER_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "plan.h"
 
@@ -55,6 +59,8 @@ typedef struct planner_guest {
 	const char *node;	/* reporting (owner) node */
 	const char *const *paths;	/* configuration and virtual disks */
 	size_t npaths;
+	uint64_t rank;		/* among nodes reporting one GUID, the highest
+				 * owns it (the controller: the newest report) */
 } planner_guest;
 
 /* The same GUID reported by several nodes. */
@@ -63,6 +69,7 @@ typedef struct planner_conflict {
 	char *name;		/* smallest reported name */
 	char **nodes;		/* distinct, sorted */
 	size_t nnodes;
+	bool same_csvs;		/* every node's reports name the same CSVs */
 } planner_conflict;
 
 typedef struct planner_result {

@@ -12,10 +12,12 @@
 #include "dryrun.h"
 #include "dsgroups.h"
 #include "log.h"
+#include "progress.h"
 #include "push.h"
 #include "render.h"
 #include "reply.h"
 #include "store.h"
+#include "textdiff.h"
 #include "wire.h"
 #include "xalloc.h"
 #include "zap.h"
@@ -26,18 +28,58 @@ typedef reply_to client;
 
 /* ---- status, diagnose ---- */
 
+/* The store's count of open drift records, per session. */
+static int64_t *
+s_open_drift(server *s, char **err)
+{
+	int64_t *open = xcalloc(s->nodes.count + 1, sizeof *open);
+	store_count *list = NULL;
+	size_t n = 0;
+
+	if (store_open_drift_by_node(s->store, &list, &n, err) == -1) {
+		free(open);
+		return NULL;
+	}
+	/* Both lists are in byte order of the name: one merge walk. */
+	for (size_t i = 0, k = 0; i < s->nodes.count && k < n;) {
+		int cmp = strcmp(list[k].name, s->nodes.items[i]->name);
+
+		if (cmp == 0)
+			open[i++] = list[k++].count;
+		else if (cmp < 0)
+			k++;
+		else
+			i++;
+	}
+	store_count_list_free(&list, n);
+	return open;
+}
+
 static void
 s_status(server *s, client *c, const Hvp__AdminRequest *q)
 {
 	finding *f = NULL;
-	size_t nf = diagnose_run(s, &f);
+	status_view v = { 0 };
+	char *err = NULL, *unmanaged;
+	int64_t *open;
 	strbuf out;
 
+	if ((open = s_open_drift(s, &err)) == NULL) {
+		reply_text(c, 1, NULL, err);
+		free(err);
+		return;
+	}
+	unmanaged = push_serialization_unmanaged(s);
+	v.nfindings = diagnose_run(s, &f);
+	v.open_drift = open;
+	v.unmanaged = unmanaged;
 	strbuf_init(&out);
-	render_status(s, nf, render_is_json(q->format), &out);
-	findings_free(&f, nf);
+	render_status(s, &v, render_is_json(q->format), &out);
+	findings_free(&f, v.nfindings);
 	reply_text(c, 0, out.data, NULL);
 	strbuf_release(&out);
+	free(unmanaged);
+	free(open);
 }
 
 static void
@@ -235,11 +277,12 @@ s_reply_revision(client *c, int64_t rev, const char *note)
 	free(body);
 }
 
-/* Parses, checks the cluster, stores as a new revision (unless it equals
- * the current one) and pushes. Replies itself. */
+/* Parses, checks the cluster and the live cluster (unless force), stores
+ * as a new revision (unless it equals the current one) and pushes.
+ * Replies itself. */
 static void
 s_store_and_push(server *s, client *c, const char *label, const char *text,
-    size_t len, const char *who, const char *source)
+    size_t len, const char *who, const char *source, bool force)
 {
 	char *canon, hash[POLICY_HASH_HEX + 1], *err = NULL;
 	int64_t rev = 0;
@@ -247,8 +290,19 @@ s_store_and_push(server *s, client *c, const char *label, const char *text,
 
 	if ((p = s_candidate(s, c, label, text, len)) == NULL)
 		return;
+	if (!force && (err = push_dpm_problem(s, p)) != NULL) {
+		char *msg = xasprintf("%s: %s; fix the name, or apply --force if "
+		    "that DPM server has not connected yet", label, err);
+
+		reply_text(c, 1, NULL, msg);
+		free(msg);
+		free(err);
+		policy_free(&p);
+		return;
+	}
 	policy_hash(p, hash);
-	if (s->revision > 0 && strcmp(hash, s->policy_hash) == 0) {
+	if (s->revision > 0 && strcmp(hash, s->policy_hash) == 0 &&
+	    s->revision_floor <= s->revision) {
 		s_reply_revision(c, s->revision, "unchanged: the policy equals the "
 		    "current revision\n");
 		policy_free(&p);
@@ -278,7 +332,7 @@ s_apply(server *s, client *c, const Hvp__AdminRequest *q)
 
 	source = xasprintf("apply -f %s", label);
 	s_store_and_push(s, c, label, q->policy.len ? (const char *)q->policy.data : "",
-	    q->policy.len, who, source);
+	    q->policy.len, who, source, q->force);
 	free(source);
 	free(who);
 }
@@ -300,7 +354,8 @@ s_rollback(server *s, client *c, const Hvp__AdminRequest *q)
 	who = s_who(c, q);
 	source = xasprintf("rollback %lld", (long long)q->revision);
 	label = xasprintf("<revision %lld>", (long long)q->revision);
-	s_store_and_push(s, c, label, r->text, strlen(r->text), who, source);
+	s_store_and_push(s, c, label, r->text, strlen(r->text), who, source,
+	    q->force);
 	free(label);
 	free(source);
 	free(who);
@@ -310,43 +365,87 @@ s_rollback(server *s, client *c, const Hvp__AdminRequest *q)
 static void
 s_progress(server *s, client *c, const Hvp__AdminRequest *q)
 {
-	Hvp__AdminReply r = HVP__ADMIN_REPLY__INIT;
-	strbuf out;
-	uint32_t converged = 0;
-
-	strbuf_init(&out);
-	for (size_t i = 0; i < s->nodes.count; i++) {
-		const node_session *n = s->nodes.items[i];
-		bool ok = s->revision == q->revision && push_node_converged(s, n);
-
-		converged += ok;
-		if (!ok)
-			strbuf_addf(&out, "%s%s%s", out.len ? ", " : "", n->name,
-			    n->online ? "" : " (offline)");
-	}
-	r.revision = s->revision;
-	r.converged = converged;
-	r.total = (uint32_t)s->nodes.count;
-	r.body = out.data;
-	r.error = (char *)"";
-	reply_send(c, &r);
-	strbuf_release(&out);
+	progress_request(s, c, q);
 }
 
 /* ---- plan (dry run on every online node) ---- */
+
+/* The plan the DPM server holds now, as far as the store knows it: the
+ * generation it acknowledged, when the current policy manages the file.
+ * Owned; NULL for none. */
+static plan *
+s_held_plan(server *s)
+{
+	const node_session *dpm = push_dpm_server(s);
+	char *unmanaged = push_serialization_unmanaged(s), *err = NULL;
+	plan *p = NULL;
+
+	if (unmanaged == NULL && dpm && dpm->acked_plan_generation > 0) {
+		if (s->plan && s->plan->generation == dpm->acked_plan_generation)
+			p = plan_dup(s->plan);
+		else if (store_load_plan(s->store, dpm->acked_plan_generation, &p,
+		    &err) == -1) {
+			log_warnx("plan: %s", err);
+			free(err);
+		}
+	}
+	free(unmanaged);
+	return p;
+}
+
+/* What `plan` prints before the nodes' answers: the DPM server's file
+ * before and after, and the policy against the current revision. */
+static char *
+s_plan_preface(server *s, const policy *p, const char *canon,
+    const char *dpm_problem)
+{
+	bool manages = p->strategy == STRATEGY_SYSTEM_SOFTWARE && p->per_csv &&
+	    dpm_problem == NULL;
+	plan *held = s_held_plan(s);
+	strbuf out, changes;
+	size_t n;
+
+	strbuf_init(&out);
+	strbuf_init(&changes);
+	if (dpm_problem)
+		strbuf_addf(&out, "warning: %s: serialization would be "
+		    "unmanaged (apply refuses it without --force)\n\n",
+		    dpm_problem);
+	if (manages || held) {
+		n = plan_diff(held, manages ? s->plan : NULL, &changes);
+		strbuf_addf(&out, "DataSourceGroups.xml on %s:%s\n%s\n",
+		    p->dpm_server ? p->dpm_server : "the DPM server",
+		    n ? "" : " no change", changes.data);
+	}
+	strbuf_reset(&changes);
+	if (s->policy_text == NULL) {
+		strbuf_addstr(&out, "policy: no revision applied yet\n\n");
+	} else {
+		n = textdiff_lines(s->policy_text, canon, &changes);
+		strbuf_addf(&out, "policy against revision %lld:%s\n%s\n",
+		    (long long)s->revision, n ? "" : " the same", changes.data);
+	}
+	strbuf_release(&changes);
+	plan_free(&held);
+	return strbuf_detach(&out, NULL);
+}
 
 static void
 s_plan(server *s, client *c, const Hvp__AdminRequest *q)
 {
 	const char *label = q->source && *q->source ? q->source : "<policy>";
-	char *canon;
+	char *canon, *preface, *problem;
 	policy *p;
 
 	if ((p = s_candidate(s, c, label, (const char *)q->policy.data,
 	    q->policy.len)) == NULL)
 		return;
 	canon = policy_canonical(p);
-	dryrun_start(s, c, q->format, canon, NULL);
+	problem = push_dpm_problem(s, p);
+	preface = s_plan_preface(s, p, canon, problem);
+	dryrun_start(s, c, q->format, canon, preface, problem);
+	free(problem);
+	free(preface);
 	free(canon);
 	policy_free(&p);
 }

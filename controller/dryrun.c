@@ -30,6 +30,7 @@ dryrun_release(dryrun_wait *w)
 	free(w->result_nodes);
 	free(w->format);
 	free(w->preface);
+	free(w->warning);
 	memset(w, 0, sizeof *w);
 }
 
@@ -72,6 +73,9 @@ s_finish(server *s)
 		strbuf_addf(&missing, "%s%s did not answer", missing.len ? "; " : "",
 		    w->waiting[i]);
 	r.status = changes ? 2 : (missing.len ? 1 : 0);
+	if (w->warning)
+		strbuf_addf(&missing, "%swarning: %s", missing.len ? "\n" : "",
+		    w->warning);
 	r.body = out.data;
 	r.error = missing.data;
 	reply_send(&w->client, &r);
@@ -89,7 +93,7 @@ s_wait_for(dryrun_wait *w, size_t *cap, char *name)
 
 void
 dryrun_start(server *s, const reply_to *c, const char *format,
-    const char *canonical_text, const char *preface)
+    const char *canonical_text, const char *preface, const char *warning)
 {
 	Hvp__DryRun dr = HVP__DRY_RUN__INIT;
 	Hvp__Envelope e = HVP__ENVELOPE__INIT;
@@ -107,6 +111,7 @@ dryrun_start(server *s, const reply_to *c, const char *format,
 	w->client.user = NULL;
 	w->format = xstrdup(format ? format : "");
 	w->preface = preface ? xstrdup(preface) : NULL;
+	w->warning = warning ? xstrdup(warning) : NULL;
 	w->deadline_mono = platform_mono_ms() + DRYRUN_DEADLINE_MS;
 	dr.request = w->request;
 	dr.policy = (char *)canonical_text;

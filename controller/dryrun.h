@@ -23,6 +23,7 @@ typedef struct dryrun_wait {
 	reply_to client;	/* user is NULL here */
 	char *format;
 	char *preface;		/* printed before the nodes' answers (owned) */
+	char *warning;		/* to standard error (owned), or NULL */
 	char **waiting;		/* node names still to answer */
 	size_t nwaiting;
 	Hvp__DryRunResult **results;
@@ -32,10 +33,11 @@ typedef struct dryrun_wait {
 } dryrun_wait;
 
 /* Sends canonical_text to every online node and remembers the client;
- * preface (may be NULL) is text the answer starts with. Answers the
- * client itself when another plan is pending. */
+ * preface (may be NULL) is text the table answer starts with, warning
+ * (may be NULL) goes to the client's standard error in every format.
+ * Answers the client itself when another plan is pending. */
 void dryrun_start(struct server *s, const reply_to *c, const char *format,
-    const char *canonical_text, const char *preface);
+    const char *canonical_text, const char *preface, const char *warning);
 void dryrun_result(struct server *s, const char *node,
     const Hvp__DryRunResult *r);
 /* Answers the client once nobody online is left to answer, or at the

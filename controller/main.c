@@ -16,6 +16,7 @@
 #include "keys.h"
 #include "log.h"
 #include "peer.h"
+#include "progress.h"
 #include "push.h"
 #include "restore.h"
 #include "server.h"
@@ -193,6 +194,8 @@ s_teardown(server *s)
 	store_free(&s->store);
 	sessions_release(&s->nodes);
 	dryrun_release(&s->dryrun);
+	conflicts_release(&s->conflicts);
+	progress_release(&s->progress);
 	policy_free(&s->policy);
 	free(s->policy_text);
 	plan_free(&s->plan);
@@ -265,6 +268,7 @@ s_loop(server *s)
 			next_tick = now + 1000;
 		}
 		dryrun_tick(s);
+		progress_tick(s);
 	}
 }
 

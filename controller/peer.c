@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "conflicts.h"
 #include "dryrun.h"
 #include "log.h"
 #include "push.h"
@@ -26,6 +27,8 @@
 
 #define PEER_MISSED_HEARTBEATS 3
 #define PEER_MAX_NAME 63
+/* A node whose clock is further off than this is flagged in status. */
+#define PEER_MAX_CLOCK_SKEW_MS (120 * 1000)
 
 static void
 s_send_to(server *s, const node_session *n, Hvp__Envelope__BodyCase body_case,
@@ -124,7 +127,10 @@ s_take_inventory(server *s, node_session *n, const Hvp__Inventory *inv)
 
 	if (inv == NULL)
 		return;
-	if (n->inventory_hash && inv->hash && strcmp(n->inventory_hash, inv->hash) == 0)
+	/* The same content again changes nothing, unless this process does
+	 * not hold it (a restart, a restored store, a failed store). */
+	if (n->inventory && n->inventory_hash && inv->hash &&
+	    strcmp(n->inventory_hash, inv->hash) == 0)
 		return;
 	if (wire_encode_message(&inv->base, &buf, &len) == -1)
 		return;
@@ -138,15 +144,107 @@ s_take_inventory(server *s, node_session *n, const Hvp__Inventory *inv)
 		n->dsgroups_hash = inv->dsgroups_present ?
 		    xstrdup(inv->dsgroups_hash) : NULL;
 	}
+	n->inventory_rank = (uint64_t)platform_now_ms();
+	n->inventory_dirty = false;
 	if (store_set_node_inventory(s->store, n->name, buf, len, n->inventory_hash,
 	    &err) == -1) {
-		log_warnx("node=%s cannot store inventory: %s", n->name, err);
+		log_warnx("node=%s cannot store inventory (kept in memory, "
+		    "stored again later): %s", n->name, err);
 		free(err);
+		n->inventory_dirty = true;
 	}
 	free(buf);
 	s->plan_dirty = true;
 	log_debug("node=%s inventory %zu guests", n->name,
 	    n->inventory ? n->inventory->n_guests : 0);
+}
+
+/* Stores an inventory that could not be stored when it came. */
+static void
+s_flush_inventory(server *s, node_session *n)
+{
+	uint8_t *buf;
+	size_t len;
+	char *err = NULL;
+
+	if (!n->inventory_dirty || n->inventory == NULL ||
+	    wire_encode_message(&n->inventory->base, &buf, &len) == -1)
+		return;
+	if (store_set_node_inventory(s->store, n->name, buf, len,
+	    n->inventory_hash, &err) == 0) {
+		n->inventory_dirty = false;
+		log_info("node=%s inventory stored", n->name);
+	} else {
+		free(err);
+	}
+	free(buf);
+}
+
+/* The node's clock against ours (0: the node did not say). */
+static void
+s_set_clock(node_session *n, int64_t node_ms)
+{
+	int64_t skew;
+
+	if (node_ms == 0)
+		return;
+	skew = node_ms - platform_now_ms();
+	if (llabs(skew) > PEER_MAX_CLOCK_SKEW_MS &&
+	    (!n->has_clock || llabs(n->clock_skew_ms) <= PEER_MAX_CLOCK_SKEW_MS))
+		log_warnx("node=%s clock is %+lld s off the controller's; its "
+		    "drift times (detectedAt) are its own, receivedAt is ours",
+		    n->name, (long long)(skew / 1000));
+	n->clock_skew_ms = skew;
+	n->has_clock = true;
+}
+
+/* A node that holds a revision the store never had: the store is older
+ * than the cluster (restored from a backup). Revision numbers must never
+ * be reused, so the store's floor rises above it, loudly. */
+static void
+s_check_revision_floor(server *s, const node_session *n)
+{
+	char *err = NULL;
+
+	if (n->acked_revision <= s->revision_floor)
+		return;
+	log_warnx("node=%s holds revision %lld, but this store's newest is "
+	    "%lld: the store is older than the cluster (restored from a "
+	    "backup?). The node keeps what it holds; the next apply will be "
+	    "revision %lld", n->name, (long long)n->acked_revision,
+	    (long long)s->revision, (long long)n->acked_revision + 1);
+	if (store_raise_revision_floor(s->store, n->acked_revision, &err) == -1) {
+		log_warnx("cannot store the revision floor: %s", err);
+		free(err);
+	}
+	s->revision_floor = n->acked_revision;
+}
+
+/* Where the node's drift continues: the store's last_drift_seq, unless
+ * the node was told earlier that more was stored (an older store file
+ * was restored): those records are gone, and numbering continues above
+ * them so that nothing the node sends from now on is refused. */
+static uint64_t
+s_drift_stored(server *s, const node_session *n, const store_node *rec,
+    uint64_t node_acked)
+{
+	uint64_t stored = rec ? rec->last_drift_seq : 0;
+	char *err = NULL;
+
+	if (rec == NULL || node_acked <= stored)
+		return stored;
+	log_warnx("node=%s was told drift up to %llu is stored, but the store "
+	    "holds up to %llu: records %llu to %llu are lost (an older store "
+	    "file restored?)", n->name, (unsigned long long)node_acked,
+	    (unsigned long long)stored, (unsigned long long)stored + 1,
+	    (unsigned long long)node_acked);
+	if (store_set_drift_seq(s->store, n->name, node_acked, &err) == -1) {
+		log_warnx("node=%s cannot store its drift number: %s", n->name,
+		    err);
+		free(err);
+		return stored;
+	}
+	return node_acked;
 }
 
 static bool
@@ -226,20 +324,24 @@ s_hello(server *s, const char *name, const wire_rid *rid, const Hvp__Hello *h)
 	rec.converged = n->converged;
 	rec.open_drift = n->open_drift;
 	rec.dsgroups_hash = n->dsgroups_hash;
-	rec.inventory_hash = n->inventory_hash;
+	/* No inventory in rec: the stored one stays until a new one is
+	 * taken below. */
 	if (store_upsert_node(s->store, &rec, &err) == -1) {
 		log_warnx("node=%s cannot store node: %s", name, err);
 		free(err);
 		err = NULL;
 	}
 	s_mark_online(s, n);
+	s_set_clock(n, h->clock_ms);
 	s_take_inventory(s, n, h->inventory);
+	s_check_revision_floor(s, n);
 	if (store_get_node(s->store, name, &old, &err) == -1) {
 		log_warnx("node=%s cannot read node: %s", name, err);
 		free(err);
 	}
 	w.heartbeat_seconds = (uint32_t)s->heartbeat_seconds;
-	w.drift_acked_upto = old ? old->last_drift_seq : 0;
+	w.drift_acked_upto = s_drift_stored(s, n, old, h->drift_acked);
+	w.want_inventory = n->inventory == NULL;
 	store_node_free(&old);
 	s_send_to(s, n, HVP__ENVELOPE__BODY_WELCOME, &w);
 	log_info("node=%s hello role=%s revision=%lld converged=%s", name,
@@ -269,33 +371,43 @@ s_ack(server *s, node_session *n, const Hvp__Ack *a)
 	push_desired(s, n, false);
 }
 
-/* Stores records[from, to) whose sequence numbers are consecutive. */
+/* Stores records[from, to), whose numbers are consecutive and follow
+ * `after`. A record the controller cannot read is logged and skipped
+ * (its number is used), so one bad record never holds up the rest.
+ * Returns 0, STORE_DRIFT_GAP or -1 (nothing stored); *upto is what the
+ * store holds of this node afterwards. */
 static int
-s_store_run(server *s, node_session *n, const Hvp__DriftBatch *b, size_t from,
-    size_t to, uint64_t *upto)
+s_store_run(server *s, node_session *n, const Hvp__DriftBatch *b,
+    uint64_t after, size_t from, size_t to, uint64_t *upto)
 {
 	drift_record *recs = xcalloc(to - from, sizeof *recs);
+	int64_t now = platform_now_ms() / 1000;
 	size_t k = 0;
 	char *err = NULL;
-	int rc = -1;
+	int rc;
 
 	for (size_t i = from; i < to; i++, k++) {
 		if (wire_drift_to_record(b->records[i], &recs[k], &err) == -1) {
-			log_warnx("node=%s bad drift record %llu: %s; batch dropped",
-			    n->name, (unsigned long long)b->records[i]->seq, err);
-			goto out;
+			log_warnx("node=%s drift record %llu cannot be read: %s; "
+			    "skipped", n->name,
+			    (unsigned long long)b->records[i]->seq, err);
+			free(err);
+			err = NULL;
+			drift_record_clear(&recs[k]);
+			continue;
 		}
 		/* A node reports only for itself. */
 		free(recs[k].node);
 		recs[k].node = xstrdup(n->name);
+		recs[k].received_at = now;
 	}
-	if (store_add_drift_batch(s->store, n->name, b->records[from]->seq, recs,
-	    k, upto, &err) == -1) {
-		log_warnx("node=%s cannot store drift: %s", n->name, err);
-		goto out;
-	}
-	rc = 0;
-out:
+	rc = store_add_drift_batch(s->store, n->name, after,
+	    b->records[from]->seq, recs, k, upto, &err);
+	if (rc == -1)
+		log_warnx("node=%s drift records %llu to %llu not stored (the "
+		    "node sends them again): %s", n->name,
+		    (unsigned long long)b->records[from]->seq,
+		    (unsigned long long)b->records[to - 1]->seq, err);
 	free(err);
 	for (size_t i = 0; i < k; i++)
 		drift_record_clear(&recs[i]);
@@ -305,13 +417,17 @@ out:
 
 /* A batch holds increasing sequence numbers, consecutive except where the
  * node's journal lost a damaged record; each consecutive run is stored
- * in one transaction. */
+ * in one transaction. Drift is taken only in order: a batch that follows
+ * records the store does not hold is refused with a DriftAck that asks
+ * for them again, and the acknowledgement never covers more than what
+ * is stored. */
 static void
 s_drift_batch(server *s, node_session *n, const Hvp__DriftBatch *b)
 {
 	Hvp__DriftAck ack = HVP__DRIFT_ACK__INIT;
-	uint64_t upto = 0;
+	uint64_t upto = 0, after = b->has_after ? b->after : 0;
 	size_t from = 0;
+	int rc = 0;
 
 	if (b->n_records == 0)
 		return;
@@ -321,15 +437,22 @@ s_drift_batch(server *s, node_session *n, const Hvp__DriftBatch *b)
 			return;
 		}
 	}
-	for (size_t i = 1; i <= b->n_records; i++) {
+	for (size_t i = 1; i <= b->n_records && rc == 0; i++) {
 		if (i < b->n_records && b->records[i]->seq == b->records[i - 1]->seq + 1)
 			continue;
-		if (s_store_run(s, n, b, from, i, &upto) == -1)
-			break;
+		rc = s_store_run(s, n, b, after, from, i, &upto);
+		after = b->records[i - 1]->seq;
 		from = i;
 	}
-	if (upto == 0)
-		return;
+	if (rc == -1)
+		return;		/* the node's heartbeat sends it again */
+	if (rc == STORE_DRIFT_GAP) {
+		log_info("node=%s drift batch follows %llu, the store holds up "
+		    "to %llu: asked to send again from there", n->name,
+		    (unsigned long long)(b->has_after ? b->after : 0),
+		    (unsigned long long)upto);
+		ack.resend = true;
+	}
 	ack.upto = upto;
 	s_send_to(s, n, HVP__ENVELOPE__BODY_DRIFT_ACK, &ack);
 }
@@ -354,6 +477,12 @@ s_heartbeat(server *s, node_session *n, const Hvp__Heartbeat *h)
 	}
 	if (changed)
 		s_persist_ack(s, n);
+	s_set_clock(n, h->clock_ms);
+	s_check_revision_floor(s, n);
+	/* The node holds an inventory this process does not: ask for it. */
+	r.want_inventory = h->inventory_hash && *h->inventory_hash &&
+	    (n->inventory == NULL || n->inventory_hash == NULL ||
+	    strcmp(n->inventory_hash, h->inventory_hash) != 0);
 	push_wanted(s, n, &r.revision, &r.plan_generation);
 	s_send_to(s, n, HVP__ENVELOPE__BODY_HEARTBEAT_REPLY, &r);
 	push_desired(s, n, false);
@@ -470,6 +599,7 @@ peer_tick(server *s)
 	for (size_t i = 0; i < s->nodes.count; i++) {
 		node_session *n = s->nodes.items[i];
 
+		s_flush_inventory(s, n);
 		if (!n->online || now - n->last_seen_mono <= limit)
 			continue;
 		n->online = false;
@@ -482,5 +612,6 @@ peer_tick(server *s)
 			err = NULL;
 		}
 	}
+	conflicts_tick(s);
 	push_all(s);
 }

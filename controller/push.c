@@ -7,9 +7,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "conflicts.h"
 #include "dsgroups.h"
 #include "log.h"
 #include "planner.h"
+#include "strbuf.h"
 #include "store.h"
 #include "wire.h"
 #include "xalloc.h"
@@ -51,12 +53,58 @@ push_expected_file_hash(const server *s, char out[65])
 	return out;
 }
 
+/* The dpm-server node called name (node names compare as Windows
+ * compares host names: without case), or NULL. */
+static node_session *
+s_find_dpm(const server *s, const char *name)
+{
+	for (size_t i = 0; name && i < s->nodes.count; i++)
+		if (s->nodes.items[i]->role == ROLE_DPM_SERVER &&
+		    strcasecmp(s->nodes.items[i]->name, name) == 0)
+			return s->nodes.items[i];
+	return NULL;
+}
+
 node_session *
 push_dpm_server(const server *s)
 {
-	if (s->policy == NULL || s->policy->dpm_server == NULL)
+	if (s->policy == NULL)
 		return NULL;
-	return sessions_find(&s->nodes, s->policy->dpm_server);
+	return s_find_dpm(s, s->policy->dpm_server);
+}
+
+char *
+push_dpm_problem(const server *s, const policy *p)
+{
+	strbuf known;
+	char *why;
+
+	if (p == NULL || p->strategy != STRATEGY_SYSTEM_SOFTWARE ||
+	    p->dpm_server == NULL || s_find_dpm(s, p->dpm_server))
+		return NULL;
+	strbuf_init(&known);
+	for (size_t i = 0; i < s->nodes.count; i++)
+		if (s->nodes.items[i]->role == ROLE_DPM_SERVER)
+			strbuf_addf(&known, "%s%s", known.len ? ", " : "",
+			    s->nodes.items[i]->name);
+	why = xasprintf("spec.serialization.dpmServer: %s names no known DPM "
+	    "server (%s%s)", p->dpm_server, known.len ? "known: " :
+	    "no node of role dpm-server has connected yet",
+	    known.len ? known.data : "");
+	strbuf_release(&known);
+	return why;
+}
+
+char *
+push_serialization_unmanaged(const server *s)
+{
+	if (s->policy == NULL)
+		return xstrdup("no policy applied");
+	if (s->policy->strategy != STRATEGY_SYSTEM_SOFTWARE)
+		return xstrdup("strategy hardware-saved-state serializes nothing");
+	if (!s->policy->per_csv)
+		return xstrdup("serialization.perCsv is false");
+	return push_dpm_problem(s, s->policy);
 }
 
 bool
@@ -78,7 +126,7 @@ push_node_converged(const server *s, const node_session *n)
 	uint64_t gen;
 
 	push_wanted(s, n, &rev, &gen);
-	return rev > 0 && n->acked_revision == rev &&
+	return n->online && rev > 0 && n->acked_revision == rev &&
 	    n->acked_plan_generation == gen && n->converged;
 }
 
@@ -92,6 +140,12 @@ push_desired(server *s, node_session *n, bool force)
 	uint64_t gen;
 
 	if (!n->online || s->revision == 0)
+		return;
+	/* A node that holds a newer revision than the store's current one
+	 * (an older store file restored) is not rolled back behind the
+	 * administrator's back: it keeps what it holds until the next apply,
+	 * which is numbered above it. */
+	if (n->acked_revision > s->revision)
 		return;
 	push_wanted(s, n, &rev, &gen);
 	if (!force && n->acked_revision == rev && n->acked_plan_generation == gen)
@@ -141,6 +195,8 @@ push_set_policy(server *s, int64_t revision, policy *p, char *canonical_text)
 	s->policy_text = canonical_text;
 	policy_hash(p, s->policy_hash);
 	s->revision = revision;
+	if (s->revision_floor < revision)
+		s->revision_floor = revision;
 	s->plan_dirty = true;
 }
 
@@ -165,6 +221,7 @@ s_collect_guests(server *s, size_t *count)
 			g[n].node = ns->name;
 			g[n].paths = (const char *const *)mg->paths;
 			g[n].npaths = mg->n_paths;
+			g[n].rank = ns->inventory_rank;
 			n++;
 		}
 	}
@@ -180,48 +237,6 @@ s_have_inventories(const server *s)
 		    s->nodes.items[i]->role == ROLE_HYPERV_NODE)
 			return true;
 	return false;
-}
-
-/* Duplicate GUIDs become controller-made `inventory` drift records. */
-static void
-s_record_conflicts(server *s, const planner_result *r)
-{
-	int64_t now = platform_now_ms() / 1000;
-	char *err = NULL;
-
-	for (size_t i = 0; i < r->nconflicts; i++) {
-		const planner_conflict *c = &r->conflicts[i];
-		drift_record rec = { 0 };
-		strbuf nodes;
-
-		strbuf_init(&nodes);
-		for (size_t k = 0; k < c->nnodes; k++)
-			strbuf_addf(&nodes, "%s%s", k ? ", " : "", c->nodes[k]);
-		rec.cluster = (char *)s->cluster;
-		rec.node = c->nodes[0];
-		rec.role = ROLE_HYPERV_NODE;
-		rec.kind = DRIFT_INVENTORY;
-		rec.resource = xasprintf("guest %s (%s)", c->name, c->id);
-		rec.expected = (char *)"reported by one node";
-		rec.actual = xasprintf("reported by %s", nodes.data);
-		rec.policy_revision = s->revision;
-		rec.mode = s->policy ? s->policy->mode : POLICY_ENFORCE;
-		rec.status = DRIFT_OPEN;
-		rec.detected_at = now;
-		rec.id = drift_make_id("controller", rec.resource, 0);
-		rec.action = (char *)"left out of the serialization plan";
-		if (store_put_drift(s->store, &rec, &err) == -1) {
-			log_warnx("cannot store inventory conflict: %s", err);
-			free(err);
-			err = NULL;
-		}
-		log_warnx("guest %s (%s) is reported by %s; left out of the plan",
-		    c->name, c->id, nodes.data);
-		free(rec.resource);
-		free(rec.actual);
-		free(rec.id);
-		strbuf_release(&nodes);
-	}
 }
 
 void
@@ -243,6 +258,7 @@ push_replan(server *s)
 		return;
 	}
 	free(guests);
+	conflicts_update(s, r.conflicts, r.nconflicts);
 	if (s->plan && r.plan->generation == s->plan->generation) {
 		planner_result_clear(&r);
 		return;
@@ -255,7 +271,6 @@ push_replan(server *s)
 		s->plan_dirty = true;
 		return;
 	}
-	s_record_conflicts(s, &r);
 	plan_free(&s->plan);
 	s->plan = r.plan;
 	r.plan = NULL;

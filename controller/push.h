@@ -22,6 +22,13 @@ void push_wanted(const server *s, const node_session *n, int64_t *revision,
 bool push_node_converged(const server *s, const node_session *n);
 /* The DPM server named by the policy, if it has a session. */
 node_session *push_dpm_server(const server *s);
+/* Why policy p's dpmServer cannot be served (it names no known node of
+ * role dpm-server), naming the known ones; NULL when it can or p names
+ * none. Owned. */
+char *push_dpm_problem(const server *s, const policy *p);
+/* Why the current policy leaves DataSourceGroups.xml unmanaged, or NULL
+ * when it is managed. Owned. */
+char *push_serialization_unmanaged(const server *s);
 /* Whether the DPM server reports holding the current plan's file. */
 bool push_plan_held(const server *s);
 /* Sends Desired when the node is behind and nothing is in flight (or the

@@ -4,6 +4,7 @@
 #include "render.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
@@ -13,6 +14,9 @@
 #include "table.h"
 #include "timefmt.h"
 
+/* Same bound as the controller's clock check (peer.c). */
+#define RENDER_MAX_CLOCK_SKEW_MS (120 * 1000)
+
 bool
 render_is_json(const char *format)
 {
@@ -21,8 +25,16 @@ render_is_json(const char *format)
 
 /* ---- status ---- */
 
+/* Seconds a node's clock is off, when past the bound status flags. */
+static bool
+s_clock_off(const node_session *n, int64_t *seconds)
+{
+	*seconds = n->clock_skew_ms / 1000;
+	return n->has_clock && llabs(n->clock_skew_ms) > RENDER_MAX_CLOCK_SKEW_MS;
+}
+
 static void
-s_status_json(const server *s, size_t nfindings, strbuf *out)
+s_status_json(const server *s, const status_view *v, strbuf *out)
 {
 	jsonw j;
 
@@ -30,10 +42,12 @@ s_status_json(const server *s, size_t nfindings, strbuf *out)
 	jsonw_begin_object(&j);
 	jsonw_kv_str(&j, "cluster", s->cluster);
 	jsonw_kv_int(&j, "revision", s->revision);
+	jsonw_kv_int(&j, "revisionFloor", s->revision_floor);
 	jsonw_key(&j, "nodes");
 	jsonw_begin_array(&j);
 	for (size_t i = 0; i < s->nodes.count; i++) {
 		const node_session *n = s->nodes.items[i];
+		int64_t skew;
 
 		jsonw_begin_object(&j);
 		jsonw_kv_str(&j, "name", n->name);
@@ -42,8 +56,15 @@ s_status_json(const server *s, size_t nfindings, strbuf *out)
 		jsonw_kv_time(&j, "lastSeen", n->last_seen);
 		jsonw_kv_int(&j, "revision", n->acked_revision);
 		jsonw_kv_bool(&j, "converged", push_node_converged(s, n));
-		jsonw_kv_int(&j, "openDrift", n->open_drift);
+		jsonw_kv_bool(&j, "compliant", v->open_drift[i] == 0);
+		jsonw_kv_int(&j, "openDrift", v->open_drift[i]);
 		jsonw_kv_str(&j, "version", n->version);
+		jsonw_key(&j, "clockSkewSeconds");
+		if (n->has_clock)
+			jsonw_int(&j, n->clock_skew_ms / 1000);
+		else
+			jsonw_null(&j);
+		jsonw_kv_bool(&j, "clockOff", s_clock_off(n, &skew));
 		jsonw_end_object(&j);
 	}
 	jsonw_end_array(&j);
@@ -53,65 +74,85 @@ s_status_json(const server *s, size_t nfindings, strbuf *out)
 		jsonw_kv_int(&j, "generation", (int64_t)s->plan->generation);
 		jsonw_kv_str(&j, "hash", s->plan->hash);
 		jsonw_kv_bool(&j, "heldByDpmServer", push_plan_held(s));
+		jsonw_kv_bool(&j, "managed", v->unmanaged == NULL);
+		jsonw_kv_str(&j, "unmanagedReason", v->unmanaged);
 		jsonw_end_object(&j);
 	} else {
 		jsonw_null(&j);
 	}
-	jsonw_kv_int(&j, "findings", (int64_t)nfindings);
+	jsonw_kv_int(&j, "findings", (int64_t)v->nfindings);
 	jsonw_end_object(&j);
 	strbuf_addch(out, '\n');
 }
 
 static void
-s_status_table(const server *s, size_t nfindings, strbuf *out)
+s_status_table(const server *s, const status_view *v, strbuf *out)
 {
 	static const char *const head[] = { "NODE", "ROLE", "ONLINE",
-	    "LAST SEEN", "REVISION", "CONVERGED", "OPEN DRIFT" };
-	table *t = table_new(7, head);
-	size_t converged = 0;
+	    "LAST SEEN", "REVISION", "CONVERGED", "COMPLIANT", "OPEN DRIFT" };
+	table *t = table_new(8, head);
+	size_t converged = 0, compliant = 0;
 
 	for (size_t i = 0; i < s->nodes.count; i++) {
 		const node_session *n = s->nodes.items[i];
 		char seen[40] = "never", rev[24], drift[24];
 		bool conv = push_node_converged(s, n);
-		const char *row[7];
+		const char *row[8];
 
 		if (n->last_seen)
 			timefmt_rfc3339(n->last_seen, seen, sizeof seen);
 		snprintf(rev, sizeof rev, "%lld", (long long)n->acked_revision);
-		snprintf(drift, sizeof drift, "%u", n->open_drift);
+		snprintf(drift, sizeof drift, "%lld", (long long)v->open_drift[i]);
 		converged += conv;
+		compliant += v->open_drift[i] == 0;
 		row[0] = n->name;
 		row[1] = HOST_ROLE_NAMES[n->role];
 		row[2] = n->online ? "yes" : "no";
 		row[3] = seen;
 		row[4] = rev;
 		row[5] = conv ? "yes" : "no";
-		row[6] = drift;
+		row[6] = v->open_drift[i] == 0 ? "yes" : "no";
+		row[7] = drift;
 		table_add(t, row);
 	}
-	strbuf_addf(out, "cluster %s  revision %lld  %zu/%zu nodes converged\n\n",
-	    s->cluster, (long long)s->revision, converged, s->nodes.count);
+	strbuf_addf(out, "cluster %s  revision %lld  %zu/%zu nodes converged, "
+	    "%zu compliant\n\n", s->cluster, (long long)s->revision, converged,
+	    s->nodes.count, compliant);
 	table_render(t, out);
 	table_free(&t);
-	if (s->plan)
+	if (v->unmanaged && s->policy &&
+	    s->policy->strategy == STRATEGY_SYSTEM_SOFTWARE && s->policy->per_csv)
+		strbuf_addf(out, "\nserialization: UNMANAGED: %s\n", v->unmanaged);
+	else if (s->plan)
 		strbuf_addf(out, "\nserialization plan generation %llu (%.12s)  "
 		    "held by DPM server: %s\n",
 		    (unsigned long long)s->plan->generation, s->plan->hash,
 		    push_plan_held(s) ? "yes" : "no");
 	else
 		strbuf_addstr(out, "\nserialization plan: none yet\n");
-	strbuf_addf(out, "30112 findings: %zu%s\n", nfindings,
-	    nfindings ? " (see hvpolicy diagnose)" : "");
+	for (size_t i = 0; i < s->nodes.count; i++) {
+		int64_t skew;
+
+		if (s_clock_off(s->nodes.items[i], &skew))
+			strbuf_addf(out, "clock: %s is %+lld s off the controller's\n",
+			    s->nodes.items[i]->name, (long long)skew);
+	}
+	if (s->revision_floor > s->revision)
+		strbuf_addf(out, "store: nodes hold revision %lld, newer than this "
+		    "store's %lld (restored from an older backup?); the next "
+		    "apply is revision %lld\n", (long long)s->revision_floor,
+		    (long long)s->revision, (long long)s->revision_floor + 1);
+	strbuf_addf(out, "30112 findings: %zu%s\n", v->nfindings,
+	    v->nfindings ? " (see hvpolicy diagnose)" : "");
 }
 
 void
-render_status(const server *s, size_t nfindings, bool json, strbuf *out)
+render_status(const server *s, const status_view *v, bool json, strbuf *out)
 {
 	if (json)
-		s_status_json(s, nfindings, out);
+		s_status_json(s, v, out);
 	else
-		s_status_table(s, nfindings, out);
+		s_status_table(s, v, out);
 }
 
 /* ---- diagnose ---- */

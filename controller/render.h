@@ -21,7 +21,15 @@ struct store_revision;
 
 /* True when format names json. */
 bool render_is_json(const char *format);
-void render_status(const struct server *s, size_t nfindings, bool json,
+
+/* What status shows beside the sessions themselves. */
+typedef struct status_view {
+	size_t nfindings;		/* 30112 findings */
+	const int64_t *open_drift;	/* per session: open drift records */
+	const char *unmanaged;		/* why serialization is unmanaged */
+} status_view;
+
+void render_status(const struct server *s, const status_view *v, bool json,
     strbuf *out);
 void render_findings(const finding *f, size_t n, bool json, strbuf *out);
 void render_history(const struct store_revision *list, size_t n, bool json,

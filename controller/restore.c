@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conflicts.h"
 #include "diag.h"
 #include "push.h"
 #include "store.h"
@@ -75,6 +76,9 @@ restore_state(server *s, char **err)
 	if (store_load_latest_plan(s->store, &s->plan, err) == -1)
 		return -1;
 	if (s_restore_nodes(s, err) == -1)
+		return -1;
+	if (store_revision_floor(s->store, &s->revision_floor, err) == -1 ||
+	    conflicts_restore(s, err) == -1)
 		return -1;
 	s->plan_dirty = true;
 	return 0;

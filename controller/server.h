@@ -12,10 +12,12 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "conflicts.h"
 #include "dryrun.h"
 #include "plan.h"
 #include "platform.h"
 #include "policy.h"
+#include "progress.h"
 #include "sessions.h"
 
 struct store;
@@ -37,10 +39,15 @@ typedef struct server {
 	char *policy_text;
 	char policy_hash[POLICY_HASH_HEX + 1];
 	policy *policy;
+	/* The highest revision number in use, at least `revision`: above it
+	 * when nodes hold revisions an older store file never had. */
+	int64_t revision_floor;
 	plan *plan;		/* NULL until a node reported guests */
 	bool plan_dirty;	/* inventories changed: replan at next tick */
 	node_table nodes;
+	conflict_table conflicts;
 	dryrun_wait dryrun;
+	progress_table progress;
 	uint64_t next_request;
 	platform_signal_flags signals;
 } server;

@@ -34,6 +34,10 @@ typedef struct node_session {
 	char *dsgroups_hash;	/* dpm-server: what it holds */
 	Hvp__Inventory *inventory;	/* last reported, decoded, owned */
 	char *inventory_hash;
+	uint64_t inventory_rank;	/* when taken (ms): newest owns a guest */
+	bool inventory_dirty;	/* taken but not yet in the store */
+	bool has_clock;		/* the node reported its clock */
+	int64_t clock_skew_ms;	/* node's clock minus ours */
 	int64_t desired_sent_mono;	/* 0: nothing in flight */
 	int64_t desired_sent_revision;
 	uint64_t desired_sent_generation;

@@ -138,8 +138,21 @@ static const char s_schema_v1[] =
 	"  PRIMARY KEY (generation, ord)"
 	") WITHOUT ROWID;";
 
+/* Version 2: when the controller stored each drift record (its own
+ * clock, for --since), and a floor under revision numbers learnt from
+ * nodes (an older store file restored must not reuse numbers). */
+static const char s_schema_v2[] =
+	"ALTER TABLE drift ADD COLUMN received_at INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE drift SET received_at = COALESCE(resolved_at, detected_at);"
+	"CREATE INDEX drift_by_received ON drift (received_at);"
+	"CREATE TABLE meta ("
+	"  key TEXT PRIMARY KEY NOT NULL,"
+	"  value INTEGER NOT NULL"
+	") WITHOUT ROWID;";
+
 static const char *const s_migrations[] = {
 	s_schema_v1,
+	s_schema_v2,
 };
 #define S_SCHEMA_VERSION \
 	((int)(sizeof(s_migrations) / sizeof(s_migrations[0])))
@@ -642,8 +655,9 @@ store_add_revision(store *s, const char *canonical_text, const char *hash,
 	}
 	if (s_begin_write(s, err) == -1)
 		return -1;
-	if (s_query_int(s, "SELECT COALESCE(MAX(revision), 0) + 1 "
-	    "FROM revisions", &next, err) == -1)
+	if (s_query_int(s, "SELECT MAX(COALESCE((SELECT MAX(revision) FROM "
+	    "revisions), 0), COALESCE((SELECT value FROM meta WHERE key = "
+	    "'revision_floor'), 0)) + 1", &next, err) == -1)
 		goto fail;
 	st = s_prepare(s, "INSERT INTO revisions (revision, hash, text, "
 	    "applied_at, applied_by, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -666,6 +680,38 @@ store_add_revision(store *s, const char *canonical_text, const char *hash,
 	return 0;
 fail:
 	sqlite3_finalize(st);
+	s_rollback(s);
+	return -1;
+}
+
+int
+store_revision_floor(store *s, int64_t *floor, char **err)
+{
+	return s_query_int(s, "SELECT MAX(COALESCE((SELECT MAX(revision) FROM "
+	    "revisions), 0), COALESCE((SELECT value FROM meta WHERE key = "
+	    "'revision_floor'), 0))", floor, err);
+}
+
+int
+store_raise_revision_floor(store *s, int64_t floor, char **err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
+
+	if (s_begin_write(s, err) == -1)
+		return -1;
+	st = s_prepare(s, "INSERT INTO meta (key, value) VALUES "
+	    "('revision_floor', ?1) ON CONFLICT (key) DO UPDATE SET value = "
+	    "MAX(value, excluded.value)", err);
+	if (st == NULL)
+		goto fail;
+	s_bind_int(st, 1, floor, &rc);
+	rc = s_run(s, st, rc, "cannot raise the revision floor", err);
+	sqlite3_finalize(st);
+	if (rc == -1)
+		goto fail;
+	return s_commit(s, err);
+fail:
 	s_rollback(s);
 	return -1;
 }
@@ -843,8 +889,9 @@ store_upsert_node(store *s, const store_node *n, char **err)
 	    "converged = excluded.converged, "
 	    "open_drift = excluded.open_drift, "
 	    "dsgroups_hash = excluded.dsgroups_hash, "
-	    "inventory = excluded.inventory, "
-	    "inventory_hash = excluded.inventory_hash", err);
+	    "inventory = COALESCE(excluded.inventory, inventory), "
+	    "inventory_hash = CASE WHEN excluded.inventory IS NULL "
+	    "THEN inventory_hash ELSE excluded.inventory_hash END", err);
 	if (st == NULL)
 		return -1;
 	s_bind_text(st, 1, n->name, &rc);
@@ -1087,11 +1134,11 @@ s_drift_stmts_prepare(store *s, s_drift_stmts *d, char **err)
 	 * only for the node that owns the drift. */
 	d->upsert = s_prepare(s, "INSERT INTO drift (id, cluster, node, role, "
 	    "kind, resource, expected, actual, policy_revision, mode, status, "
-	    "detected_at, resolved_at, action, error) VALUES (?1, ?2, ?3, ?4, "
-	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
+	    "detected_at, resolved_at, action, error, received_at) VALUES (?1, "
+	    "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
 	    "ON CONFLICT (id) DO UPDATE SET status = excluded.status, "
 	    "resolved_at = excluded.resolved_at, action = excluded.action, "
-	    "error = excluded.error "
+	    "error = excluded.error, received_at = excluded.received_at "
 	    "WHERE drift.node = excluded.node AND ("
 	    "drift.status IS NOT excluded.status OR "
 	    "drift.resolved_at IS NOT excluded.resolved_at OR "
@@ -1178,6 +1225,7 @@ s_put_drift(store *s, s_drift_stmts *d, const char *node,
 	s_bind_opt_int(st, 13, r->resolved_at, &rc);
 	s_bind_text(st, 14, r->action, &rc);
 	s_bind_text(st, 15, r->error, &rc);
+	s_bind_int(st, 16, r->received_at, &rc);
 	if (s_run(s, st, rc, "cannot store a drift record", err) == -1)
 		return -1;
 	if (sqlite3_changes(s->db) == 0)
@@ -1215,8 +1263,9 @@ s_drift_seq(store *s, const char *node, uint64_t *seq, char **err)
 }
 
 int
-store_add_drift_batch(store *s, const char *node, uint64_t first_seq,
-    const drift_record *records, size_t n, uint64_t *acked_upto, char **err)
+store_add_drift_batch(store *s, const char *node, uint64_t after,
+    uint64_t first_seq, const drift_record *records, size_t n,
+    uint64_t *acked_upto, char **err)
 {
 	s_drift_stmts d = { 0 };
 	uint64_t last, end;
@@ -1239,9 +1288,18 @@ store_add_drift_batch(store *s, const char *node, uint64_t first_seq,
 		return -1;
 	if (s_drift_seq(s, node, &last, err) == -1)
 		goto fail;
+	if (after > last) {
+		/* Something between last and the batch never got here (a
+		 * batch lost or not stored): the node sends it again. */
+		s_rollback(s);
+		if (acked_upto)
+			*acked_upto = last;
+		return STORE_DRIFT_GAP;
+	}
 	if (n > 0 && first_seq > last + 1)
 		log_warnx("store: node %s: drift records %" PRIu64 " to %"
-		    PRIu64 " never arrived", node, last + 1, first_seq - 1);
+		    PRIu64 " were lost on the node (its journal skipped them)",
+		    node, last + 1, first_seq - 1);
 	if (end > last) {
 		if (s_drift_stmts_prepare(s, &d, err) == -1)
 			goto fail;
@@ -1352,6 +1410,7 @@ s_drift_row(store *s, sqlite3_stmt *st, drift_record *r, char **err)
 	r->resolved_at = sqlite3_column_int64(st, 12);
 	r->action = s_col_str(st, 13);
 	r->error = s_col_str(st, 14);
+	r->received_at = sqlite3_column_int64(st, 15);
 	return 0;
 }
 
@@ -1368,9 +1427,9 @@ store_query_drift(store *s, const store_drift_filter *f, drift_record **out,
 	*n = 0;
 	st = s_prepare(s, "SELECT id, cluster, node, role, kind, resource, "
 	    "expected, actual, policy_revision, mode, status, detected_at, "
-	    "resolved_at, action, error FROM drift "
+	    "resolved_at, action, error, received_at FROM drift "
 	    "WHERE (?1 IS NULL OR node = ?1) "
-	    "AND (?2 = 0 OR detected_at >= ?2 OR resolved_at >= ?2) "
+	    "AND (?2 = 0 OR received_at >= ?2) "
 	    "AND (?3 = 0 OR status = ?4) "
 	    "ORDER BY detected_at, id", err);
 	if (st == NULL)
@@ -1403,6 +1462,49 @@ store_drift_list_free(drift_record **list, size_t n)
 		return;
 	for (size_t i = 0; i < n; i++)
 		drift_record_clear(&(*list)[i]);
+	free(*list);
+	*list = NULL;
+}
+
+int
+store_open_drift_by_node(store *s, store_count **out, size_t *n, char **err)
+{
+	sqlite3_stmt *st;
+	store_count *list = NULL;
+	size_t count = 0, cap = 0;
+	int rc = SQLITE_OK;
+
+	*out = NULL;
+	*n = 0;
+	st = s_prepare(s, "SELECT node, COUNT(*) FROM drift WHERE status = ?1 "
+	    "GROUP BY node ORDER BY node", err);
+	if (st == NULL)
+		return -1;
+	s_bind_text(st, 1, DRIFT_STATUS_NAMES[DRIFT_OPEN], &rc);
+	while ((rc = s_step(s, st, rc, "cannot count open drift", err)) == 1) {
+		xgrow(&list, &cap, count + 1, sizeof(*list));
+		list[count].name = s_col_str(st, 0);
+		list[count].count = sqlite3_column_int64(st, 1);
+		count++;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	if (rc == -1) {
+		store_count_list_free(&list, count);
+		return -1;
+	}
+	*out = list;
+	*n = count;
+	return 0;
+}
+
+void
+store_count_list_free(store_count **list, size_t n)
+{
+	if (list == NULL || *list == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free((*list)[i].name);
 	free(*list);
 	*list = NULL;
 }

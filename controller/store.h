@@ -50,9 +50,17 @@ typedef struct store_revision {
 	char *source;		/* how: "apply -f x.yaml", "rollback 3"; or NULL */
 } store_revision;
 
+/* The new revision is numbered one above both the newest stored and the
+ * revision floor. */
 int store_add_revision(store *s, const char *canonical_text, const char *hash,
     const char *applied_by, const char *source, int64_t applied_at,
     int64_t *revision_out, char **err);
+/* The highest revision number in use: the newest stored, or above it the
+ * floor learnt from nodes that hold a revision this store has not (an
+ * older store file restored). */
+int store_revision_floor(store *s, int64_t *floor, char **err);
+/* Raises the floor to at least `floor` (never lowers it). */
+int store_raise_revision_floor(store *s, int64_t floor, char **err);
 /* The newest revision, or *out NULL when none was ever added. */
 int store_latest_revision(store *s, store_revision **out, char **err);
 /* Revision n, or *out NULL when there is none. */
@@ -90,7 +98,9 @@ typedef struct store_ack {
 } store_ack;
 
 /* Inserts or replaces every field of n->name's record but last_drift_seq
- * (a new node starts at 0). */
+ * (a new node starts at 0) and, when n carries no inventory (NULL), the
+ * stored inventory and its hash: a record without one never erases what
+ * the store holds. */
 int store_upsert_node(store *s, const store_node *n, char **err);
 int store_get_node(store *s, const char *name, store_node **out, char **err);
 /* Every node, sorted by name. */
@@ -114,20 +124,27 @@ void store_node_list_free(store_node **list, size_t n);
 
 /*
  * Drift. A node numbers the drift records it reports 1, 2, 3, ...; a batch
- * holds records[i] with number first_seq + i. Only records numbered above
- * the node's last_drift_seq are stored, and last_drift_seq advances in
- * the same transaction, so a batch sent again (the node did not see the
- * acknowledgement) stores nothing twice. *acked_upto is the node's
- * last_drift_seq afterwards: everything up to it may leave the node's
- * queue. Records are stored under the batch's node name (the
- * authenticated one), whatever their node field says. One row per drift
- * id holds the latest transition (status, resolvedAt, action, error);
- * every change of it is also appended to the transition log. A record
- * missing its id or resource is logged and skipped; a gap in the
- * numbers (records the node lost) is logged and accepted.
+ * holds records[i] with number first_seq + i, and `after`: the number the
+ * node sent just before it (0: no claim, from nodes older than this
+ * rule). A batch whose `after` lies above the node's last_drift_seq
+ * follows something that was never stored: nothing is stored, the result
+ * is STORE_DRIFT_GAP and *acked_upto says where the node must resend
+ * from. Otherwise only records numbered above last_drift_seq are stored,
+ * and last_drift_seq advances in the same transaction, so a batch sent
+ * again (the node did not see the acknowledgement) stores nothing twice.
+ * *acked_upto is the node's last_drift_seq afterwards: everything up to
+ * it may leave the node's queue. Records are stored under the batch's
+ * node name (the authenticated one), whatever their node field says. One
+ * row per drift id holds the latest transition (status, resolvedAt,
+ * action, error, receivedAt); every change of it is also appended to the
+ * transition log. A record missing its id or resource is logged and
+ * skipped; a gap inside a batch (records the node's journal lost) is
+ * logged and accepted.
  */
-int store_add_drift_batch(store *s, const char *node, uint64_t first_seq,
-    const drift_record *records, size_t n, uint64_t *acked_upto, char **err);
+#define STORE_DRIFT_GAP 1
+int store_add_drift_batch(store *s, const char *node, uint64_t after,
+    uint64_t first_seq, const drift_record *records, size_t n,
+    uint64_t *acked_upto, char **err);
 /* A record the controller makes itself (kind inventory: a guest reported
  * by two nodes); r->node names the node it concerns. Same row and log
  * rules as a node's records. */
@@ -138,7 +155,7 @@ int store_set_drift_seq(store *s, const char *node, uint64_t seq, char **err);
 
 typedef struct store_drift_filter {
 	const char *node;	/* NULL = every node */
-	int64_t since;		/* 0 = any; else detected or resolved >= since */
+	int64_t since;		/* 0 = any; else stored (receivedAt) >= since */
 	bool open_only;		/* status open only */
 } store_drift_filter;
 
@@ -147,6 +164,17 @@ typedef struct store_drift_filter {
 int store_query_drift(store *s, const store_drift_filter *f,
     drift_record **out, size_t *n, char **err);
 void store_drift_list_free(drift_record **list, size_t n);
+
+/* Open drift records per node (nodes with none are left out), sorted by
+ * node. Free with store_count_list_free. */
+typedef struct store_count {
+	char *name;
+	int64_t count;
+} store_count;
+
+int store_open_drift_by_node(store *s, store_count **out, size_t *n,
+    char **err);
+void store_count_list_free(store_count **list, size_t n);
 
 /* One entry of the append-only transition log. */
 typedef struct store_drift_event {

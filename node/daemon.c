@@ -494,6 +494,8 @@ s_send_hello(s_node *n)
 	h.plan_generation = s_plan_generation(n);
 	h.converged = n->converged;
 	h.open_drift = n->open_drift;
+	h.clock_ms = platform_now_ms();
+	h.drift_acked = journal_acked(n->journal);
 	s_envelope(&e, HVP__ENVELOPE__BODY_HELLO);
 	e.hello = &h;
 	if (s_send(n, &e) && n->inventory)
@@ -520,6 +522,15 @@ s_send_inventory(s_node *n)
 	}
 }
 
+/* The controller lacks our inventory (it restarted, or an older store):
+ * send it whether or not it was sent before. */
+static void
+s_inventory_wanted(s_node *n)
+{
+	n->sent_inventory[0] = '\0';
+	s_send_inventory(n);
+}
+
 /* Sends one batch of journal entries with seq > after. */
 static void
 s_send_batch(s_node *n, uint64_t after)
@@ -541,6 +552,8 @@ s_send_batch(s_node *n, uint64_t after)
 		recs[i] = wire_drift_new(&first[i].rec, first[i].seq);
 	b.n_records = k;
 	b.records = recs;
+	b.after = after;
+	b.has_after = true;
 	s_envelope(&e, HVP__ENVELOPE__BODY_DRIFT_BATCH);
 	e.drift_batch = &b;
 	if (s_send(n, &e)) {
@@ -596,6 +609,7 @@ s_send_heartbeat(s_node *n)
 	h.open_drift = n->open_drift;
 	h.inventory_hash = n->inventory ? n->inventory->hash : "";
 	h.dsgroups_hash = n->dsgroups_hash;
+	h.clock_ms = platform_now_ms();
 	s_envelope(&e, HVP__ENVELOPE__BODY_HEARTBEAT);
 	e.heartbeat = &h;
 	s_send(n, &e);
@@ -698,7 +712,12 @@ s_pass(s_node *n, const char *why)
 	tracker_update(n->tracker, &tp, &out, &nout);
 	s_journal_add(n, out, nout);
 	free(out);
-	n->converged = r.nopen == 0 && r.nfailed == 0;
+	/* Converged: finished applying the revision as its mode allows. In
+	 * audit mode a whole pass is all there is to do (open drift is what
+	 * audit reports); in enforce mode every correction must have been
+	 * made. Compliance (no open drift) is counted apart. */
+	n->converged = r.mode == POLICY_AUDIT ||
+	    (r.nopen == 0 && r.nfailed == 0);
 	n->open_drift = (uint32_t)tracker_count(n->tracker);
 	if (n->role == ROLE_DPM_SERVER)
 		s_set_str(&n->dsgroups_hash, r.held_hash ? r.held_hash : "");
@@ -816,7 +835,10 @@ s_on_welcome(s_node *n, const Hvp__Welcome *w)
 	n->batch_sent_upto = journal_acked(n->journal);
 	n->next_heartbeat = platform_mono_ms() + (int64_t)n->heartbeat_s * 1000;
 	s_send_batch(n, journal_acked(n->journal));
-	s_send_inventory(n);
+	if (w->want_inventory)
+		s_inventory_wanted(n);
+	else
+		s_send_inventory(n);
 }
 
 static void
@@ -881,6 +903,13 @@ s_on_drift_ack(s_node *n, const Hvp__DriftAck *a)
 	if (journal_trim(n->journal, a->upto, &err) == -1) {
 		log_warnx("journal: %s", err);
 		free(err);
+	}
+	if (a->resend) {
+		/* The controller did not store what followed upto: send it
+		 * again from there rather than after the last batch sent. */
+		log_info("controller stored drift up to %" PRIu64 " only; "
+		    "sending again from there", a->upto);
+		n->batch_sent_upto = journal_acked(n->journal);
 	}
 	s_send_new_drift(n);
 }
@@ -957,6 +986,8 @@ s_dispatch(s_node *n, const Hvp__Envelope *e)
 		s_on_drift_ack(n, e->drift_ack);
 		break;
 	case HVP__ENVELOPE__BODY_HEARTBEAT_REPLY:
+		if (e->heartbeat_reply->want_inventory)
+			s_inventory_wanted(n);
 		if (e->heartbeat_reply->revision != s_revision(n) ||
 		    e->heartbeat_reply->plan_generation != s_plan_generation(n))
 			log_debug("controller wants revision %" PRId64

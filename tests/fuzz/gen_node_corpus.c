@@ -79,11 +79,11 @@ s_plan(void)
 	};
 	const planner_guest g[] = {
 		{ "VM0001", "6c1f0d5e-2f0b-4a53-9d0e-2b9a0f3c8e11", "HV01",
-		    p1, 1 },
+		    p1, 1, 0 },
 		{ "VM0002", "0b3e9c2a-5d41-4f0e-8a77-1c2d3e4f5a6b", "HV01",
-		    p2, 2 },
+		    p2, 2, 0 },
 		{ "TEMPLATE-01", "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "HV01",
-		    p3, 1 },
+		    p3, 1, 0 },
 	};
 	planner_result r;
 	plan *p;

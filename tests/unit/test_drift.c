@@ -118,7 +118,13 @@ test_json(void **state)
 	    "\"policyRevision\":3,\"mode\":\"enforce\",\"status\":\"corrected\","
 	    "\"detectedAt\":\"2026-01-02T03:04:05Z\","
 	    "\"resolvedAt\":\"2026-01-02T04:00:00Z\",\"action\":\"set value\","
-	    "\"error\":null}");
+	    "\"error\":null,\"cause\":null,\"receivedAt\":null}");
+	/* receivedAt is the controller's time of storing. */
+	r.received_at = 1767323045;
+	strbuf_reset(&sb);
+	jsonw_init(&j, &sb, false);
+	drift_record_json(&r, &j);
+	assert_non_null(strstr(sb.data, "\"receivedAt\":\"2026-01-02T03:04:05Z\"}"));
 	/* Absent revision and resolution are null; other enums by name. */
 	r.policy_revision = 0;
 	r.resolved_at = 0;
@@ -169,7 +175,7 @@ test_csv(void **state)
 	size_t header_fields = s_csv_fields(DRIFT_CSV_HEADER);
 
 	(void)state;
-	assert_int_equal(header_fields, 15);
+	assert_int_equal(header_fields, 17);
 	s_fill(&r);
 	strbuf_init(&sb);
 	drift_record_csv(&r, &sb);
@@ -179,7 +185,7 @@ test_csv(void **state)
 	    "0123456789abcdef,HV-CLUSTER-01,HV01,hyperv-node,registry,"
 	    "HKLM\\SOFTWARE\\Contoso[Window],\"REG_SZ \"\"22:00-05:00\"\"\",,"
 	    "3,enforce,corrected,2026-01-02T03:04:05Z,2026-01-02T04:00:00Z,"
-	    "set value,\n");
+	    "set value,,,\n");
 	assert_int_equal(s_csv_fields(sb.data), header_fields);
 	/* Commas and line breaks are quoted; zero revision and time are
 	 * empty. */
@@ -197,14 +203,14 @@ test_csv(void **state)
 	    "0123456789abcdef,HV-CLUSTER-01,HV01,hyperv-node,registry,"
 	    "HKLM\\SOFTWARE\\Contoso[Window],\"REG_SZ \"\"22:00-05:00\"\"\","
 	    "plain,,enforce,corrected,2026-01-02T03:04:05Z,,"
-	    "\"disable VSS, then\r\nre-check\",\"a,b\"\n");
+	    "\"disable VSS, then\r\nre-check\",\"a,b\",,\n");
 	assert_int_equal(s_csv_fields(sb.data), header_fields);
 	/* An all-absent record still has every column. */
 	drift_record_clear(&r);
 	strbuf_reset(&sb);
 	drift_record_csv(&r, &sb);
 	assert_string_equal(sb.data, ",,,hyperv-node,registry,,,,,enforce,"
-	    "open,,,,\n");
+	    "open,,,,,,\n");
 	strbuf_release(&sb);
 }
 

@@ -24,8 +24,8 @@
 #define NPATHS(...) (sizeof((const char *[]){ __VA_ARGS__ }) / sizeof(char *))
 #define G(name, id, node, ...) \
 	{ (name), (id), (node), (const char *const[]){ __VA_ARGS__ }, \
-	  NPATHS(__VA_ARGS__) }
-#define G0(name, id, node) { (name), (id), (node), NULL, 0 }
+	  NPATHS(__VA_ARGS__), 0 }
+#define G0(name, id, node) { (name), (id), (node), NULL, 0, 0 }
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 #define ID_A "6c1f0d5e-2f0b-4a53-9d0e-2b9a0f3c8e11"
@@ -281,8 +281,10 @@ test_offline_node_kept(void **state)
 }
 
 /*
- * One GUID from two nodes: a conflict, unplanned once per node, and it
- * links nothing (Volume1 and Volume2 stay apart).
+ * One GUID from two nodes (a live migration in flight, here with the two
+ * reports disagreeing on its disks): planned once, in the group of the
+ * union of its CSVs, under the first node in byte order when no rank
+ * says otherwise; and returned as a conflict naming both nodes.
  */
 static void
 test_conflict_across_nodes(void **state)
@@ -297,30 +299,54 @@ test_conflict_across_nodes(void **state)
 	};
 	planner_result r = build(in, NELEM(in), NULL);
 	const plan *p = r.plan;
-	const char *reason = "reported by 2 nodes: HV01, HV02";
+	const plan_group *g;
+	size_t found = 0;
 
+	(void)state;
 	assert_int_equal(r.nconflicts, 1);
 	assert_string_equal(r.conflicts[0].id, ID_D);
 	assert_string_equal(r.conflicts[0].name, "X");
 	assert_int_equal(r.conflicts[0].nnodes, 2);
 	assert_string_equal(r.conflicts[0].nodes[0], "HV01");
 	assert_string_equal(r.conflicts[0].nodes[1], "HV02");
+	assert_false(r.conflicts[0].same_csvs);
 
-	assert_int_equal(p->ngroups, 2);
-	assert_string_equal(p->groups[0].name, "CSV-Volume1");
-	assert_string_equal(p->groups[1].name, "CSV-Volume2");
-	for (size_t i = 0; i < p->ngroups; i++)
-		for (size_t k = 0; k < p->groups[i].nguests; k++)
-			assert_string_not_equal(p->groups[i].guests[k].id, ID_D);
+	assert_int_equal(p->nunplanned, 0);
+	assert_int_equal(p->ngroups, 1);
+	g = group_named(p, "CSV-Volume1+Volume2");
+	assert_non_null(g);
+	for (size_t k = 0; k < g->nguests; k++)
+		if (strcmp(g->guests[k].id, ID_D) == 0) {
+			found++;
+			assert_string_equal(g->guests[k].node, "HV01");
+		}
+	assert_int_equal(found, 1);
+	planner_result_clear(&r);
+}
 
-	assert_int_equal(p->nunplanned, 2);
-	assert_string_equal(p->unplanned[0].name, "X");
-	assert_string_equal(p->unplanned[0].id, ID_D);
-	assert_string_equal(p->unplanned[0].node, "HV01");
-	assert_string_equal(p->unplanned[0].reason, reason);
-	assert_string_equal(p->unplanned[1].name, "X");
-	assert_string_equal(p->unplanned[1].node, "HV02");
-	assert_string_equal(p->unplanned[1].reason, reason);
+/* The node of the highest rank (the newest report) owns a guest that two
+ * nodes report with the same disks; the group does not change with it. */
+static void
+test_conflict_owner_by_rank(void **state)
+{
+	planner_guest in[] = {
+		G("X", ID_D, "HV01", V1 "X\\X.vmcx"),
+		G("X", ID_D, "HV02", V1 "X\\X.vmcx"),
+		G("A", ID_A, "HV01", V1 "A\\A.vmcx"),
+	};
+	planner_result r;
+	const plan_group *g;
+
+	(void)state;
+	in[1].rank = 7;
+	r = build(in, NELEM(in), NULL);
+	assert_int_equal(r.nconflicts, 1);
+	assert_true(r.conflicts[0].same_csvs);
+	g = group_named(r.plan, "CSV-Volume1");
+	assert_non_null(g);
+	assert_int_equal(g->nguests, 2);
+	assert_string_equal(g->guests[1].id, ID_D);
+	assert_string_equal(g->guests[1].node, "HV02");
 	planner_result_clear(&r);
 }
 
@@ -457,7 +483,7 @@ test_long_group_name(void **state)
 		paths[i] = xasprintf("C:\\ClusterStorage\\Volume%02zu\\G\\"
 		    "d%zu.vhdx", NV - i, i);
 	in[0] = (planner_guest){ "G", ID_A, "HV01",
-	    (const char *const *)paths, NV };
+	    (const char *const *)paths, NV, 0 };
 	r = build(in, 1, NULL);
 	assert_int_equal(r.plan->ngroups, 1);
 	g = &r.plan->groups[0];
@@ -569,7 +595,7 @@ add_rec(gcluster *c, const gguest *g, int node, uint64_t *s)
 				*q = (char)(*q - 'a' + 'A');
 	c->recs = xrealloc(c->recs, (c->nrecs + 1) * sizeof *c->recs);
 	r = &c->recs[c->nrecs++];
-	*r = (planner_guest){ g->name, id, NODES[node], paths, np };
+	*r = (planner_guest){ g->name, id, NODES[node], paths, np, 0 };
 }
 
 static void
@@ -644,6 +670,18 @@ gvol_of(const char *csv)
 	return v;
 }
 
+/* The node a guest is planned under: of two reporting nodes (equal
+ * ranks), the first in byte order. */
+static const char *
+gowner(const gguest *g)
+{
+	const char *a = NODES[g->node];
+
+	if (g->other_node < 0)
+		return a;
+	return strcmp(a, NODES[g->other_node]) < 0 ? a : NODES[g->other_node];
+}
+
 #define PCHECK(cond) do { \
 	if (!(cond)) \
 		fail_msg("planner property %s failed: seed %llu " \
@@ -684,7 +722,7 @@ check_cluster(uint64_t seed)
 				if (strcmp(c.guests[m].id, g->guests[k].id) == 0)
 					break;
 			PCHECK(m < n);
-			PCHECK(strcmp(NODES[c.guests[m].node],
+			PCHECK(strcmp(gowner(&c.guests[m]),
 			    g->guests[k].node) == 0);
 			where[m] = gi;
 			count[m]++;
@@ -712,9 +750,10 @@ check_cluster(uint64_t seed)
 		bool conflicted = g->other_node >= 0;
 
 		expect_conflicts += conflicted;
-		expect_unpl += conflicted ? 2 : g->nvols == 0 ? 1 : 0;
-		/* Invariant 3: planned guests are in exactly one group. */
-		PCHECK(count[m] == (conflicted || g->nvols == 0 ? 0u : 1u));
+		expect_unpl += g->nvols == 0 ? 1 : 0;
+		/* Invariant 3: planned guests are in exactly one group, also
+		 * while two nodes report them. */
+		PCHECK(count[m] == (g->nvols == 0 ? 0u : 1u));
 		if (count[m] == 0)
 			continue;
 		/* Every CSV of the guest is in its group. */
@@ -898,6 +937,7 @@ main(void)
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_offline_node_kept),
 		cmocka_unit_test(test_conflict_across_nodes),
+		cmocka_unit_test(test_conflict_owner_by_rank),
 		cmocka_unit_test(test_duplicate_same_node),
 		cmocka_unit_test(test_unplanned),
 		cmocka_unit_test(test_case_insensitive),

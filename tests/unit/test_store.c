@@ -281,6 +281,17 @@ test_nodes(void **state)
 	assert_int_equal(store_get_node(s, "HV09", &got, &err), 0);
 	assert_null(got);
 
+	/* A record without an inventory keeps the stored one. */
+	hv2.inventory = NULL;
+	hv2.inventory_len = 0;
+	hv2.inventory_hash = NULL;
+	assert_int_equal(store_upsert_node(s, &hv2, &err), 0);
+	assert_int_equal(store_get_node(s, "HV02", &got, &err), 0);
+	assert_int_equal(got->inventory_len, sizeof(inv));
+	assert_memory_equal(got->inventory, inv, sizeof(inv));
+	assert_string_equal(got->inventory_hash, HASH_B);
+	store_node_free(&got);
+
 	/* Acknowledgements, presence, inventory. */
 	assert_int_equal(store_set_node_ack(s, "DPM01", &ack, &err), 0);
 	assert_int_equal(store_set_node_online(s, "DPM01", true, 250, &err), 0);
@@ -297,7 +308,7 @@ test_nodes(void **state)
 	s_assert_err(&err, dir, "unknown node HV09");
 
 	/* An upsert keeps the drift number. */
-	assert_int_equal(store_add_drift_batch(s, "HV02", 1, NULL, 0, &acked,
+	assert_int_equal(store_add_drift_batch(s, "HV02", 0, 1, NULL, 0, &acked,
 	    &err), 0);
 	assert_int_equal(store_set_drift_seq(s, "HV02", 41, &err), 0);
 	hv2.cluster = (char *)"HV-CLUSTER-02";
@@ -426,12 +437,12 @@ test_drift_batch_exactly_once(void **state)
 
 	/* Records 1-3, then the same batch again (the acknowledgement was
 	 * lost): replaying d1's "open" would reopen it and log it twice. */
-	assert_int_equal(store_add_drift_batch(s, "HV01", 1, b, 3, &acked,
+	assert_int_equal(store_add_drift_batch(s, "HV01", 0, 1, b, 3, &acked,
 	    &err), 0);
 	assert_int_equal(acked, 3);
 	assert_int_equal(s_count_drift(s, NULL), 2);
 	assert_int_equal(s_count_events(s, NULL), 3);
-	assert_int_equal(store_add_drift_batch(s, "HV01", 1, b, 3, &acked,
+	assert_int_equal(store_add_drift_batch(s, "HV01", 0, 1, b, 3, &acked,
 	    &err), 0);
 	assert_int_equal(acked, 3);
 	assert_int_equal(s_count_drift(s, NULL), 2);
@@ -440,7 +451,7 @@ test_drift_batch_exactly_once(void **state)
 	assert_int_equal(s_count_drift(s, &f), 1);	/* d2 only */
 
 	/* 1-5 overlap what was stored: only 4 and 5 are new. */
-	assert_int_equal(store_add_drift_batch(s, "HV01", 1, b, 5, &acked,
+	assert_int_equal(store_add_drift_batch(s, "HV01", 0, 1, b, 5, &acked,
 	    &err), 0);
 	assert_int_equal(acked, 5);
 	assert_int_equal(s_count_drift(s, NULL), 3);
@@ -448,13 +459,13 @@ test_drift_batch_exactly_once(void **state)
 	assert_int_equal(s_count_drift(s, &f), 1);	/* d3 only */
 
 	/* An empty batch tells the node where the store is. */
-	assert_int_equal(store_add_drift_batch(s, "HV01", 0, NULL, 0, &acked,
+	assert_int_equal(store_add_drift_batch(s, "HV01", 0, 0, NULL, 0, &acked,
 	    &err), 0);
 	assert_int_equal(acked, 5);
 	/* Across a restart: everything sent again changes nothing. */
 	store_free(&s);
 	s = s_open(dir);
-	assert_int_equal(store_add_drift_batch(s, "HV01", 1, b, 5, &acked,
+	assert_int_equal(store_add_drift_batch(s, "HV01", 0, 1, b, 5, &acked,
 	    &err), 0);
 	assert_int_equal(acked, 5);
 	assert_int_equal(s_count_drift(s, NULL), 3);
@@ -464,8 +475,16 @@ test_drift_batch_exactly_once(void **state)
 	assert_int_equal(got->last_drift_seq, 5);
 	store_node_free(&got);
 
-	/* A gap (records the node lost) is accepted. */
-	assert_int_equal(store_add_drift_batch(s, "HV01", 9, &b[5], 1, &acked,
+	/* A batch that follows one never stored (the node says it sent 7
+	 * before it) stores nothing and says where to resend from. */
+	assert_int_equal(store_add_drift_batch(s, "HV01", 7, 9, &b[5], 1, &acked,
+	    &err), STORE_DRIFT_GAP);
+	assert_int_equal(acked, 5);
+	assert_int_equal(s_count_drift(s, NULL), 3);
+
+	/* A gap inside what the node sends (its journal lost 6 to 8) is
+	 * accepted. */
+	assert_int_equal(store_add_drift_batch(s, "HV01", 5, 9, &b[5], 1, &acked,
 	    &err), 0);
 	assert_int_equal(acked, 9);
 	assert_int_equal(s_count_drift(s, NULL), 4);
@@ -473,16 +492,16 @@ test_drift_batch_exactly_once(void **state)
 	/* A record the store cannot keep is skipped, its number used. */
 	free(b[0].id);
 	b[0].id = NULL;
-	assert_int_equal(store_add_drift_batch(s, "HV01", 10, b, 1, &acked,
+	assert_int_equal(store_add_drift_batch(s, "HV01", 0, 10, b, 1, &acked,
 	    &err), 0);
 	assert_int_equal(acked, 10);
 	assert_int_equal(s_count_drift(s, NULL), 4);
 	assert_int_equal(s_count_events(s, NULL), 6);
 
-	assert_int_equal(store_add_drift_batch(s, "HV09", 1, b, 1, &acked,
+	assert_int_equal(store_add_drift_batch(s, "HV09", 0, 1, b, 1, &acked,
 	    &err), -1);
 	s_assert_err(&err, dir, "unknown node HV09");
-	assert_int_equal(store_add_drift_batch(s, "HV01", 0, &b[1], 1, &acked,
+	assert_int_equal(store_add_drift_batch(s, "HV01", 0, 0, &b[1], 1, &acked,
 	    &err), -1);
 	s_assert_err(&err, dir, "out of range");
 	assert_int_equal(store_check_integrity(s, &err), 0);
@@ -513,15 +532,15 @@ test_drift_transitions(void **state)
 	other = s_rec("HV01-x-100", "HV02", DRIFT_FAILED, 100, 0);
 	other.error = xstrdup("access denied");
 
-	assert_int_equal(store_add_drift_batch(s, "HV01", 1, &open, 1, &acked,
+	assert_int_equal(store_add_drift_batch(s, "HV01", 0, 1, &open, 1, &acked,
 	    &err), 0);
-	assert_int_equal(store_add_drift_batch(s, "HV01", 2, &done, 1, &acked,
+	assert_int_equal(store_add_drift_batch(s, "HV01", 0, 2, &done, 1, &acked,
 	    &err), 0);
 	/* The same transition under a new number changes nothing. */
-	assert_int_equal(store_add_drift_batch(s, "HV01", 3, &again, 1,
+	assert_int_equal(store_add_drift_batch(s, "HV01", 0, 3, &again, 1,
 	    &acked, &err), 0);
 	/* Another node cannot rewrite HV01's drift. */
-	assert_int_equal(store_add_drift_batch(s, "HV02", 1, &other, 1,
+	assert_int_equal(store_add_drift_batch(s, "HV02", 0, 1, &other, 1,
 	    &acked, &err), 0);
 	assert_int_equal(acked, 1);
 
@@ -562,7 +581,7 @@ test_drift_transitions(void **state)
 	drift_record_clear(&other);
 	other = s_rec("HV01-x-100", "HV01", DRIFT_FAILED, 100, 0);
 	other.error = xstrdup("access denied");
-	assert_int_equal(store_add_drift_batch(s, "HV01", 4, &other, 1,
+	assert_int_equal(store_add_drift_batch(s, "HV01", 0, 4, &other, 1,
 	    &acked, &err), 0);
 	assert_int_equal(store_query_drift(s, NULL, &list, &n, &err), 0);
 	assert_int_equal(n, 1);
@@ -599,9 +618,9 @@ test_drift_filters(void **state)
 	a[2] = s_rec("a-old", "HV01", DRIFT_RESOLVED, 50, 60);
 	b[0] = s_rec("b-open", "HV02", DRIFT_OPEN, 300, 0);
 	b[1] = s_rec("b-new", "HV02", DRIFT_FAILED, 400, 0);
-	assert_int_equal(store_add_drift_batch(s, "HV01", 1, a, 3, &acked,
+	assert_int_equal(store_add_drift_batch(s, "HV01", 0, 1, a, 3, &acked,
 	    &err), 0);
-	assert_int_equal(store_add_drift_batch(s, "HV02", 1, b, 2, &acked,
+	assert_int_equal(store_add_drift_batch(s, "HV02", 0, 1, b, 2, &acked,
 	    &err), 0);
 
 	/* A record the controller makes: HV01 and HV02 report one guest. */
