@@ -50,9 +50,9 @@ eventid_of(const char *level, const char *message, eventid_type *type)
 		*type = EVENTID_ERROR;
 		return EVENTID_FATAL;
 	}
-	if (s_starts(message, "drift seq="))
-		return s_drift(message, type);
 	if (strcmp(level, "INFO") == 0) {
+		if (s_starts(message, "drift seq="))
+			return s_drift(message, type);
 		if (s_starts(message, "starting: "))
 			return EVENTID_STARTED;
 		if (s_starts(message, "stopping"))

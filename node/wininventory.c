@@ -83,12 +83,25 @@ s_guest_by_id(host_state *h, const char *id)
 	return NULL;
 }
 
+/* True when the text is only white space: ConvertTo-Json given nothing
+ * (a host with no guests) prints nothing. */
+static bool
+s_blank(const wininv_text *t)
+{
+	for (size_t i = 0; i < t->len; i++)
+		if (!isspace((unsigned char)t->data[i]))
+			return false;
+	return true;
+}
+
 static psj_value *
 s_parse(const wininv_text *t, const char *what, char **err)
 {
 	char *perr = NULL;
 	psj_value *v;
 
+	if (s_blank(t))
+		return psj_parse("null", 4, &perr);
 	v = psj_parse(t->data, t->len, &perr);
 	if (v == NULL) {
 		*err = xasprintf("%s: output is not JSON: %s", what, perr);
