@@ -72,6 +72,39 @@ s_config_arg(int argc, char **argv)
 	return NULL;
 }
 
+/* An ImagePath naming this program unquoted (as Wine's msiexec writes
+ * it) is quoted: unquoted, a path with spaces lets Windows try
+ * C:\Program.exe first. */
+static void
+s_quote_image_path(SC_HANDLE svc)
+{
+	QUERY_SERVICE_CONFIGW *qc;
+	wchar_t exe[MAX_PATH], *fixed;
+	DWORD need = 0;
+	size_t n, elen;
+
+	if (GetModuleFileNameW(NULL, exe, MAX_PATH) == 0)
+		return;
+	elen = wcslen(exe);
+	QueryServiceConfigW(svc, NULL, 0, &need);
+	if (need == 0)
+		return;
+	qc = xmalloc(need);
+	if (QueryServiceConfigW(svc, qc, need, &need) &&
+	    qc->lpBinaryPathName != NULL && qc->lpBinaryPathName[0] != L'"' &&
+	    _wcsnicmp(qc->lpBinaryPathName, exe, elen) == 0) {
+		n = wcslen(qc->lpBinaryPathName) + 3;
+		fixed = xcalloc(n, sizeof *fixed);
+		_snwprintf(fixed, n, L"\"%ls\"%ls", exe,
+		    qc->lpBinaryPathName + elen);
+		ChangeServiceConfigW(svc, SERVICE_NO_CHANGE, SERVICE_NO_CHANGE,
+		    SERVICE_NO_CHANGE, fixed, NULL, NULL, NULL, NULL, NULL,
+		    NULL);
+		free(fixed);
+	}
+	free(qc);
+}
+
 /* Description, recovery actions (restart on failure, also when the
  * daemon stops with an error) and the event source: what install-service
  * and the MSI's configure-service step both set. */
@@ -94,12 +127,16 @@ s_configure(SC_HANDLE svc)
 	fa.dwResetPeriod = S_RESET_SECONDS;
 	fa.cActions = 3;
 	fa.lpsaActions = actions;
+	s_quote_image_path(svc);
 	ChangeServiceConfig2W(svc, SERVICE_CONFIG_DESCRIPTION, &desc);
 	if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_FAILURE_ACTIONS, &fa))
 		return s_syserr("cannot set the service's recovery actions");
+	/* Recovery also when the daemon stops with an error, not only when
+	 * it crashes. Wine does not know this level: a warning, not a
+	 * failure. */
 	if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_FAILURE_ACTIONS_FLAG,
 	    &flag))
-		return s_syserr("cannot set the service's recovery actions");
+		s_syserr("warning: recovery on a stop with an error not set");
 	if (GetModuleFileNameW(NULL, exe, MAX_PATH) == 0)
 		return s_syserr("cannot find this program's path");
 	uexe = wintext_utf8(exe);
@@ -123,7 +160,7 @@ s_configure_installed(void)
 		return s_syserr("cannot open the service control manager "
 		    "(run as Administrator)");
 	svc = OpenServiceW(scm, L"" WINSVC_NAME, SERVICE_CHANGE_CONFIG |
-	    SERVICE_START);
+	    SERVICE_QUERY_CONFIG | SERVICE_START);
 	if (svc == NULL) {
 		CloseServiceHandle(scm);
 		return s_syserr("cannot open service " WINSVC_NAME);

@@ -21,8 +21,9 @@
 #    that brings the new guest to the controller, the periodic pass being
 #    an hour away; over all those passes one PowerShell host and one
 #    vssadmin were started. Its log lines reach ReportEventW.
-# 5. The MSI (build-win/hvpolicy-node-x86_64.msi) installs and uninstalls
-#    with msiexec (tests/integration/windows_msi.sh).
+# 5. The MSI (build-win/hvpolicy-node-x86_64.msi): `msiexec /i /qn`
+#    installs the files, the service (automatic start, recovery step) and
+#    the event source; `msiexec /x /qn` removes them.
 #
 # Skips (exit 0) only when the Windows build directory does not exist
 # (scripts/build-windows makes it). Env: HVP_BIN (the Linux build, for
@@ -290,5 +291,29 @@ node_pid=
 
 # --- 5. the MSI ---
 [[ -f $msi ]] || fail "$msi missing: scripts/build-windows did not make the MSI"
-bash "$src/tests/integration/windows_msi.sh" "$wine" "$msi" "$work" || fail "the MSI"
+pf="$WINEPREFIX/drive_c/Program Files/hvpolicy"
+pd="$WINEPREFIX/drive_c/ProgramData/hvpolicy"
+SVC='HKLM\SYSTEM\CurrentControlSet\Services\hvpolicy-node'
+EVSRC='HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Application\hvpolicy'
+"$wine" msiexec /i "$(wpath "$msi")" /qn /l*v "$(wpath "$work/msi-install.log")" >"$work/msiexec.log" 2>&1 ||
+    fail "msiexec /i: $(tail -n 20 "$work/msi-install.log")"
+for f in "$pf/hvpolicy-node.exe" "$pf/hvpolicy.exe" "$pf/README-windows.md" "$pd/node.yaml.example"; do
+	[[ -f $f ]] || fail "the MSI did not install $f"
+done
+cmp -s "$pf/hvpolicy-node.exe" "$node_exe" || fail "the installed hvpolicy-node.exe is not the one built"
+regq "$SVC" /v Start | grep -Eq 'REG_DWORD +0x2$' || fail "the service is not registered for automatic start: $(regq "$SVC")"
+regq "$SVC" /v ImagePath | grep -qF '"C:\Program Files\hvpolicy\hvpolicy-node.exe" run-service --config "C:\ProgramData\hvpolicy\node.yaml"' ||
+    fail "the service's command line: $(regq "$SVC" /v ImagePath)"
+regq "$EVSRC" /v EventMessageFile | grep -qF 'C:\Program Files\hvpolicy\hvpolicy-node.exe' ||
+    fail "the event source is not registered: $(regq "$EVSRC")"
+# The recovery actions are set by the configure-service step (Wine keeps
+# no failure actions to read back; docs/windows.md).
+grep -a "ConfigureService" "$work/msi-install.log" | grep -q "Return value 1" ||
+    fail "the configure-service step (recovery actions) did not succeed"
+echo "test_windows: msiexec /i installed the files, the service (automatic, quoted path, recovery step) and the event source"
+"$wine" msiexec /x "$(wpath "$msi")" /qn >>"$work/msiexec.log" 2>&1 || fail "msiexec /x"
+[[ ! -e "$pf/hvpolicy-node.exe" && ! -e "$pd/node.yaml.example" ]] || fail "msiexec /x left files behind"
+key_exists "$SVC" && fail "msiexec /x left the service registered"
+key_exists "$EVSRC" && fail "msiexec /x left the event source registered"
+echo "test_windows: msiexec /x removed the files, the service and the event source"
 echo "1 passed, 0 failed"
