@@ -394,6 +394,8 @@ s_exit_text(winps *ps)
 	char *first = s_first_line(ps->err.len ? ps->err.data : NULL);
 	char *s;
 
+	/* Its output ends a moment before it does. */
+	WaitForSingleObject(ps->p.process, 1000);
 	GetExitCodeProcess(ps->p.process, &code);
 	s = xasprintf("the PowerShell host exited with code %lu: %s",
 	    (unsigned long)code, first);
