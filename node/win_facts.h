@@ -63,12 +63,19 @@
  *   MSCluster_ResourceGroup.OwnerNode in root\MSCluster (Failover Cluster
  *   WMI provider reference). That the Hyper-V and cluster providers
  *   deliver these intrinsic events by polling (WITHIN) is UNVERIFIED.
+ * An event's subject is the instance's Name (Msvm_ComputerSystem: the
+ * guest's GUID; MSCluster_ResourceGroup: the group's name), or for
+ * vss-changed its InstanceID; white space becomes '_'.
+ * Warnings are silenced (the console host would print them on standard
+ * output, between the protocol's lines; such a line is logged and
+ * skipped).
  * Each command runs as a script block; its output is Out-String'ed and
  * sent back whole. A subscription that cannot be made (no cluster on
  * this host) is reported as a note, not an error.
  */
 #define WINF_PS_HOST \
 	"$ErrorActionPreference='Stop';$ProgressPreference='SilentlyContinue'\n" \
+	"$WarningPreference='SilentlyContinue'\n" \
 	"$u=New-Object System.Text.UTF8Encoding $false\n" \
 	"[Console]::OutputEncoding=$u\n" \
 	"$o=[Console]::Out\n" \
@@ -96,7 +103,7 @@
 	" foreach($e in @(Get-Event)){\n" \
 	"  $k=[string]$e.SourceIdentifier\n" \
 	"  if($k.StartsWith('hvp:')){$x=$e.SourceEventArgs.NewEvent.TargetInstance\n" \
-	"   $n=if($x.InstanceID){[string]$x.InstanceID}elseif($x.Name){[string]$x.Name}else{'-'}\n" \
+	"   $n=[string]$(if($k -eq 'hvp:" WINF_EV_VSS_CHANGED "'){$x.InstanceID}else{$x.Name});if(-not $n){$n='-'}\n" \
 	"   W ('E '+$k.Substring(4)+' '+($n -replace '\\s','_'))}\n" \
 	"  Remove-Event -EventIdentifier $e.EventIdentifier}}\n"
 
