@@ -35,7 +35,7 @@
 typedef struct win {
 	host_role role;
 	char *cluster;		/* configured; NULL: ask the cluster */
-	winreg *reg;
+	winregistry *reg;
 	winps *ps;
 	winev_sched events;
 	char *dsgroups;		/* DataSourceGroups.xml */
@@ -152,7 +152,7 @@ s_dpm_dir(bool *found)
 
 	if (GetEnvironmentVariableW(L"ProgramFiles", pf, MAX_PATH) == 0)
 		pf[0] = L'\0';
-	install = winreg_hklm_string(WINF_DPM_SETUP_KEY,
+	install = winregistry_hklm_string(WINF_DPM_SETUP_KEY,
 	    WINF_DPM_INSTALL_VALUE);
 	base = wintext_utf8(pf);
 	dir = dpmpaths_install_dir(install, base, s_dir_exists, NULL, found);
@@ -172,7 +172,7 @@ s_observe(host_backend *b, host_state **out, char **err)
 	h->node = s_computer_name();
 	h->role = w->role;
 	h->cluster = xstrdup(w->cluster);
-	if (winreg_read(w->reg, h, err) == -1)
+	if (winregistry_read(w->reg, h, err) == -1)
 		goto fail;
 	if (w->role == ROLE_HYPERV_NODE && s_observe_guests(w, h, err) == -1)
 		goto fail;
@@ -187,27 +187,27 @@ fail:
 static int
 s_create_key(host_backend *b, const char *key, char **err)
 {
-	return winreg_create_key(((win *)b->impl)->reg, key, err);
+	return winregistry_create_key(((win *)b->impl)->reg, key, err);
 }
 
 static int
 s_delete_key(host_backend *b, const char *key, char **err)
 {
-	return winreg_delete_key(((win *)b->impl)->reg, key, err);
+	return winregistry_delete_key(((win *)b->impl)->reg, key, err);
 }
 
 static int
 s_set_value(host_backend *b, const char *key, const char *name,
     const reg_value *v, char **err)
 {
-	return winreg_set_value(((win *)b->impl)->reg, key, name, v, err);
+	return winregistry_set_value(((win *)b->impl)->reg, key, name, v, err);
 }
 
 static int
 s_delete_value(host_backend *b, const char *key, const char *name,
     char **err)
 {
-	return winreg_delete_value(((win *)b->impl)->reg, key, name, err);
+	return winregistry_delete_value(((win *)b->impl)->reg, key, name, err);
 }
 
 static int
@@ -340,7 +340,7 @@ static bool
 s_changed(host_backend *b)
 {
 	win *w = b->impl;
-	bool changed = winreg_changed(w->reg);
+	bool changed = winregistry_changed(w->reg);
 	char what[160];
 
 	if (w->file_watch != NULL && platform_watch_changed(w->file_watch))
@@ -362,7 +362,7 @@ s_destroy(host_backend *b)
 	win *w = b->impl;
 
 	winps_free(&w->ps);
-	winreg_free(&w->reg);
+	winregistry_free(&w->reg);
 	free(w->cluster);
 	free(w->dsgroups);
 	free(w->providers);
@@ -410,7 +410,7 @@ backend_windows_new(host_role role, const char *cluster, char **err)
 			    w->dsgroups);
 		w->file_watch = platform_watch_new(w->dsgroups, NULL);
 	}
-	w->reg = winreg_new(WINF_DPM_ROOT_KEY);
+	w->reg = winregistry_new(WINF_DPM_ROOT_KEY);
 	w->ps = winps_new(s_on_event, w);
 	b = xcalloc(1, sizeof *b);
 	b->ops = &S_OPS;
@@ -429,7 +429,7 @@ backend_windows_track(host_backend *b, const policy *p)
 	keys = xcalloc(n ? n : 1, sizeof *keys);
 	for (size_t i = 0; i < n; i++)
 		keys[i] = p->registry[i].key;
-	winreg_track(((win *)b->impl)->reg, keys, n);
+	winregistry_track(((win *)b->impl)->reg, keys, n);
 	free(keys);
 }
 

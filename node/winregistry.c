@@ -34,7 +34,7 @@ typedef struct s_watch {
 	HANDLE event;
 } s_watch;
 
-struct winreg {
+struct winregistry {
 	char *always;		/* tracked whatever the policy says */
 	char **roots;		/* tracked keys, canonical HKLM\... */
 	size_t nroots;
@@ -57,6 +57,7 @@ s_fail(char **err, DWORD code, const char *fmt, const char *a,
 	return -1;
 }
 
+/* ---- paths ---- */
 
 typedef struct s_hive {
 	const char *name;
@@ -275,7 +276,7 @@ s_read_tree(host_state *h, HKEY k, const char *path, int depth,
 }
 
 static int
-s_read_registry(winreg *w, host_state *h, char **err)
+s_read_registry(winregistry *w, host_state *h, char **err)
 {
 	size_t nkeys = 0;
 
@@ -329,7 +330,7 @@ s_fingerprint_of(const host_state *h)
 }
 
 static int
-s_fingerprint(winreg *w, uint64_t *out)
+s_fingerprint(winregistry *w, uint64_t *out)
 {
 	host_state *h = host_state_new();
 	char *err = NULL;
@@ -344,7 +345,7 @@ s_fingerprint(winreg *w, uint64_t *out)
 
 /* After the backend's own write: what it wrote is not a change. */
 static void
-s_refresh_fingerprint(winreg *w)
+s_refresh_fingerprint(winregistry *w)
 {
 	w->have_fingerprint = s_fingerprint(w, &w->fingerprint) == 0;
 }
@@ -352,7 +353,7 @@ s_refresh_fingerprint(winreg *w)
 /* ---- registry change notification ---- */
 
 static void
-s_unwatch(winreg *w)
+s_unwatch(winregistry *w)
 {
 	for (size_t i = 0; i < w->nwatches; i++) {
 		RegCloseKey(w->watches[i].key);
@@ -365,7 +366,7 @@ s_unwatch(winreg *w)
 
 /* Watches each tracked key, or its nearest existing parent. */
 static void
-s_arm(winreg *w)
+s_arm(winregistry *w)
 {
 	s_unwatch(w);
 	w->watches = xcalloc(w->nroots ? w->nroots : 1, sizeof *w->watches);
@@ -414,7 +415,7 @@ s_under(const char *key, const char *root)
 }
 
 static void
-s_track(winreg *w, const char *key)
+s_track(winregistry *w, const char *key)
 {
 	size_t k = 0;
 
@@ -434,7 +435,7 @@ s_track(winreg *w, const char *key)
 }
 
 static void
-s_track_reset(winreg *w)
+s_track_reset(winregistry *w)
 {
 	for (size_t i = 0; i < w->nroots; i++)
 		free(w->roots[i]);
@@ -445,7 +446,7 @@ s_track_reset(winreg *w)
 /* ---- writing ---- */
 
 int
-winreg_create_key(winreg *w, const char *key, char **err)
+winregistry_create_key(winregistry *w, const char *key, char **err)
 {
 	HKEY hive, k;
 	wchar_t *sub;
@@ -466,7 +467,7 @@ winreg_create_key(winreg *w, const char *key, char **err)
 }
 
 int
-winreg_delete_key(winreg *w, const char *key, char **err)
+winregistry_delete_key(winregistry *w, const char *key, char **err)
 {
 	char *parent = xstrdup(key), *leaf = strrchr(parent, '\\');
 	wchar_t *wleaf;
@@ -570,7 +571,7 @@ s_encode(const reg_value *v, DWORD *type, DWORD *size)
 }
 
 int
-winreg_set_value(winreg *w, const char *key, const char *name,
+winregistry_set_value(winregistry *w, const char *key, const char *name,
     const reg_value *v, char **err)
 {
 	HKEY hive, k;
@@ -609,7 +610,7 @@ winreg_set_value(winreg *w, const char *key, const char *name,
 }
 
 int
-winreg_delete_value(winreg *w, const char *key, const char *name,
+winregistry_delete_value(winregistry *w, const char *key, const char *name,
     char **err)
 {
 	HKEY k;
@@ -634,10 +635,10 @@ winreg_delete_value(winreg *w, const char *key, const char *name,
 
 /* ---- the module's interface ---- */
 
-winreg *
-winreg_new(const char *always)
+winregistry *
+winregistry_new(const char *always)
 {
-	winreg *w = xcalloc(1, sizeof *w);
+	winregistry *w = xcalloc(1, sizeof *w);
 
 	w->always = xstrdup(always);
 	s_track_reset(w);
@@ -647,9 +648,9 @@ winreg_new(const char *always)
 }
 
 void
-winreg_free(winreg **wp)
+winregistry_free(winregistry **wp)
 {
-	winreg *w;
+	winregistry *w;
 
 	if (wp == NULL || (w = *wp) == NULL)
 		return;
@@ -663,7 +664,7 @@ winreg_free(winreg **wp)
 }
 
 void
-winreg_track(winreg *w, const char *const *keys, size_t n)
+winregistry_track(winregistry *w, const char *const *keys, size_t n)
 {
 	s_track_reset(w);
 	for (size_t i = 0; i < n; i++)
@@ -673,7 +674,7 @@ winreg_track(winreg *w, const char *const *keys, size_t n)
 }
 
 int
-winreg_read(winreg *w, host_state *h, char **err)
+winregistry_read(winregistry *w, host_state *h, char **err)
 {
 	if (s_read_registry(w, h, err) == -1)
 		return -1;
@@ -683,7 +684,7 @@ winreg_read(winreg *w, host_state *h, char **err)
 }
 
 bool
-winreg_changed(winreg *w)
+winregistry_changed(winregistry *w)
 {
 	bool signalled = false, changed = false;
 	uint64_t f;
@@ -706,7 +707,7 @@ winreg_changed(winreg *w)
 }
 
 char *
-winreg_hklm_string(const wchar_t *subkey, const wchar_t *value)
+winregistry_hklm_string(const wchar_t *subkey, const wchar_t *value)
 {
 	wchar_t buf[MAX_PATH + 1];
 	DWORD size = sizeof buf;
