@@ -19,6 +19,7 @@
 #include <wchar.h>
 
 #include "daemon.h"
+#include "log.h"
 #include "platform.h"
 #include "winevlog.h"
 #include "wintext.h"
@@ -348,6 +349,11 @@ s_service_main(DWORD argc, wchar_t **argv)
 	s_redirect_log();
 	s_report(SERVICE_RUNNING, NO_ERROR);
 	rc = s_run_daemon();
+	/* A daemon that could not start (a bad config) says why only in its
+	 * log file: the Event Log gets a line that points there. */
+	if (rc != 0)
+		log_warnx("the service stops: the daemon exited with code %d "
+		    "(its reason is in %s beside the config)", rc, S_LOG_FILE);
 	fflush(stderr);
 	s_report(SERVICE_STOPPED, rc == 0 ? NO_ERROR :
 	    ERROR_SERVICE_SPECIFIC_ERROR);
