@@ -1,5 +1,5 @@
 /*
- * wintext.h: the text helpers every Windows-only file shares (built only
+ * wintext.h: the text functions every Windows-only file shares (built only
  * when CMake targets WIN32): UTF-8 <-> UTF-16 for the W functions of the
  * Win32 API, and the system's message for an error code. Used by
  * platform_win.c, the Windows backend (node/backend_win.c, winreg.c,
