@@ -98,6 +98,19 @@ s_cmp_file_order(const void *va, const void *vb)
 	return s_cmp_nullable(a->id, b->id);
 }
 
+/* A guest's GUID as the Hyper-V VSS writer names its component: upper
+ * case (node/win_facts.h). */
+static char *
+s_writer_guid(const char *id)
+{
+	char *out = xstrdup(id ? id : "");
+
+	for (char *p = out; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	return out;
+}
+
 void
 dsgroups_from_plan(const plan *p, dsgroups_entries *out)
 {
@@ -111,7 +124,7 @@ dsgroups_from_plan(const plan *p, dsgroups_entries *out)
 
 			e->group = xstrdup(g->name);
 			e->name = xstrdup(g->guests[k].name);
-			e->id = xstrdup(g->guests[k].id);
+			e->id = s_writer_guid(g->guests[k].id);
 			e->writer = xstrdup(DSG_HYPERV_WRITER);
 		}
 	}

@@ -16,6 +16,7 @@
 
 static const char *s_program = "hvpolicy";
 static bool s_verbose;
+static log_hook_fn s_hook;
 
 void
 log_init(const char *program, bool verbose)
@@ -28,6 +29,12 @@ void
 log_set_verbose(bool verbose)
 {
 	s_verbose = verbose;
+}
+
+void
+log_set_hook(log_hook_fn fn)
+{
+	s_hook = fn;
 }
 
 static void
@@ -45,6 +52,13 @@ s_vlog(const char *level, const char *fmt, va_list ap, const char *suffix)
 	else
 		fprintf(stderr, "%s %-5s %s[%ld]: %s\n", when, level,
 		    s_program, platform_pid(), line);
+	if (s_hook != NULL) {
+		char full[2304];
+
+		snprintf(full, sizeof full, "%s%s%s", line, suffix ? ": " : "",
+		    suffix ? suffix : "");
+		s_hook(level, full);
+	}
 }
 
 void

@@ -11,6 +11,11 @@
 
 void log_init(const char *program, bool verbose);
 void log_set_verbose(bool verbose);
+/* A second destination for every line that is printed (level "DEBUG",
+ * "INFO", "WARN" or "FATAL", the message without time or program); NULL
+ * removes it. The Windows node sends lines to the Event Log with it. */
+typedef void (*log_hook_fn)(const char *level, const char *message);
+void log_set_hook(log_hook_fn fn);
 
 /* log_warn appends strerror(errno); the others do not. */
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -19,67 +19,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wintext.h"
 #include "xalloc.h"
 
 /* Called by node/winsvc.c when the service control manager asks the
  * service to stop or the system shuts down. */
 void platform_win_request_terminate(void);
 
-/* ---- text ---- */
-
-static wchar_t *
-s_wide(const char *s)
-{
-	int n = MultiByteToWideChar(CP_UTF8, 0, s, -1, NULL, 0);
-	wchar_t *w;
-
-	if (n <= 0)
-		return xcalloc(1, sizeof *w);
-	w = xcalloc((size_t)n, sizeof *w);
-	MultiByteToWideChar(CP_UTF8, 0, s, -1, w, n);
-	return w;
-}
-
-static char *
-s_utf8(const wchar_t *w)
-{
-	int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
-	char *s;
-
-	if (n <= 0)
-		return xstrdup("");
-	s = xmalloc((size_t)n);
-	WideCharToMultiByte(CP_UTF8, 0, w, -1, s, n, NULL, NULL);
-	return s;
-}
-
-/* The system's message for code, trimmed; owned. */
-static char *
-s_syserr(DWORD code)
-{
-	wchar_t buf[512];
-	DWORD n;
-	char *s;
-	size_t len;
-
-	n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM |
-	    FORMAT_MESSAGE_IGNORE_INSERTS, NULL, code, 0, buf,
-	    sizeof buf / sizeof buf[0], NULL);
-	if (n == 0)
-		return xasprintf("error %lu", (unsigned long)code);
-	s = s_utf8(buf);
-	len = strlen(s);
-	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r' ||
-	    s[len - 1] == ' ' || s[len - 1] == '.'))
-		s[--len] = '\0';
-	return s;
-}
-
 static int
 s_fail_code(char **err, const char *what, const char *path, DWORD code)
 {
 	if (err) {
-		char *m = s_syserr(code);
+		char *m = wintext_syserr(code);
 
 		*err = xasprintf("%s %s: %s", what, path, m);
 		free(m);
@@ -134,7 +85,7 @@ int
 platform_read_file(const char *path, size_t max, char **data, size_t *len,
     char **err)
 {
-	wchar_t *w = s_wide(path);
+	wchar_t *w = wintext_wide(path);
 	HANDLE h = CreateFileW(w, GENERIC_READ, FILE_SHARE_READ |
 	    FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
 	    FILE_ATTRIBUTE_NORMAL, NULL);
@@ -181,7 +132,7 @@ platform_replace_file(const char *path, const void *data, size_t len,
 {
 	char *tmp = xasprintf("%s.tmp-%lu", path,
 	    (unsigned long)GetCurrentProcessId());
-	wchar_t *wtmp = s_wide(tmp), *wpath = s_wide(path);
+	wchar_t *wtmp = wintext_wide(tmp), *wpath = wintext_wide(path);
 	const char *p = data;
 	size_t done = 0;
 	HANDLE h;
@@ -255,7 +206,7 @@ s_root_len(const char *path)
 static int
 s_mkdir_one(const char *path, bool private_mode, char **err)
 {
-	wchar_t *w = s_wide(path);
+	wchar_t *w = wintext_wide(path);
 	DWORD code, attr;
 	BOOL ok = CreateDirectoryW(w, NULL);
 
@@ -298,7 +249,7 @@ platform_mkdir_p(const char *path, bool private_mode, char **err)
 bool
 platform_file_exists(const char *path)
 {
-	wchar_t *w = s_wide(path);
+	wchar_t *w = wintext_wide(path);
 	DWORD attr = GetFileAttributesW(w);
 
 	free(w);
@@ -318,7 +269,7 @@ s_filetime_ns(const FILETIME *ft)
 int
 platform_file_stamp(const char *path, platform_stamp *out, char **err)
 {
-	wchar_t *w = s_wide(path);
+	wchar_t *w = wintext_wide(path);
 	BY_HANDLE_FILE_INFORMATION fi;
 	HANDLE h;
 	DWORD code;
@@ -359,7 +310,7 @@ static const WELL_KNOWN_SID_TYPE S_WIDE_GROUPS[] = {
 int
 platform_check_private(const char *path, char **err)
 {
-	wchar_t *w = s_wide(path);
+	wchar_t *w = wintext_wide(path);
 	PACL dacl = NULL;
 	PSECURITY_DESCRIPTOR sd = NULL;
 	DWORD rc;
@@ -404,7 +355,7 @@ platform_check_private(const char *path, char **err)
 int
 platform_remove_file(const char *path, char **err)
 {
-	wchar_t *w = s_wide(path);
+	wchar_t *w = wintext_wide(path);
 	BOOL ok = DeleteFileW(w);
 	DWORD code = GetLastError();
 
@@ -431,7 +382,7 @@ platform_make_private(const char *path, char **err)
 	    SDDL_REVISION_1, &sd, NULL))
 		return s_fail(err, "cannot build permissions for", path);
 	GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted);
-	w = s_wide(path);
+	w = wintext_wide(path);
 	rc = SetNamedSecurityInfoW(w, SE_FILE_OBJECT,
 	    DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
 	    NULL, NULL, dacl, NULL);
@@ -446,7 +397,7 @@ platform_make_private(const char *path, char **err)
 int
 platform_lock_file(const char *path, char **err)
 {
-	wchar_t *w = s_wide(path);
+	wchar_t *w = wintext_wide(path);
 	HANDLE h = CreateFileW(w, GENERIC_READ | GENERIC_WRITE,
 	    FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_ALWAYS,
 	    FILE_ATTRIBUTE_NORMAL, NULL);
@@ -479,7 +430,7 @@ platform_list_dir(const char *dir, const char *suffix, char ***names,
     size_t *count, char **err)
 {
 	char *pattern = platform_path_join(dir, "*");
-	wchar_t *w = s_wide(pattern);
+	wchar_t *w = wintext_wide(pattern);
 	WIN32_FIND_DATAW fd;
 	HANDLE h = FindFirstFileW(w, &fd);
 	size_t n = 0, cap = 0, slen = strlen(suffix);
@@ -497,7 +448,7 @@ platform_list_dir(const char *dir, const char *suffix, char ***names,
 		return s_fail_code(err, "cannot open directory", dir, code);
 	}
 	do {
-		char *name = s_utf8(fd.cFileName);
+		char *name = wintext_utf8(fd.cFileName);
 		size_t len = strlen(name);
 
 		if (name[0] == '.' || len <= slen ||
@@ -592,7 +543,7 @@ s_watch_stat(const char *path, bool *exists, uint64_t *size,
     uint64_t *mtime)
 {
 	WIN32_FILE_ATTRIBUTE_DATA a;
-	wchar_t *w = s_wide(path);
+	wchar_t *w = wintext_wide(path);
 
 	*exists = GetFileAttributesExW(w, GetFileExInfoStandard, &a) != 0;
 	free(w);
@@ -635,7 +586,7 @@ platform_watch_add(platform_watch *w, const char *path, char **err)
 			return 0;
 		}
 	}
-	wdir = s_wide(dir);
+	wdir = wintext_wide(dir);
 	h = FindFirstChangeNotificationW(wdir, FALSE,
 	    FILE_NOTIFY_CHANGE_FILE_NAME | FILE_NOTIFY_CHANGE_SIZE |
 	    FILE_NOTIFY_CHANGE_LAST_WRITE);
@@ -757,8 +708,8 @@ platform_user_name(void)
 		wcscpy(user, L"unknown");
 	if (!GetComputerNameW(host, &hlen))
 		wcscpy(host, L"localhost");
-	u = s_utf8(user);
-	h = s_utf8(host);
+	u = wintext_utf8(user);
+	h = wintext_utf8(host);
 	out = xasprintf("%s@%s", u, h);
 	free(u);
 	free(h);
@@ -807,7 +758,7 @@ platform_spawn_background(char *const argv[], const char *log_path, char **err)
 	STARTUPINFOW si;
 	PROCESS_INFORMATION pi;
 	char *line = xstrdup("");
-	wchar_t *wline, *wlog = s_wide(log_path);
+	wchar_t *wline, *wlog = wintext_wide(log_path);
 	HANDLE log, nul;
 	BOOL ok;
 	DWORD code;
@@ -825,7 +776,7 @@ platform_spawn_background(char *const argv[], const char *log_path, char **err)
 	si.hStdInput = nul;
 	si.hStdOutput = log;
 	si.hStdError = log;
-	wline = s_wide(line);
+	wline = wintext_wide(line);
 	free(line);
 	ok = CreateProcessW(NULL, wline, NULL, NULL, TRUE, CREATE_NO_WINDOW |
 	    CREATE_NEW_PROCESS_GROUP, NULL, NULL, &si, &pi);

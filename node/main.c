@@ -9,6 +9,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "once.h"
+#include "winevlog.h"
 #include "winservice.h"
 
 static int
@@ -38,5 +39,7 @@ main(int argc, char **argv)
 		once_usage(stdout);
 		printf("\n");
 	}
+	/* The daemon's lines also go to the Event Log (on Windows). */
+	winevlog_open();
 	return node_daemon_main(argc, argv);
 }

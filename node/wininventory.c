@@ -83,12 +83,25 @@ s_guest_by_id(host_state *h, const char *id)
 	return NULL;
 }
 
+/* True when the text is only white space: ConvertTo-Json given nothing
+ * (a host with no guests) prints nothing. */
+static bool
+s_blank(const wininv_text *t)
+{
+	for (size_t i = 0; i < t->len; i++)
+		if (!isspace((unsigned char)t->data[i]))
+			return false;
+	return true;
+}
+
 static psj_value *
 s_parse(const wininv_text *t, const char *what, char **err)
 {
 	char *perr = NULL;
 	psj_value *v;
 
+	if (s_blank(t))
+		return psj_parse("null", 4, &perr);
 	v = psj_parse(t->data, t->len, &perr);
 	if (v == NULL) {
 		*err = xasprintf("%s: output is not JSON: %s", what, perr);
@@ -111,37 +124,57 @@ s_fail(char **err, const char *what, size_t i, const char *problem)
 	return -1;
 }
 
+/* A VMState name -> its family: "<name>Critical" belongs to <name>'s,
+ * FastSaved is saved, Hibernated is off, the rest (Starting, Saving,
+ * Other, ...) count as running (win_facts.h). */
+static guest_state
+s_state_family(const char *name)
+{
+	size_t n = strlen(name), c = strlen(WINF_STATE_CRITICAL);
+	char base[64];
+
+	if (n > c && strcasecmp(name + n - c, WINF_STATE_CRITICAL) == 0)
+		n -= c;
+	if (n >= sizeof base)
+		return GUEST_RUNNING;
+	memcpy(base, name, n);
+	base[n] = '\0';
+	if (strcasecmp(base, WINF_STATE_OFF) == 0 ||
+	    strcasecmp(base, WINF_STATE_HIBERNATED) == 0)
+		return GUEST_OFF;
+	if (strcasecmp(base, WINF_STATE_SAVED) == 0 ||
+	    strcasecmp(base, WINF_STATE_FASTSAVED) == 0)
+		return GUEST_SAVED;
+	if (strcasecmp(base, WINF_STATE_PAUSED) == 0)
+		return GUEST_PAUSED;
+	return GUEST_RUNNING;
+}
+
+/* 0, -1 when there is no State, -2 for a number that differs between
+ * Windows versions. */
 static int
 s_state(const psj_value *rec, guest_state *out)
 {
 	const psj_value *v = psj_get(rec, "State");
 	int64_t n;
 
-	if (v && v->type == PSJ_STRING) {
-		if (strcasecmp(v->text, WINF_STATE_RUNNING) == 0)
-			*out = GUEST_RUNNING;
-		else if (strcasecmp(v->text, WINF_STATE_OFF) == 0)
-			*out = GUEST_OFF;
-		else if (strcasecmp(v->text, WINF_STATE_SAVED) == 0)
-			*out = GUEST_SAVED;
-		else if (strcasecmp(v->text, WINF_STATE_PAUSED) == 0)
-			*out = GUEST_PAUSED;
-		else
-			*out = GUEST_RUNNING;	/* Starting, Saving, ... */
+	if (v && v->type == PSJ_STRING && v->text[0] != '\0') {
+		*out = s_state_family(v->text);
 		return 0;
 	}
-	if (psj_int(v, &n) == 0) {
-		if (n == WINF_STATE_NUM_OFF)
-			*out = GUEST_OFF;
-		else if (n == WINF_STATE_NUM_SAVED)
-			*out = GUEST_SAVED;
-		else if (n == WINF_STATE_NUM_PAUSED)
-			*out = GUEST_PAUSED;
-		else
-			*out = GUEST_RUNNING;
-		return 0;
-	}
-	return -1;
+	if (psj_int(v, &n) != 0)
+		return -1;
+	if (n > WINF_STATE_NUM_TRUSTED_MAX)
+		return -2;
+	if (n == WINF_STATE_NUM_OFF)
+		*out = GUEST_OFF;
+	else if (n == WINF_STATE_NUM_SAVED || n == WINF_STATE_NUM_FASTSAVED)
+		*out = GUEST_SAVED;
+	else if (n == WINF_STATE_NUM_PAUSED)
+		*out = GUEST_PAUSED;
+	else
+		*out = GUEST_RUNNING;
+	return 0;
 }
 
 static void
@@ -169,6 +202,7 @@ s_vms(host_state *h, const wininv_text *t, char **err)
 		const char *loc = psj_get_str(rec, "ConfigurationLocation");
 		host_guest g, *added;
 		char id[37];
+		int st = 0;
 
 		memset(&g, 0, sizeof g);
 		if (rec->type != PSJ_OBJECT)
@@ -179,8 +213,12 @@ s_vms(host_state *h, const wininv_text *t, char **err)
 			rc = s_fail(err, what, i, "no Name");
 		else if (s_guest_by_id(h, id) != NULL)
 			rc = s_fail(err, what, i, "the same Id twice");
-		else if (s_state(rec, &g.state) == -1)
+		else if ((st = s_state(rec, &g.state)) == -1)
 			rc = s_fail(err, what, i, "no State");
+		else if (st == -2)
+			rc = s_fail(err, what, i, "State is a number above "
+			    "32781, which differs between Windows versions "
+			    "(ask for the name)");
 		if (rc != 0)
 			break;
 		g.name = (char *)name;
@@ -331,15 +369,19 @@ s_providers(host_state *h, const wininv_text *t, char **err)
 		return -1;
 	h->providers = xcalloc(l.n ? l.n : 1, sizeof *h->providers);
 	for (size_t i = 0; i < l.n; i++) {
-		host_provider *p = &h->providers[h->nproviders++];
 		const evidence_provider *e = &l.v[i];
+		host_provider *p;
 
+		/* Only system, software and hardware providers take shadow
+		 * copies of the host's volumes; the file share provider (and
+		 * any other type) is not a hardware provider (win_facts.h). */
+		if (e->type == EVIDENCE_TYPE_UNKNOWN)
+			continue;
+		p = &h->providers[h->nproviders++];
 		p->id = xstrdup(e->id);
 		p->name = xstrdup(e->name);
 		p->version = xstrdup(e->version);
-		/* A provider of unknown type is taken as the risky kind. */
-		p->type = e->type == EVIDENCE_TYPE_UNKNOWN ? PROVIDER_HARDWARE :
-		    (provider_type)e->type;
+		p->type = (provider_type)e->type;
 		switch (p->type) {
 		case PROVIDER_SYSTEM:
 			p->autorecovery = WINF_SYSTEM_PROVIDER_AUTORECOVERY;

@@ -4,6 +4,9 @@
  *
  *   hvpolicy-node install-service --config FILE   registers the service
  *   hvpolicy-node uninstall-service                stops and removes it
+ *   hvpolicy-node configure-service                sets recovery actions
+ *                                                  and the event source of
+ *                                                  the installed service
  *   hvpolicy-node run-service --config FILE        what the service control
  *                                                  manager starts
  */
@@ -15,6 +18,7 @@
 #define WINSVC_INSTALL		"install-service"
 #define WINSVC_UNINSTALL	"uninstall-service"
 #define WINSVC_RUN		"run-service"
+#define WINSVC_CONFIGURE	"configure-service"
 #define WINSVC_NAME		"hvpolicy-node"
 
 /* True when argv[1] is one of the commands above. */

@@ -1,12 +1,13 @@
 /*
  * winstub.c: what the Windows-only parts of hvpolicy-node (backend_win.c,
- * winsvc.c) answer in builds for other systems, so callers need no #ifdef.
+ * winsvc.c, winevlog.c) answer in builds for other systems, so callers need no #ifdef.
  * Compiled instead of them when CMake does not target WIN32.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "host.h"
+#include "winevlog.h"
 #include "winservice.h"
 #include "xalloc.h"
 
@@ -38,6 +39,7 @@ winsvc_is_command(int argc, char **argv)
 {
 	return argc > 1 && (strcmp(argv[1], WINSVC_INSTALL) == 0 ||
 	    strcmp(argv[1], WINSVC_UNINSTALL) == 0 ||
+	    strcmp(argv[1], WINSVC_CONFIGURE) == 0 ||
 	    strcmp(argv[1], WINSVC_RUN) == 0);
 }
 
@@ -48,4 +50,22 @@ winsvc_main(int argc, char **argv)
 	fprintf(stderr, "hvpolicy-node: %s is only available on Windows\n",
 	    argv[1]);
 	return 64;
+}
+
+void
+winevlog_open(void)
+{
+}
+
+void
+winevlog_close(void)
+{
+}
+
+int
+winevlog_register(const char *exe_path, char **err)
+{
+	(void)exe_path;
+	*err = xstrdup("the Event Log is only available on Windows");
+	return -1;
 }

@@ -166,6 +166,9 @@ s_swap16(const char *data, size_t len)
 
 /* ---- render ------------------------------------------------------- */
 
+/* plan1.xml writes each ComponentName upper case, as the Hyper-V VSS
+ * writer names guests (node/win_facts.h), whatever case the plan holds. */
+
 static void
 test_render_matches_golden(void **state)
 {
@@ -288,17 +291,17 @@ test_parse_golden(void **state)
 	s_parse_ok(data, len, &e);
 	assert_int_equal(e.n, 6);
 	s_assert_entry(&e.v[0], "csv-Volume1", "VM0001",
-	    "1a000000-0000-0000-0000-000000000001", HV_WRITER);
+	    "1A000000-0000-0000-0000-000000000001", HV_WRITER);
 	s_assert_entry(&e.v[1], "csv-Volume1", "VM0002",
-	    "2b000000-0000-0000-0000-000000000002", HV_WRITER);
+	    "2B000000-0000-0000-0000-000000000002", HV_WRITER);
 	s_assert_entry(&e.v[2], "csv-Volume2+Volume3", "Prüf & <Test> \"q\"",
-	    "4d000000-0000-0000-0000-000000000004", HV_WRITER);
+	    "4D000000-0000-0000-0000-000000000004", HV_WRITER);
 	s_assert_entry(&e.v[3], "csv-Volume2+Volume3", "VM\tTab",
-	    "6f000000-0000-0000-0000-000000000006", HV_WRITER);
+	    "6F000000-0000-0000-0000-000000000006", HV_WRITER);
 	s_assert_entry(&e.v[4], "csv-Volume2+Volume3", "VM0001",
-	    "3c000000-0000-0000-0000-000000000003", HV_WRITER);
+	    "3C000000-0000-0000-0000-000000000003", HV_WRITER);
 	s_assert_entry(&e.v[5], "csv-Volume2+Volume3", "数据库-😀",
-	    "5e000000-0000-0000-0000-000000000005", HV_WRITER);
+	    "5E000000-0000-0000-0000-000000000005", HV_WRITER);
 	dsgroups_entries_clear(&e);
 	assert_int_equal(e.n, 0);
 	assert_null(e.v);

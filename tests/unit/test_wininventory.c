@@ -3,8 +3,9 @@
  * (node/wininventory.c) on the recorded outputs in tests/data/windows:
  * guests, states, paths (a guest on two CSVs), the Backup service found
  * by its Id under a localized name, CSVs, providers and the cluster; a
- * bare single object with a numeric state; broken records failing the
- * whole observation; the PowerShell text that switches a service.
+ * bare single object with a numeric state; every VMState family; broken
+ * records failing the whole observation; the PowerShell text that
+ * switches a service.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -105,7 +106,11 @@ t_node(void **state)
 	g = s_guest(h, "0b3e9c2a-5d41-4f0e-8a77-1c2d3e4f5a6b");
 	assert_string_equal(g->id, "0b3e9c2a-5d41-4f0e-8a77-1c2d3e4f5a6b");
 	assert_int_equal(g->state, GUEST_SAVED);
-	assert_int_equal(g->nservices, 2);
+	assert_int_equal(g->nservices, 3);
+	/* Key-Value Pair Exchange under its German name, known by the GUID
+	 * Vagrant and Packer use (2A34B1C2-...-DD2159BC743F). */
+	assert_non_null(s = host_guest_service(g, "Key-Value Pair Exchange"));
+	assert_true(s->enabled);
 	assert_non_null(s = host_guest_service(g, "VSS"));
 	assert_false(s->enabled);
 	assert_non_null(s = host_guest_service(g, "Heartbeat"));
@@ -123,7 +128,12 @@ t_node(void **state)
 	assert_string_equal(h->csvs[0], "Volume1");
 	assert_string_equal(h->csvs[1], "Volume2");
 
+	/* The file share provider (type 4) is not taken as hardware: it is
+	 * left out, so it cannot raise a 30112 finding. */
 	assert_int_equal(h->nproviders, 2);
+	for (size_t i = 0; i < h->nproviders; i++)
+		assert_string_not_equal(h->providers[i].id,
+		    WINF_FILESHARE_PROVIDER_ID);
 	assert_string_equal(h->providers[0].id,
 	    "{b5946137-7b9f-4925-af80-51abd60b20d5}");
 	assert_int_equal(h->providers[0].type, PROVIDER_SYSTEM);
@@ -171,6 +181,45 @@ t_single(void **state)
 	assert_string_equal(g->services[0].name, "VSS");
 	assert_true(g->services[0].enabled);
 	assert_int_equal(h->nproviders, 0);
+	host_state_free(&h);
+	s_release(&f);
+}
+
+/* VMState names beyond the four belong to their families; numbers up
+ * to 32781 are read, larger ones (which differ between Windows
+ * versions) are refused. */
+static void
+t_states(void **state)
+{
+	static const struct {
+		const char *name;
+		guest_state want;
+	} cases[] = {
+		{ "OFFCRIT", GUEST_OFF }, { "SAVEDCRIT", GUEST_SAVED },
+		{ "FASTSAVED", GUEST_SAVED }, { "PAUSEDCRIT", GUEST_PAUSED },
+		{ "RUNCRIT", GUEST_RUNNING }, { "FASTSAVEDCRIT", GUEST_SAVED },
+		{ "HIBERNATED", GUEST_OFF }, { "SAVING", GUEST_RUNNING },
+		{ "STARTCRIT", GUEST_RUNNING }, { "NUMFASTSAVED", GUEST_SAVED },
+	};
+	s_files f;
+	host_state *h = host_state_new();
+	char *err = NULL;
+
+	(void)state;
+	s_load("states", &f);
+	assert_int_equal(wininv_build(h, &f.o, &err), 0);
+	assert_int_equal(h->nguests, sizeof cases / sizeof cases[0]);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t k;
+
+		for (k = 0; k < h->nguests; k++)
+			if (strcmp(h->guests[k].name, cases[i].name) == 0)
+				break;
+		assert_true(k < h->nguests);
+		if (h->guests[k].state != cases[i].want)
+			fail_msg("%s: state %d, want %d", cases[i].name,
+			    (int)h->guests[k].state, (int)cases[i].want);
+	}
 	host_state_free(&h);
 	s_release(&f);
 }
@@ -231,6 +280,12 @@ t_broken(void **state)
 	    "0305E82C3301}\",\"Name\":\"B\",\"State\":2}]",
 	    "Get-VM: record 2: the same Id twice");
 	s_expect_fail(1, "[1]", "Get-VM: record 1: not an object");
+	s_expect_fail(1, "{\"Id\":\"3f2504e0-4f89-11d3-9a0c-0305e82c3301\","
+	    "\"Name\":\"A\",\"State\":32785}", "Get-VM: record 1: State is "
+	    "a number above 32781, which differs between Windows versions "
+	    "(ask for the name)");
+	/* No guests: ConvertTo-Json prints nothing. */
+	assert_int_equal(s_build_one(1, "\r\n", &err), 0);
 	s_expect_fail(1, "\"text\"", "Get-VM: expected an object or an array "
 	    "of them");
 	s_expect_fail(1, "Get-VM : The term 'Get-VM' is not recognized",
@@ -268,6 +323,11 @@ t_service_identity(void **state)
 	assert_false(wininv_is_backup_service(NULL));
 	assert_string_equal(wininv_service_name("Microsoft:x\\"
 	    WINF_SVC_VSS_GUID, "Sauvegarde"), "VSS");
+	assert_string_equal(wininv_service_name("Microsoft:x\\2a34b1c2-fd73-"
+	    "4043-8a5b-dd2159bc743f", "Austausch"), "Key-Value Pair Exchange");
+	/* The GUID this file held before: not the KVP service. */
+	assert_string_equal(wininv_service_name("Microsoft:x\\2A34B1C2-FD73-"
+	    "4043-8A5B-8C2F9D1AAB52", "Other"), "Other");
 	assert_string_equal(wininv_service_name(NULL, "Custom"), "Custom");
 	assert_null(wininv_service_name(NULL, NULL));
 }
@@ -288,6 +348,7 @@ t_service_command(void **state)
 	    "vss", true, &err);
 	assert_non_null(strstr(cmd, "| Enable-VMIntegrationService"));
 	free(cmd);
+	/* WINF_PS_SET_SERVICE_BY_NAME: guest, verb, then name. */
 	cmd = wininv_service_command("0b3e9c2a-5d41-4f0e-8a77-1c2d3e4f5a6b",
 	    "Custom Service", true, &err);
 	assert_string_equal(cmd, "Get-VM -Id '0b3e9c2a-5d41-4f0e-8a77-"
@@ -312,6 +373,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_node),
 		cmocka_unit_test(t_single),
+		cmocka_unit_test(t_states),
 		cmocka_unit_test(t_broken),
 		cmocka_unit_test(t_service_identity),
 		cmocka_unit_test(t_service_command),
