@@ -66,13 +66,13 @@ s_script(const s_lines *a, const s_lines *b, size_t *nops)
 			ops[n++] = S_KEEP;
 			i++;
 			k++;
-		} else if (k < b->n && (i == a->n ||
-		    lcs[i * w + k + 1] >= lcs[(i + 1) * w + k])) {
+		} else if (i < a->n && (k == b->n ||
+		    lcs[(i + 1) * w + k] >= lcs[i * w + k + 1])) {
+			ops[n++] = S_DEL;	/* removals first, as diff(1) */
+			i++;
+		} else {
 			ops[n++] = S_ADD;
 			k++;
-		} else {
-			ops[n++] = S_DEL;
-			i++;
 		}
 	}
 	free(lcs);

@@ -463,6 +463,44 @@ test_render_table_empty(void **state)
 	plan_free(&p);
 }
 
+/* ---- differences ---------------------------------------------- */
+
+static const gspec PLAN2[] = {
+	{ "csv-Volume1+Volume2", { "Volume1", "Volume2" }, {
+		{ "VM0002", "2b000000-0000-0000-0000-000000000002", "HV02" },
+		{ "VM0001", "1a000000-0000-0000-0000-000000000001", "HV01" },
+		{ "VM0001", "3c000000-0000-0000-0000-000000000003", "HV02" },
+		{ "VM0009", "9a000000-0000-0000-0000-000000000009", "HV02" },
+	} },
+};
+
+static void
+test_diff(void **state)
+{
+	plan *a = s_plan1(), *b = s_plan(PLAN2, 1, NULL, 0, false);
+	strbuf out;
+
+	(void)state;
+	strbuf_init(&out);
+	assert_int_equal(plan_diff(a, a, &out), 0);
+	assert_int_equal(out.len, 0);
+	/* Groups gone and new, guests moved, gone and new, by GUID. */
+	assert_int_equal(plan_diff(a, b, &out), 10);
+	assert_non_null(strstr(out.data, "  - group csv-Volume1\n"));
+	assert_non_null(strstr(out.data, "  + group csv-Volume1+Volume2\n"));
+	assert_non_null(strstr(out.data, "  ~ VM0001 (1a000000-0000-0000-0000-"
+	    "000000000001) csv-Volume1 -> csv-Volume1+Volume2\n"));
+	assert_non_null(strstr(out.data, "  - VM\tTab (6f000000-0000-0000-"
+	    "0000-000000000006) from csv-Volume2+Volume3\n"));
+	assert_non_null(strstr(out.data, "  + VM0009 (9a000000-0000-0000-0000-"
+	    "000000000009) in csv-Volume1+Volume2\n"));
+	strbuf_reset(&out);
+	assert_int_equal(plan_diff(NULL, a, &out), 8);
+	strbuf_release(&out);
+	plan_free(&a);
+	plan_free(&b);
+}
+
 int
 main(void)
 {
@@ -478,6 +516,7 @@ main(void)
 		cmocka_unit_test(test_render_json),
 		cmocka_unit_test(test_render_table),
 		cmocka_unit_test(test_render_table_empty),
+		cmocka_unit_test(test_diff),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,174 @@
+/*
+ * test_push.c: desired state and planning in the controller
+ * (controller/push.c, conflicts.c) through a controller without network
+ * sockets (ctl_fixture.h): a guest two nodes report during a live
+ * migration stays in the plan once and raises no drift; reports that
+ * disagree on its disks are inventory drift at once, resolved when one
+ * owner remains; the DPM server is sent the plan; the file is never
+ * planned without a guest some node still reports.
+ */
+#include "ctl_fixture.h"
+
+#define ID_X "9f4c3081-5c3e-4d86-a031-5ecd3c6fb144"
+
+static const char *const HV01_X[] = { "VMX:" ID_X ":Volume1",
+    "VMA:6c1f0d5e-2f0b-4a53-9d0e-2b9a0f3c8e11:Volume1" };
+static const char *const HV02_X[] = { "VMX:" ID_X ":Volume1" };
+static const char *const HV02_X_MOVED[] = { "VMX:" ID_X ":Volume2" };
+static const char *const HV01_NO_X[] = {
+    "VMA:6c1f0d5e-2f0b-4a53-9d0e-2b9a0f3c8e11:Volume1" };
+
+/* How many times guest id is planned, and in which group. */
+static size_t
+s_count(const server *s, const char *id, const char **group)
+{
+	size_t n = 0;
+
+	for (size_t g = 0; s->plan && g < s->plan->ngroups; g++)
+		for (size_t k = 0; k < s->plan->groups[g].nguests; k++)
+			if (strcmp(s->plan->groups[g].guests[k].id, id) == 0) {
+				n++;
+				*group = s->plan->groups[g].name;
+			}
+	return n;
+}
+
+static void
+s_inventory(fx *f, fx_peer *p, Hvp__Inventory *inv)
+{
+	Hvp__Envelope e = HVP__ENVELOPE__INIT;
+
+	e.body_case = HVP__ENVELOPE__BODY_INVENTORY;
+	e.inventory = inv;
+	fx_send(f, p, &e);
+	wire_inventory_free(&inv);
+	push_replan(&f->s);
+}
+
+/* The open and the resolved inventory drift records. */
+static void
+s_inventory_drift(fx *f, size_t *open, size_t *resolved)
+{
+	drift_record *list = NULL;
+	size_t n = 0;
+	char *err = NULL;
+
+	*open = *resolved = 0;
+	assert_int_equal(store_query_drift(f->s.store, NULL, &list, &n, &err), 0);
+	for (size_t i = 0; i < n; i++) {
+		if (list[i].kind != DRIFT_INVENTORY)
+			continue;
+		*open += list[i].status == DRIFT_OPEN;
+		*resolved += list[i].status == DRIFT_RESOLVED;
+	}
+	store_drift_list_free(&list, n);
+}
+
+static void
+test_live_migration_is_normal(void **state)
+{
+	fx *f = *state;
+	fx_peer *dpm = fx_peer_new(f, "DPM01");
+	fx_peer *hv1 = fx_peer_new(f, "HV01"), *hv2 = fx_peer_new(f, "HV02");
+	const char *group = NULL;
+	uint64_t gen;
+	size_t open, resolved;
+	Hvp__Envelope *d;
+
+	fx_hello(f, dpm, "dpm-server", 0, NULL);
+	assert_int_equal(fx_apply(f, FX_POLICY("DPM01"), false), 0);
+	fx_hello(f, hv1, "hyperv-node", 1, fx_inventory(HV01_X, 2));
+	fx_hello(f, hv2, "hyperv-node", 1, NULL);
+	push_replan(&f->s);
+	assert_int_equal(s_count(&f->s, ID_X, &group), 1);
+	gen = f->s.plan->generation;
+	/* The DPM server is sent the plan (after the revision alone). */
+	while ((d = fx_expect(dpm, HVP__ENVELOPE__BODY_DESIRED)) != NULL &&
+	    d->desired->plan_generation != gen)
+		wire_envelope_free(&d);
+	assert_non_null(d);
+	assert_non_null(d->desired->plan);
+	wire_envelope_free(&d);
+
+	/* The migration in flight: both report it, same disks. */
+	s_inventory(f, hv2, fx_inventory(HV02_X, 1));
+	assert_int_equal(s_count(&f->s, ID_X, &group), 1);
+	assert_string_equal(group, "CSV-Volume1");
+	s_inventory_drift(f, &open, &resolved);
+	assert_int_equal(open, 0);
+	/* The source lets go: still planned once, under the new owner. */
+	s_inventory(f, hv1, fx_inventory(HV01_NO_X, 1));
+	assert_int_equal(s_count(&f->s, ID_X, &group), 1);
+	s_inventory_drift(f, &open, &resolved);
+	assert_int_equal(open + resolved, 0);
+	for (size_t k = 0; k < f->s.plan->groups[0].nguests; k++)
+		if (strcmp(f->s.plan->groups[0].guests[k].id, ID_X) == 0)
+			assert_string_equal(f->s.plan->groups[0].guests[k].node,
+			    "HV02");
+}
+
+static void
+test_disagreeing_reports_are_drift(void **state)
+{
+	fx *f = *state;
+	fx_peer *dpm = fx_peer_new(f, "DPM01");
+	fx_peer *hv1 = fx_peer_new(f, "HV01"), *hv2 = fx_peer_new(f, "HV02");
+	const char *group = NULL;
+	size_t open, resolved;
+
+	fx_hello(f, dpm, "dpm-server", 0, NULL);
+	assert_int_equal(fx_apply(f, FX_POLICY("DPM01"), false), 0);
+	fx_hello(f, hv1, "hyperv-node", 1, fx_inventory(HV01_X, 2));
+	fx_hello(f, hv2, "hyperv-node", 1, fx_inventory(HV02_X_MOVED, 1));
+	push_replan(&f->s);
+	/* Planned once, on the union of its CSVs. */
+	assert_int_equal(s_count(&f->s, ID_X, &group), 1);
+	assert_string_equal(group, "CSV-Volume1+Volume2");
+	s_inventory_drift(f, &open, &resolved);
+	assert_int_equal(open, 1);
+	assert_int_equal(resolved, 0);
+	/* One owner remains: resolved, and no new record. */
+	s_inventory(f, hv1, fx_inventory(HV01_NO_X, 1));
+	s_inventory_drift(f, &open, &resolved);
+	assert_int_equal(open, 0);
+	assert_int_equal(resolved, 1);
+	peer_tick(&f->s);
+	s_inventory_drift(f, &open, &resolved);
+	assert_int_equal(open + resolved, 1);
+}
+
+/* Offline nodes' guests stay planned: the DPM server's file never loses a
+ * guest some node, online or not, still reports. */
+static void
+test_offline_guests_stay_planned(void **state)
+{
+	fx *f = *state;
+	fx_peer *dpm = fx_peer_new(f, "DPM01"), *hv1 = fx_peer_new(f, "HV01");
+	const char *group = NULL;
+
+	fx_hello(f, dpm, "dpm-server", 0, NULL);
+	assert_int_equal(fx_apply(f, FX_POLICY("DPM01"), false), 0);
+	fx_hello(f, hv1, "hyperv-node", 1, fx_inventory(HV01_X, 2));
+	push_replan(&f->s);
+	sessions_find(&f->s.nodes, "HV01")->online = false;
+	f->s.plan_dirty = true;
+	push_replan(&f->s);
+	assert_int_equal(s_count(&f->s, ID_X, &group), 1);
+	assert_false(push_node_converged(&f->s,
+	    sessions_find(&f->s.nodes, "HV01")));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_live_migration_is_normal,
+		    fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_disagreeing_reports_are_drift, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_offline_guests_stay_planned,
+		    fx_setup, fx_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
