@@ -136,7 +136,7 @@ recs = json.load(open(sys.argv[1]))
 assert isinstance(recs, list) and len(recs) == 3, recs
 fields = ["id", "cluster", "node", "role", "kind", "resource", "expected",
           "actual", "policyRevision", "mode", "status", "detectedAt",
-          "resolvedAt", "action", "error"]
+          "resolvedAt", "action", "error", "cause", "receivedAt"]
 for r in recs:
     assert list(r.keys()) == fields, list(r.keys())
     assert r["status"] == "corrected" and r["node"] == "HV01", r

@@ -224,7 +224,8 @@ EOF
 "$controller" --config "$work/controller.yaml" >"$work/controller.log" 2>&1 &
 ctl_pid=$!
 wait_for "controller socket" 20 test -S "$work/control.sock"
-"$cli" --socket "$work/control.sock" apply -f "$work/policy.yaml" >"$work/apply.log" 2>&1 ||
+# --force: this cluster has no DPM server to name.
+"$cli" --socket "$work/control.sock" apply --force -f "$work/policy.yaml" >"$work/apply.log" 2>&1 ||
     fail "apply: $(cat "$work/apply.log")"
 
 cat >"$work/node.yaml" <<EOF

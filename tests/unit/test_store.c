@@ -375,6 +375,8 @@ s_rec(const char *id, const char *node, drift_status status,
 	r.status = status;
 	r.detected_at = detected_at;
 	r.resolved_at = resolved_at;
+	/* As if the controller stored it when it happened. */
+	r.received_at = resolved_at ? resolved_at : detected_at;
 	r.action = status == DRIFT_OPEN ? NULL : xstrdup("created the key");
 	r.error = NULL;
 	return r;
@@ -653,7 +655,7 @@ test_drift_filters(void **state)
 		assert_string_equal(list[i].node, "HV01");
 	store_drift_list_free(&list, n);
 
-	/* since: detected or resolved at or after it. */
+	/* since: stored (receivedAt) at or after it. */
 	f.node = NULL;
 	f.since = 400;
 	assert_int_equal(store_query_drift(s, &f, &list, &n, &err), 0);
@@ -683,6 +685,7 @@ test_drift_filters(void **state)
 	/* The controller resolves its own record: one row, two events. */
 	dup.status = DRIFT_RESOLVED;
 	dup.resolved_at = 600;
+	dup.received_at = 600;
 	assert_int_equal(store_put_drift(s, &dup, &err), 0);
 	assert_int_equal(s_count_drift(s, &f), 0);
 	f.open_only = false;
