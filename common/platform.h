@@ -36,6 +36,12 @@ int platform_make_private(const char *path, char **err);
 /* Takes an exclusive lock on path (created if needed) for the life of the
  * process; -1 with *err when another process holds it. */
 int platform_lock_file(const char *path, char **err);
+/* An exclusive lock on path (created if needed) until released; NULL
+ * (and *err) when another process holds it: the caller decides whether to
+ * wait (filelock.h). Advisory: it binds only processes that take it. */
+typedef struct platform_lock platform_lock;
+platform_lock *platform_lock_try(const char *path, char **err);
+void platform_lock_release(platform_lock **l);
 /* Lists names (not paths) in dir ending with suffix; caller frees each and
  * the array. */
 int platform_list_dir(const char *dir, const char *suffix, char ***names,

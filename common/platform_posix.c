@@ -259,21 +259,56 @@ platform_make_private(const char *path, char **err)
 	return 0;
 }
 
+struct platform_lock {
+	int fd;
+};
+
+platform_lock *
+platform_lock_try(const char *path, char **err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	platform_lock *l;
+
+	if (fd == -1) {
+		s_fail(err, "cannot open lock file", path);
+		return NULL;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (err)
+			*err = xasprintf("%s is locked by another process", path);
+		close(fd);
+		return NULL;
+	}
+	l = xmalloc(sizeof *l);
+	l->fd = fd;
+	return l;
+}
+
+void
+platform_lock_release(platform_lock **l)
+{
+	if (l == NULL || *l == NULL)
+		return;
+	close((*l)->fd);	/* drops the lock */
+	free(*l);
+	*l = NULL;
+}
+
 int
 platform_lock_file(const char *path, char **err)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	platform_lock *l = platform_lock_try(path, err);
 
-	if (fd == -1)
-		return s_fail(err, "cannot open lock file", path);
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		if (err)
+	if (l == NULL) {
+		if (err && *err) {
+			free(*err);
 			*err = xasprintf("%s is locked: another process is "
 			    "using this directory", path);
-		close(fd);
+		}
 		return -1;
 	}
-	/* Deliberately kept open: the lock lives as long as the process. */
+	/* Deliberately kept: the lock lives as long as the process. */
+	free(l);
 	return 0;
 }
 

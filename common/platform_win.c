@@ -394,28 +394,63 @@ platform_make_private(const char *path, char **err)
 	return 0;
 }
 
-int
-platform_lock_file(const char *path, char **err)
+struct platform_lock {
+	HANDLE h;
+};
+
+platform_lock *
+platform_lock_try(const char *path, char **err)
 {
 	wchar_t *w = wintext_wide(path);
 	HANDLE h = CreateFileW(w, GENERIC_READ | GENERIC_WRITE,
 	    FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_ALWAYS,
 	    FILE_ATTRIBUTE_NORMAL, NULL);
 	OVERLAPPED ov;
+	platform_lock *l;
 
 	free(w);
-	if (h == INVALID_HANDLE_VALUE)
-		return s_fail(err, "cannot open lock file", path);
+	if (h == INVALID_HANDLE_VALUE) {
+		s_fail(err, "cannot open lock file", path);
+		return NULL;
+	}
 	memset(&ov, 0, sizeof ov);
 	if (!LockFileEx(h, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY,
 	    0, 1, 0, &ov)) {
 		if (err)
+			*err = xasprintf("%s is locked by another process", path);
+		CloseHandle(h);
+		return NULL;
+	}
+	l = xmalloc(sizeof *l);
+	l->h = h;
+	return l;
+}
+
+void
+platform_lock_release(platform_lock **l)
+{
+	if (l == NULL || *l == NULL)
+		return;
+	CloseHandle((*l)->h);	/* drops the lock */
+	free(*l);
+	*l = NULL;
+}
+
+int
+platform_lock_file(const char *path, char **err)
+{
+	platform_lock *l = platform_lock_try(path, err);
+
+	if (l == NULL) {
+		if (err && *err) {
+			free(*err);
 			*err = xasprintf("%s is locked: another process is "
 			    "using this directory", path);
-		CloseHandle(h);
+		}
 		return -1;
 	}
-	/* Deliberately kept open: the lock lives as long as the process. */
+	/* Deliberately kept: the lock lives as long as the process. */
+	free(l);
 	return 0;
 }
 

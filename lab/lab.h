@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "hoststate.h"
+#include "platform.h"
 
 /* Exit codes: as the CLI's. */
 #define LAB_EXIT_OK 0
@@ -91,9 +92,12 @@ int lab_csv_list(const lab *l, const char *list, const char ***out,
 host_state *lab_host_load(const lab *l, const char *node);
 int lab_host_save(const lab *l, const char *node, const host_state *h);
 
-/* Every node's host state, in l->nodes order. */
+/* Every node's host state, in l->nodes order, each host file's lock
+ * (HOSTFILE.lock, filelock.h) held from load to release, so a node
+ * daemon's correction and this edit never overwrite each other. */
 typedef struct lab_hosts {
 	host_state **h;
+	platform_lock **locks;
 	size_t n;
 } lab_hosts;
 int lab_hosts_load(const lab *l, lab_hosts *out);

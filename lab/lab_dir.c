@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "hostfile.h"
+#include "filelock.h"
 #include "lab.h"
 #include "platform.h"
 #include "strbuf.h"
@@ -314,13 +315,27 @@ int
 lab_hosts_load(const lab *l, lab_hosts *out)
 {
 	out->h = xcalloc(l->nnodes + 1, sizeof *out->h);
+	out->locks = xcalloc(l->nnodes + 1, sizeof *out->locks);
 	out->n = 0;
 	for (size_t i = 0; i < l->nnodes; i++) {
+		char *path = lab_node_file(l, l->nodes[i], "host.yaml");
+		char *lock = filelock_path_for(path), *err = NULL;
+
+		out->n = i + 1;
+		out->locks[i] = filelock_acquire(lock, LAB_LOCK_TIMEOUT_MS, &err);
+		free(lock);
+		free(path);
+		if (out->locks[i] == NULL) {
+			lab_error(NULL, 0, "the host file of %s stays locked: %s",
+			    l->nodes[i], err);
+			free(err);
+			lab_hosts_release(out);
+			return -1;
+		}
 		if ((out->h[i] = lab_host_load(l, l->nodes[i])) == NULL) {
 			lab_hosts_release(out);
 			return -1;
 		}
-		out->n = i + 1;
 	}
 	return 0;
 }
@@ -328,10 +343,14 @@ lab_hosts_load(const lab *l, lab_hosts *out)
 void
 lab_hosts_release(lab_hosts *hs)
 {
-	for (size_t i = 0; i < hs->n; i++)
+	for (size_t i = 0; i < hs->n; i++) {
 		host_state_free(&hs->h[i]);
+		platform_lock_release(&hs->locks[i]);
+	}
 	free(hs->h);
+	free(hs->locks);
 	hs->h = NULL;
+	hs->locks = NULL;
 	hs->n = 0;
 }
 
@@ -363,30 +382,27 @@ lab_guest_owner(const lab *l, lab_hosts *hs, const char *guest)
 	return owner < 0 ? -1 : owner;
 }
 
+/* The lab's edit lock, held until the command exits. */
+static platform_lock *s_lab_lock;
+
 int
 lab_lock(const lab *l)
 {
 	char *path = lab_path(l, "lab.lock"), *err = NULL;
-	int64_t deadline = platform_mono_ms() + LAB_LOCK_TIMEOUT_MS;
-	int64_t wait_ms = 5;
-	int rc;
+	platform_lock *lock;
 
 	/* Commands run side by side (scripts, Ansible forks): wait for the
-	 * one holding the lock to finish. */
-	while ((rc = platform_lock_file(path, &err)) == -1 &&
-	    platform_mono_ms() < deadline) {
-		free(err);
-		err = NULL;
-		platform_sleep_ms(wait_ms);
-		if (wait_ms < 50)
-			wait_ms *= 2;
-	}
-	if (rc == -1) {
+	 * one holding the lock to finish. The lock lives as long as this
+	 * command. */
+	lock = filelock_acquire(path, LAB_LOCK_TIMEOUT_MS, &err);
+	free(path);
+	if (lock == NULL) {
 		lab_error(NULL, 0, "another %s command has been changing this "
 		    "lab for %d s (%s); try again when it is done", LAB_PROGRAM,
 		    LAB_LOCK_TIMEOUT_MS / 1000, err);
 		free(err);
+		return -1;
 	}
-	free(path);
-	return rc;
+	s_lab_lock = lock;
+	return 0;
 }

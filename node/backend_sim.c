@@ -30,6 +30,7 @@
 #include <strings.h>
 
 #include "diag.h"
+#include "filelock.h"
 #include "hostfile.h"
 #include "platform.h"
 #include "xalloc.h"
@@ -38,6 +39,8 @@
 /* Above any file system's timestamp granularity plus the kernel's
  * coarse clock (FAT keeps 2 s). */
 #define SIM_STAMP_SLACK_MS 2500
+/* How long a commit waits for another writer's lock on the host file. */
+#define SIM_LOCK_WAIT_MS 2000
 
 /* What the host file held at some moment. */
 typedef struct sim_seen {
@@ -48,6 +51,7 @@ typedef struct sim_seen {
 
 typedef struct sim {
 	char *path;
+	char *lock_path;	/* path.lock: held while committing */
 	host_state *cache;	/* the file parsed; NULL: parse at next need */
 	host_state *work;	/* working copy (the cache taken over) or NULL */
 	bool dirty;		/* work differs from the file it came from */
@@ -529,17 +533,29 @@ s_commit(host_backend *b, char **err)
 	char *data = NULL;
 	size_t len = 0;
 	sim_seen now;
+	platform_lock *lock;
 	strbuf sb;
 
 	if (s->work == NULL || !s->dirty) {
 		s_drop_work(s);
 		return 0;
 	}
-	if (s_read(s, &data, &len, &now, err) == -1)
+	/* Check and replace under the host file's lock: an edit (the lab,
+	 * an administrator's tool) that lands between the two would be
+	 * overwritten otherwise. Held by another writer too long: retry. */
+	if ((lock = filelock_acquire(s->lock_path, SIM_LOCK_WAIT_MS,
+	    NULL)) == NULL) {
+		s_drop_work(s);
+		return HOST_RETRY;
+	}
+	if (s_read(s, &data, &len, &now, err) == -1) {
+		platform_lock_release(&lock);
 		return -1;
+	}
 	free(data);
 	if (!s_same(&now, &s->loaded)) {
 		/* Someone else changed the host: start again from it. */
+		platform_lock_release(&lock);
 		s_drop_work(s);
 		return HOST_RETRY;
 	}
@@ -551,9 +567,11 @@ s_commit(host_backend *b, char **err)
 		return -1;
 	}
 	if (platform_replace_file(s->path, sb.data, sb.len, false, err) == -1) {
+		platform_lock_release(&lock);
 		strbuf_release(&sb);
 		return -1;
 	}
+	platform_lock_release(&lock);
 	s_hash(sb.data, sb.len, &s->loaded);
 	s->seen = s->loaded;
 	/* The written state is not kept as the cache: its keys are in the
@@ -614,6 +632,7 @@ s_destroy(host_backend *b)
 		host_state_free(&s->cache);
 		platform_watch_free(&s->watch);
 		free(s->dsg_path);
+		free(s->lock_path);
 		free(s->path);
 		free(s);
 	}
@@ -656,6 +675,7 @@ backend_sim_new(const char *path, char **err)
 		free(s);
 		return NULL;
 	}
+	s->lock_path = filelock_path_for(path);
 	s->watch = platform_watch_new(path, &werr);
 	free(werr);
 	werr = NULL;
