@@ -82,6 +82,14 @@ drift_count() {
 	    jq_py "sum(1 for r in d if '$2' in r['resource'] and r['status'] == '$3')"
 }
 
+# drift_count_cmp OP N NODE RESOURCE_SUBSTRING STATUS SINCE: the count
+# compared with N by test's OP. A function, so that wait_until counts
+# afresh at every try (a "$(drift_count ...)" argument would be counted
+# once, before the wait starts).
+drift_count_cmp() {
+	test "$(drift_count "$3" "$4" "$5" "$6")" "$1" "$2"
+}
+
 now_rfc3339() {
 	date -u +%Y-%m-%dT%H:%M:%SZ
 }

@@ -39,7 +39,7 @@ held=$(hvp status --format json | jq_py 'd["plan"]["heldByDpmServer"]')
 # --- enforce: a registry change is corrected -----------------------------
 sleep 1; t0=$(now_rfc3339)
 labcmd delete-registry HV02 "$KEY_SSP" >/dev/null
-if wait_until 30 test "$(drift_count HV02 UseSystemSoftwareProvider corrected "$t0")" = 1; then
+if wait_until 30 drift_count_cmp = 1 HV02 UseSystemSoftwareProvider corrected "$t0"; then
 	ok "enforce: deleted key on HV02 corrected, in drift"
 else
 	fail "enforce: deleted key not reported corrected"
@@ -52,7 +52,7 @@ write_policy "$TMP/hw.yaml" hardware-saved-state enforce
 hvp apply -f "$TMP/hw.yaml" --wait --timeout 60 >/dev/null || fail "apply hardware-saved-state"
 sleep 1; t0=$(now_rfc3339)
 labcmd add-guest HV01 VMNEW --csv Volume1 >/dev/null || fail "add-guest"
-if wait_until 30 test "$(drift_count HV01 'VMNEW' corrected "$t0")" = 1; then
+if wait_until 30 drift_count_cmp = 1 HV01 'VMNEW' corrected "$t0"; then
 	ok "enforce: new guest's Backup service switched off"
 else
 	fail "enforce: new guest not corrected"
@@ -64,8 +64,8 @@ hvp apply -f "$TMP/audit.yaml" --wait --timeout 60 >/dev/null || fail "apply aud
 sleep 1; t0=$(now_rfc3339)
 labcmd add-guest HV03 VMAUDIT --csv Volume2 >/dev/null
 labcmd set-registry HV03 "$KEY_SSP" >/dev/null
-if wait_until 30 test "$(drift_count HV03 VMAUDIT open "$t0")" = 1 &&
-    wait_until 30 test "$(drift_count HV03 UseSystemSoftwareProvider open "$t0")" = 1; then
+if wait_until 30 drift_count_cmp = 1 HV03 VMAUDIT open "$t0" &&
+    wait_until 30 drift_count_cmp = 1 HV03 UseSystemSoftwareProvider open "$t0"; then
 	ok "audit: new guest and registry change reported open"
 else
 	fail "audit: drift not reported open"
@@ -83,7 +83,7 @@ labcmd delete-registry HV03 "$KEY_SSP" >/dev/null
 labcmd set-integration VM0003 VSS off >/dev/null 2>&1
 owner3=$(labcmd show HV03 --format json | jq_py '",".join(g["name"] for g in d["guests"])')
 labcmd start-node HV03 >/dev/null
-if wait_until 30 test "$(drift_count HV03 UseSystemSoftwareProvider corrected "$t0")" -ge 1; then
+if wait_until 30 drift_count_cmp -ge 1 HV03 UseSystemSoftwareProvider corrected "$t0"; then
 	sleep 3	# let any duplicate arrive before counting
 	n=$(drift_count HV03 UseSystemSoftwareProvider corrected "$t0")
 	[ "$n" = 1 ] && ok "restarted node: transition delivered once" ||
@@ -104,7 +104,7 @@ wait_until 30 sh -c "'$LABBIN' show '$LAB' HV01 | grep -q UseSystemSoftwareProvi
 "$LABBIN" up "$LAB" >/dev/null || fail "lab up after controller stop"
 wait_until 30 all_online && ok "controller restart: every node back online" ||
     fail "controller restart: nodes not back"
-if wait_until 30 test "$(drift_count HV01 UseSystemSoftwareProvider corrected "$t0")" -ge 1; then
+if wait_until 30 drift_count_cmp -ge 1 HV01 UseSystemSoftwareProvider corrected "$t0"; then
 	sleep 3
 	n=$(drift_count HV01 UseSystemSoftwareProvider corrected "$t0")
 	[ "$n" = 1 ] && ok "queued transition delivered once after controller restart" ||
