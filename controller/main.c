@@ -195,6 +195,7 @@ s_teardown(server *s)
 	sessions_release(&s->nodes);
 	dryrun_release(&s->dryrun);
 	conflicts_release(&s->conflicts);
+	linger_release(&s->linger);
 	progress_release(&s->progress);
 	policy_free(&s->policy);
 	free(s->policy_text);

@@ -19,6 +19,7 @@
 
 #include "conflicts.h"
 #include "dryrun.h"
+#include "linger.h"
 #include "log.h"
 #include "push.h"
 #include "store.h"
@@ -134,6 +135,8 @@ s_take_inventory(server *s, node_session *n, const Hvp__Inventory *inv)
 		return;
 	if (wire_encode_message(&inv->base, &buf, &len) == -1)
 		return;
+	if (n->role == ROLE_HYPERV_NODE)
+		linger_note(s, n->name, n->inventory, inv);
 	if (n->inventory)
 		hvp__inventory__free_unpacked(n->inventory, NULL);
 	n->inventory = hvp__inventory__unpack(NULL, len, buf);
@@ -613,5 +616,6 @@ peer_tick(server *s)
 		}
 	}
 	conflicts_tick(s);
+	linger_tick(s);
 	push_all(s);
 }

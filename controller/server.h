@@ -14,6 +14,7 @@
 #include "config.h"
 #include "conflicts.h"
 #include "dryrun.h"
+#include "linger.h"
 #include "plan.h"
 #include "platform.h"
 #include "policy.h"
@@ -46,6 +47,7 @@ typedef struct server {
 	bool plan_dirty;	/* inventories changed: replan at next tick */
 	node_table nodes;
 	conflict_table conflicts;
+	linger_table linger;
 	dryrun_wait dryrun;
 	progress_table progress;
 	uint64_t next_request;
