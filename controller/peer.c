@@ -617,5 +617,9 @@ peer_tick(server *s)
 	}
 	conflicts_tick(s);
 	linger_tick(s);
+	if (s->plan_retry) {
+		s->plan_retry = false;
+		s->plan_dirty = true;
+	}
 	push_all(s);
 }

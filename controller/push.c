@@ -270,7 +270,7 @@ push_replan(server *s)
 		    (unsigned long long)r.plan->generation, err);
 		free(err);
 		planner_result_clear(&r);
-		s->plan_dirty = true;
+		s->plan_retry = true;	/* again at the next tick, not at once */
 		return;
 	}
 	plan_free(&s->plan);

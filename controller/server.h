@@ -45,6 +45,7 @@ typedef struct server {
 	int64_t revision_floor;
 	plan *plan;		/* NULL until a node reported guests */
 	bool plan_dirty;	/* inventories changed: replan at next tick */
+	bool plan_retry;	/* the plan could not be stored: at next tick */
 	node_table nodes;
 	conflict_table conflicts;
 	linger_table linger;
