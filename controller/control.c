@@ -24,8 +24,6 @@
 
 #define CONTROL_MAX_FRAMES 3
 
-typedef reply_to client;
-
 /* ---- status, diagnose ---- */
 
 /* The store's count of open drift records, per session. */
@@ -56,7 +54,7 @@ s_open_drift(server *s, char **err)
 }
 
 static void
-s_status(server *s, client *c, const Hvp__AdminRequest *q)
+s_status(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	finding *f = NULL;
 	status_view v = { 0 };
@@ -83,7 +81,7 @@ s_status(server *s, client *c, const Hvp__AdminRequest *q)
 }
 
 static void
-s_diagnose(server *s, client *c, const Hvp__AdminRequest *q)
+s_diagnose(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	finding *f = NULL;
 	size_t nf = diagnose_run(s, &f);
@@ -99,7 +97,7 @@ s_diagnose(server *s, client *c, const Hvp__AdminRequest *q)
 /* ---- history, get ---- */
 
 static void
-s_history(server *s, client *c, const Hvp__AdminRequest *q)
+s_history(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	store_revision *list = NULL;
 	size_t n = 0;
@@ -119,7 +117,7 @@ s_history(server *s, client *c, const Hvp__AdminRequest *q)
 }
 
 static void
-s_get(server *s, client *c, const Hvp__AdminRequest *q)
+s_get(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	store_revision *r = NULL;
 	char *err = NULL, *msg;
@@ -154,7 +152,7 @@ s_get(server *s, client *c, const Hvp__AdminRequest *q)
 /* ---- drift ---- */
 
 static void
-s_drift(server *s, client *c, const Hvp__AdminRequest *q)
+s_drift(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	store_drift_filter f = { 0 };
 	drift_record *list = NULL;
@@ -187,7 +185,7 @@ s_drift(server *s, client *c, const Hvp__AdminRequest *q)
 /* ---- serialization ---- */
 
 static void
-s_serialization(server *s, client *c, const Hvp__AdminRequest *q)
+s_serialization(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	Hvp__AdminReply r = HVP__ADMIN_REPLY__INIT;
 	const char *fmt = q->format && *q->format ? q->format : "table";
@@ -222,7 +220,7 @@ s_serialization(server *s, client *c, const Hvp__AdminRequest *q)
 /* ---- apply, rollback, progress ---- */
 
 static char *
-s_who(const client *c, const Hvp__AdminRequest *q)
+s_who(const reply_to *c, const Hvp__AdminRequest *q)
 {
 	if (c->remote)
 		return xstrdup(c->user ? c->user : "admin");
@@ -234,7 +232,7 @@ s_who(const client *c, const Hvp__AdminRequest *q)
  * Returns the parsed policy (owned), or NULL after replying with the
  * errors. */
 static policy *
-s_candidate(server *s, client *c, const char *label, const char *text,
+s_candidate(server *s, reply_to *c, const char *label, const char *text,
     size_t len)
 {
 	diag_list d;
@@ -264,7 +262,7 @@ s_candidate(server *s, client *c, const char *label, const char *text,
 }
 
 static void
-s_reply_revision(client *c, int64_t rev, const char *note)
+s_reply_revision(reply_to *c, int64_t rev, const char *note)
 {
 	Hvp__AdminReply r = HVP__ADMIN_REPLY__INIT;
 	char *body = xasprintf("revision %lld\n%s", (long long)rev,
@@ -281,7 +279,7 @@ s_reply_revision(client *c, int64_t rev, const char *note)
  * as a new revision (unless it equals the current one) and pushes.
  * Replies itself. */
 static void
-s_store_and_push(server *s, client *c, const char *label, const char *text,
+s_store_and_push(server *s, reply_to *c, const char *label, const char *text,
     size_t len, const char *who, const char *source, bool force)
 {
 	char *canon, hash[POLICY_HASH_HEX + 1], *err = NULL;
@@ -325,7 +323,7 @@ s_store_and_push(server *s, client *c, const char *label, const char *text,
 }
 
 static void
-s_apply(server *s, client *c, const Hvp__AdminRequest *q)
+s_apply(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	char *who = s_who(c, q), *source;
 	const char *label = q->source && *q->source ? q->source : "<policy>";
@@ -338,7 +336,7 @@ s_apply(server *s, client *c, const Hvp__AdminRequest *q)
 }
 
 static void
-s_rollback(server *s, client *c, const Hvp__AdminRequest *q)
+s_rollback(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	store_revision *r = NULL;
 	char *err = NULL, *who, *source, *label;
@@ -363,7 +361,7 @@ s_rollback(server *s, client *c, const Hvp__AdminRequest *q)
 }
 
 static void
-s_progress(server *s, client *c, const Hvp__AdminRequest *q)
+s_progress(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	progress_request(s, c, q);
 }
@@ -431,7 +429,7 @@ s_plan_preface(server *s, const policy *p, const char *canon,
 }
 
 static void
-s_plan(server *s, client *c, const Hvp__AdminRequest *q)
+s_plan(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	const char *label = q->source && *q->source ? q->source : "<policy>";
 	char *canon, *preface, *problem;
@@ -454,7 +452,7 @@ s_plan(server *s, client *c, const Hvp__AdminRequest *q)
 
 typedef struct control_verb {
 	const char *name;
-	void (*fn)(server *s, client *c, const Hvp__AdminRequest *q);
+	void (*fn)(server *s, reply_to *c, const Hvp__AdminRequest *q);
 } control_verb;
 
 static const control_verb s_verbs[] = {
@@ -471,7 +469,7 @@ static const control_verb s_verbs[] = {
 };
 
 static void
-s_dispatch(server *s, client *c, const Hvp__AdminRequest *q)
+s_dispatch(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	for (size_t i = 0; i < sizeof s_verbs / sizeof s_verbs[0]; i++) {
 		if (q->verb && strcmp(q->verb, s_verbs[i].name) == 0) {
@@ -486,7 +484,7 @@ void
 control_request(server *s, void *socket, const wire_rid *rid,
     const char *user, const void *data, size_t len)
 {
-	client c = { 0 };
+	reply_to c = { 0 };
 	Hvp__AdminRequest *q;
 	char *err = NULL;
 
