@@ -26,8 +26,11 @@
  *   paths are merged, its name is the smallest reported. Reported by two
  *   or more nodes it is a conflict: returned in conflicts and listed in
  *   unplanned once per reporting node, never planned.
- * - Unplanned reasons: PLANNER_REASON_NO_CSV, PLANNER_REASON_NO_ID, or
- *   "reported by N nodes: A, B" for a conflict.
+ * - Unplanned reasons: PLANNER_REASON_NO_CSV, PLANNER_REASON_NO_ID,
+ *   "reported by N nodes: A, B" for a conflict, or why a name, GUID or
+ *   path cannot be written to DataSourceGroups.xml (names.h: control
+ *   characters, invalid UTF-8, over the length bound); such a guest makes
+ *   no edge and its name is listed escaped and cut (names_show()).
  * - Order: the plan's canonical order (plan_sort(): byte order; groups
  *   by name, CSVs, guests by name then id, unplanned by name, id, node);
  *   conflicts by id. Input order never matters.
