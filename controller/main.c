@@ -11,6 +11,7 @@
 #include <zmq.h>
 
 #include "config.h"
+#include "ctlsock.h"
 #include "keys.h"
 #include "log.h"
 #include "server.h"
@@ -115,23 +116,10 @@ s_secure(server *s, void *sock, const char *domain, char **err)
 static int
 s_open_control(server *s, char **err)
 {
-	const char *path = config_str(s->cfg, "controlSocket");
-	char *dir = platform_dirname(path), *endpoint;
-	int rc;
-
-	if (platform_mkdir_p(dir, false, err) == -1) {
-		free(dir);
-		return -1;
-	}
-	free(dir);
 	if ((s->control = s_socket(s, ZMQ_ROUTER, err)) == NULL)
 		return -1;
-	endpoint = xasprintf("ipc://%s", path);
-	rc = s_bind(s->control, endpoint, err);
-	free(endpoint);
-	if (rc == 0)
-		rc = platform_make_private(path, err);
-	return rc;
+	return ctlsock_bind(s->control, config_str(s->cfg, "controlSocket"),
+	    err);
 }
 
 static int
