@@ -124,6 +124,8 @@ int platform_raise_nofile(long *before, long *after, char **err);
  * end and closes it; does nothing to a descriptor that is not an
  * IPv4/IPv6 stream socket. 0 when shut down, -1 otherwise. */
 int platform_shutdown_tcp(long fd);
+/* True when fd is an open IPv4/IPv6 stream socket. */
+bool platform_fd_is_tcp(long fd);
 
 /* Processes, for tools that start daemons (the lab). */
 long platform_spawn_background(char *const argv[], const char *log_path,

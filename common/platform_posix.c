@@ -705,19 +705,25 @@ platform_raise_nofile(long *before, long *after, char **err)
 	return 0;
 }
 
-int
-platform_shutdown_tcp(long fd)
+bool
+platform_fd_is_tcp(long fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
 	int type = 0;
 	socklen_t tlen = sizeof type;
 
-	if (fd < 0 || fd > INT32_MAX ||
-	    getsockname((int)fd, (struct sockaddr *)&ss, &len) == -1 ||
-	    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6) ||
-	    getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &tlen) == -1 ||
-	    type != SOCK_STREAM)
+	return fd >= 0 && fd <= INT32_MAX &&
+	    getsockname((int)fd, (struct sockaddr *)&ss, &len) == 0 &&
+	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) &&
+	    getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &tlen) == 0 &&
+	    type == SOCK_STREAM;
+}
+
+int
+platform_shutdown_tcp(long fd)
+{
+	if (!platform_fd_is_tcp(fd))
 		return -1;
 	return shutdown((int)fd, SHUT_RDWR);
 }

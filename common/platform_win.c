@@ -10,6 +10,7 @@
  */
 #include "platform.h"
 
+#include <winsock2.h>	/* before windows.h */
 #include <windows.h>
 #include <aclapi.h>
 #include <sddl.h>
@@ -926,10 +927,19 @@ platform_raise_nofile(long *before, long *after, char **err)
 	return 0;
 }
 
+bool
+platform_fd_is_tcp(long fd)
+{
+	int type = 0, len = sizeof type;
+
+	return fd >= 0 && getsockopt((SOCKET)fd, SOL_SOCKET, SO_TYPE,
+	    (char *)&type, &len) == 0 && type == SOCK_STREAM;
+}
+
 int
 platform_shutdown_tcp(long fd)
 {
-	if (fd < 0)
+	if (!platform_fd_is_tcp(fd))
 		return -1;
 	return shutdown((SOCKET)fd, SD_BOTH) == 0 ? 0 : -1;
 }

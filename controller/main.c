@@ -11,6 +11,7 @@
 #include <zmq.h>
 
 #include "config.h"
+#include "connguard.h"
 #include "ctlsock.h"
 #include "keys.h"
 #include "log.h"
@@ -140,12 +141,15 @@ s_setup(server *s, char **err)
 		return -1;
 	if ((s->zctx = zmq_ctx_new()) == NULL)
 		fatalx("zmq_ctx_new");
+	if ((s->connguard = connguard_new(s->zctx, err)) == NULL)
+		return -1;
 	if (!s->insecure && (s->zap = zap_new(s->zctx,
 	    config_str(s->cfg, "nodeKeys"), config_str(s->cfg, "adminKeys"),
 	    err)) == NULL)
 		return -1;
 	if ((s->router = s_socket(s, ZMQ_ROUTER, err)) == NULL ||
 	    s_secure(s, s->router, ZAP_DOMAIN_NODES, err) == -1 ||
+	    connguard_watch(s->connguard, s->router, err) == -1 ||
 	    s_bind(s->router, config_str(s->cfg, "listen"), err) == -1)
 		return -1;
 	if (s_open_control(s, err) == -1)
@@ -153,7 +157,10 @@ s_setup(server *s, char **err)
 	if (config_str(s->cfg, "adminListen") &&
 	    ((s->admin = s_socket(s, ZMQ_ROUTER, err)) == NULL ||
 	    s_secure(s, s->admin, ZAP_DOMAIN_ADMIN, err) == -1 ||
+	    connguard_watch(s->connguard, s->admin, err) == -1 ||
 	    s_bind(s->admin, config_str(s->cfg, "adminListen"), err) == -1))
+		return -1;
+	if (connguard_start(s->connguard, err) == -1)
 		return -1;
 	return push_restore(s, err);
 }
@@ -161,6 +168,7 @@ s_setup(server *s, char **err)
 static void
 s_teardown(server *s)
 {
+	connguard_free(&s->connguard);
 	if (s->router)
 		zmq_close(s->router);
 	if (s->control) {
@@ -243,6 +251,8 @@ s_loop(server *s)
 			push_replan(s);
 		if (now >= next_tick) {
 			peer_tick(s);
+			connguard_tick(s->connguard);
+			log_flush_suppressed();
 			next_tick = now + 1000;
 		}
 		control_tick(s);

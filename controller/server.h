@@ -17,6 +17,7 @@
 #include "platform.h"
 #include "policy.h"
 
+struct connguard;
 struct store;
 struct zap;
 
@@ -73,6 +74,7 @@ typedef struct server {
 	void *control;		/* local admin socket */
 	void *admin;		/* remote admin over CURVE, or NULL */
 	struct zap *zap;
+	struct connguard *connguard;	/* descriptor limit, connection cap */
 	struct store *store;
 	/* Current policy: revision 0 means none applied yet. */
 	int64_t revision;
