@@ -99,7 +99,9 @@ names_clip(const char *s, size_t max_units)
 	len = strlen(s);
 	if (len <= keep)
 		return xstrdup(s);
-	while (keep > 0 && ((unsigned char)s[keep] & 0xc0) == 0x80)
+	/* Back to the start of the character cut in two: at most 3 bytes,
+	 * so what is kept is still over the bound (or still invalid). */
+	for (int i = 0; i < 3 && ((unsigned char)s[keep] & 0xc0) == 0x80; i++)
 		keep--;
 	out = xmalloc(keep + 1);
 	memcpy(out, s, keep);

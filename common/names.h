@@ -33,9 +33,9 @@ int names_check_guid(const char *id, char **why);
 int names_check_path(const char *path, char **why);
 
 /* An owned copy of s of at most what max_units allows plus a few
- * characters: a longer s is cut at a character boundary so that the copy
- * still breaks the bound (names_check_text() still refuses it) while the
- * node never sends megabytes for one name. */
+ * characters: a longer s is cut (at a character boundary when it is
+ * valid UTF-8 there) so that names_check_text() still refuses the copy,
+ * while the node never sends megabytes for one name. */
 char *names_clip(const char *s, size_t max_units);
 
 /* Appends s[0..len) with every control character and every byte of an

@@ -135,6 +135,18 @@ test_clip(void **state)
 		free(s);
 	}
 	{
+		/* Invalid UTF-8 at the cut stays invalid (the fuzzer's case:
+		 * backing up over stray continuation bytes made it valid). */
+		char *s = repeat("\xbd", 1000), *c;
+
+		s[0] = 'M';
+		c = names_clip(s, 5);
+		assert_int_equal(names_check_text("name", c, 5, &why), -1);
+		free(why);
+		free(c);
+		free(s);
+	}
+	{
 		char *c = names_clip("VM0001", NAMES_GUEST_MAX);
 
 		assert_string_equal(c, "VM0001");
