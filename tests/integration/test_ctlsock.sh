@@ -29,18 +29,19 @@ fi
 # --- a missing directory is created 0700, the socket 0700 -----------------
 sed -i "s|^controlSocket:.*|controlSocket: $TMP/run/sub/control.sock|" "$cfg"
 ctl_sock="$TMP/run/sub/control.sock"
-"$LABBIN" up "$LAB" >/dev/null 2>"$TMP/up.err" || true
+"$CTLBIN" --config "$cfg" 2>"$TMP/ctl.log" &
+echo $! >>"$TMP/ctl.extra-pid"
 hvpc() {
 	"$CLI" --socket "$ctl_sock" "$@"
 }
-wait_until 30 hvpc status || fail "controller with a new socket directory: $(cat "$TMP/up.err")"
+wait_until 30 hvpc status || fail "controller with a new socket directory: $(cat "$TMP/ctl.log")"
 [ "$(stat -c %a "$TMP/run/sub")" = 700 ] && ok "missing socket directory created 0700" ||
     fail "socket directory mode $(stat -c %a "$TMP/run/sub")"
 mode=$(stat -c %a "$ctl_sock")
 [ $(( 8#$mode & 8#077 )) = 0 ] && ok "socket mode $mode: no access for group or others" ||
     fail "socket mode $mode"
 grep -q "control socket $ctl_sock: only .* may connect (peer uid checked)" \
-    "$LAB/controller/controller.log" && ok "controller logs who may connect" ||
+    "$TMP/ctl.log" && ok "controller logs who may connect" ||
     fail "no peer-uid line in the log"
 
 # --- the CLI: untrusted directory or socket -------------------------------
