@@ -15,6 +15,11 @@
 #include "wire.h"
 #include "xalloc.h"
 
+/* The controller's user: the local control socket may belong to it (or
+ * to root, or to the user running the CLI). docs/cli.md. */
+#define CLI_CONTROLLER_USER_ENV "HVPOLICY_CONTROLLER_USER"
+#define CLI_CONTROLLER_USER "hvpolicy"
+
 struct client {
 	const cli_ctx *ctx;
 	void *zctx;
@@ -44,6 +49,51 @@ s_connect(client *c, char **err)
 	return 0;
 }
 
+/* The user the controller runs as, whose socket the CLI trusts besides
+ * root's and its own. */
+static const char *
+s_controller_user(void)
+{
+	const char *u = getenv(CLI_CONTROLLER_USER_ENV);
+
+	return u && *u ? u : CLI_CONTROLLER_USER;
+}
+
+/* Whether the local control socket may be used and trusted: EXIT_OK, or
+ * an exit code after saying why. A socket this user cannot open is
+ * "permission denied" at once, not "no answer" after the timeout. */
+static int
+s_check_socket(const cli_ctx *ctx)
+{
+	char *why = NULL;
+	int code = EXIT_OK;
+
+	switch (platform_socket_access(ctx->socket_path, s_controller_user(),
+	    &why)) {
+	case PLATFORM_ACCESS_OK:
+		break;
+	case PLATFORM_ACCESS_MISSING:
+		fprintf(stderr, "hvpolicy: controller unreachable: no control "
+		    "socket at %s (is hvpolicy-controller running? use --socket "
+		    "or set %s)\n", ctx->socket_path, CLI_SOCKET_ENV);
+		code = EXIT_UNREACHABLE;
+		break;
+	case PLATFORM_ACCESS_DENIED:
+		fprintf(stderr, "hvpolicy: permission denied: %s; only root and "
+		    "the controller's user may use the control socket (run as "
+		    "one of them, or use --controller with an admin key)\n", why);
+		code = EXIT_FAIL;
+		break;
+	case PLATFORM_ACCESS_UNTRUSTED:
+		fprintf(stderr, "hvpolicy: refusing the control socket: %s; "
+		    "not sending anything to it\n", why);
+		code = EXIT_FAIL;
+		break;
+	}
+	free(why);
+	return code;
+}
+
 client *
 client_open(const cli_ctx *ctx, int *code)
 {
@@ -57,13 +107,8 @@ client_open(const cli_ctx *ctx, int *code)
 		*code = EXIT_USAGE;
 		return NULL;
 	}
-	if (!ctx->controller && !platform_file_exists(ctx->socket_path)) {
-		fprintf(stderr, "hvpolicy: controller unreachable: no control "
-		    "socket at %s (is hvpolicy-controller running? use --socket "
-		    "or set %s)\n", ctx->socket_path, CLI_SOCKET_ENV);
-		*code = EXIT_UNREACHABLE;
+	if (!ctx->controller && (*code = s_check_socket(ctx)) != EXIT_OK)
 		return NULL;
-	}
 	c = xcalloc(1, sizeof *c);
 	c->ctx = ctx;
 	c->zctx = zmq_ctx_new();

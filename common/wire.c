@@ -14,6 +14,7 @@
 #include <zmq.h>
 
 #include "log.h"
+#include "names.h"
 #include "strbuf.h"
 #include "wire.h"
 #include "xalloc.h"
@@ -526,7 +527,9 @@ s_guest_new(const host_guest *g)
 	Hvp__Guest *m = xmalloc(sizeof *m);
 
 	hvp__guest__init(m);
-	m->name = s_str(g->name);
+	/* Far over its bound, a name or path is cut (still over it, so the
+	 * controller reports the guest unplanned and why): names.h. */
+	m->name = names_clip(g->name, NAMES_GUEST_MAX);
 	m->id = s_str(g->id);
 	m->state = s_str(s_enum_name(GUEST_STATE_NAMES, N_GUEST_STATES,
 	    (int)g->state));
@@ -546,6 +549,12 @@ s_guest_new(const host_guest *g)
 		    s_cmp_service);
 	m->n_paths = g->npaths;
 	m->paths = s_strv_new(g->paths, g->npaths);
+	for (size_t i = 0; i < m->n_paths; i++) {
+		char *clipped = names_clip(m->paths[i], NAMES_PATH_MAX);
+
+		free(m->paths[i]);
+		m->paths[i] = clipped;
+	}
 	return m;
 }
 

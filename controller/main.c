@@ -11,7 +11,9 @@
 #include <zmq.h>
 
 #include "config.h"
+#include "connguard.h"
 #include "control.h"
+#include "ctlsock.h"
 #include "dryrun.h"
 #include "keys.h"
 #include "log.h"
@@ -122,23 +124,10 @@ s_secure(server *s, void *sock, const char *domain, char **err)
 static int
 s_open_control(server *s, char **err)
 {
-	const char *path = config_str(s->cfg, "controlSocket");
-	char *dir = platform_dirname(path), *endpoint;
-	int rc;
-
-	if (platform_mkdir_p(dir, false, err) == -1) {
-		free(dir);
-		return -1;
-	}
-	free(dir);
 	if ((s->control = s_socket(s, ZMQ_ROUTER, err)) == NULL)
 		return -1;
-	endpoint = xasprintf("ipc://%s", path);
-	rc = s_bind(s->control, endpoint, err);
-	free(endpoint);
-	if (rc == 0)
-		rc = platform_make_private(path, err);
-	return rc;
+	return ctlsock_bind(s->control, config_str(s->cfg, "controlSocket"),
+	    err);
 }
 
 static int
@@ -159,12 +148,15 @@ s_setup(server *s, char **err)
 		return -1;
 	if ((s->zctx = zmq_ctx_new()) == NULL)
 		fatalx("zmq_ctx_new");
+	if ((s->connguard = connguard_new(s->zctx, err)) == NULL)
+		return -1;
 	if (!s->insecure && (s->zap = zap_new(s->zctx,
 	    config_str(s->cfg, "nodeKeys"), config_str(s->cfg, "adminKeys"),
 	    err)) == NULL)
 		return -1;
 	if ((s->router = s_socket(s, ZMQ_ROUTER, err)) == NULL ||
 	    s_secure(s, s->router, ZAP_DOMAIN_NODES, err) == -1 ||
+	    connguard_watch(s->connguard, s->router, err) == -1 ||
 	    s_bind(s->router, config_str(s->cfg, "listen"), err) == -1)
 		return -1;
 	if (s_open_control(s, err) == -1)
@@ -172,7 +164,10 @@ s_setup(server *s, char **err)
 	if (config_str(s->cfg, "adminListen") &&
 	    ((s->admin = s_socket(s, ZMQ_ROUTER, err)) == NULL ||
 	    s_secure(s, s->admin, ZAP_DOMAIN_ADMIN, err) == -1 ||
+	    connguard_watch(s->connguard, s->admin, err) == -1 ||
 	    s_bind(s->admin, config_str(s->cfg, "adminListen"), err) == -1))
+		return -1;
+	if (connguard_start(s->connguard, err) == -1)
 		return -1;
 	return restore_state(s, err);
 }
@@ -180,6 +175,7 @@ s_setup(server *s, char **err)
 static void
 s_teardown(server *s)
 {
+	connguard_free(&s->connguard);
 	if (s->router)
 		zmq_close(s->router);
 	if (s->control) {
@@ -266,6 +262,8 @@ s_loop(server *s)
 			push_replan(s);
 		if (now >= next_tick) {
 			peer_tick(s);
+			connguard_tick(s->connguard);
+			log_flush_suppressed();
 			next_tick = now + 1000;
 		}
 		dryrun_tick(s);

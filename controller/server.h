@@ -21,6 +21,7 @@
 #include "progress.h"
 #include "sessions.h"
 
+struct connguard;
 struct store;
 struct zap;
 
@@ -34,6 +35,7 @@ typedef struct server {
 	void *control;		/* local admin socket */
 	void *admin;		/* remote admin over CURVE, or NULL */
 	struct zap *zap;
+	struct connguard *connguard;	/* descriptor limit, connection cap */
 	struct store *store;
 	/* Current policy: revision 0 means none applied yet. */
 	int64_t revision;
