@@ -26,11 +26,12 @@
 #include "drift.h"
 #include "hoststate.h"
 #include "hvpolicy.pb-c.h"
+#include "bounds.h"
 #include "plan.h"
 
 #define WIRE_PROTOCOL_VERSION 1
 /* The one limit on a message, checked before any byte is decoded. */
-#define WIRE_MAX_MESSAGE (4u * 1024 * 1024)
+#define WIRE_MAX_MESSAGE LIMIT_MESSAGE_BYTES
 /* Longest routing id wire_recv() accepts (ZeroMQ's own limit). */
 #define WIRE_MAX_ROUTING_ID 255
 
