@@ -47,6 +47,10 @@
 /* Findings in one DryRunResult. */
 #define LIMIT_DRYRUN_FINDINGS 32768u
 
+/* Messages one connection may have received and not yet handled
+ * (ZMQ_RCVHWM of the controller's sockets). */
+#define LIMIT_QUEUED_MESSAGES 8
+
 /* Admin replies are sent in parts of at most this much text each. */
 #define LIMIT_REPLY_PART_BYTES (1024u * 1024)
 

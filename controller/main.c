@@ -10,6 +10,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "bounds.h"
 #include "config.h"
 #include "control.h"
 #include "dryrun.h"
@@ -91,6 +92,11 @@ s_socket(server *s, int type, char **err)
 		/* No ZMQ_ROUTER_HANDOVER: a routing id is only a connection
 		 * (peer.c), never handed to whoever claims it. */
 		zmq_setsockopt(sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+		/* Bounds what one connection can queue in this process
+		 * (docs/security.md, "Bounds"); beyond it ZeroMQ stops
+		 * reading that connection until the loop catches up. */
+		zmq_setsockopt(sock, ZMQ_RCVHWM, &(int){ LIMIT_QUEUED_MESSAGES },
+		    sizeof(int));
 	}
 	wire_socket_limit(sock);
 	return sock;

@@ -433,6 +433,18 @@ peer_dispatch(server *s, const char *name, const wire_rid *rid,
 	}
 }
 
+/* A message over a bound (bounds.h) was dropped undecoded: nothing of it
+ * is stored, and the sender is told which bound. */
+static void
+s_refuse_over_bound(server *s, const wire_rid *rid, const char *uid,
+    const char *err)
+{
+	char *why = xasprintf("message over a bound, not stored: %s", err);
+
+	s_refuse(s, rid, uid && s_valid_name(uid) ? uid : NULL, why);
+	free(why);
+}
+
 void
 peer_handle(server *s)
 {
@@ -444,6 +456,10 @@ peer_handle(server *s)
 
 	if (rc == WIRE_NONE)
 		return;
+	if (rc == WIRE_REFUSED) {
+		s_refuse_over_bound(s, &rid, uid, err);
+		goto out;
+	}
 	if (rc == WIRE_MALFORMED) {
 		log_warnx("dropped message from %s: %s",
 		    uid && *uid ? uid : wire_rid_text(&rid, text),
