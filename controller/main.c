@@ -267,6 +267,7 @@ s_loop(server *s)
 		if (s->plan_dirty && s->revision > 0)
 			push_replan(s);
 		if (now >= next_tick) {
+			store_tick(s->store);
 			peer_tick(s);
 			next_tick = now + 1000;
 		}

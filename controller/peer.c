@@ -142,6 +142,7 @@ s_take_inventory(server *s, node_session *n, const Hvp__Inventory *inv)
 	    &err) == -1) {
 		log_warnx("node=%s cannot store inventory: %s", n->name, err);
 		free(err);
+		n->store_pending = true;
 	}
 	free(buf);
 	s->plan_dirty = true;
@@ -173,6 +174,68 @@ s_bind_connection(node_session *n, const wire_rid *rid)
 		log_info("node=%s speaks on a new connection", n->name);
 	n->rid = *rid;
 	n->desired_sent_mono = 0;
+}
+
+/* The store's record of session n (borrowed strings; no inventory). */
+static void
+s_node_record(const node_session *n, store_node *rec)
+{
+	memset(rec, 0, sizeof *rec);
+	rec->name = n->name;
+	rec->role = n->role;
+	rec->cluster = n->cluster;
+	rec->online = n->online;
+	rec->last_seen = platform_now_ms() / 1000;
+	rec->acked_revision = n->acked_revision;
+	rec->acked_plan_generation = n->acked_plan_generation;
+	rec->converged = n->converged;
+	rec->open_drift = n->open_drift;
+	rec->dsgroups_hash = n->dsgroups_hash;
+	rec->inventory_hash = n->inventory_hash;
+}
+
+/* A node record or inventory the store could not take (another process
+ * held its lock) is written again, whole, at each tick until it is. The
+ * session already holds it, so nothing waits on the store meanwhile. */
+static void
+s_store_pending(server *s)
+{
+	for (size_t i = 0; i < s->nodes.count; i++) {
+		node_session *n = s->nodes.items[i];
+		store_node rec;
+		char *err = NULL;
+		uint8_t *buf = NULL;
+		size_t len = 0;
+
+		if (!n->store_pending)
+			continue;
+		s_node_record(n, &rec);
+		if (n->inventory &&
+		    wire_encode_message(&n->inventory->base, &buf, &len) == 0) {
+			rec.inventory = buf;
+			rec.inventory_len = len;
+		}
+		if (store_upsert_node(s->store, &rec, &err) == 0) {
+			n->store_pending = false;
+			log_info("node=%s record stored (was delayed)", n->name);
+		}
+		free(err);
+		free(buf);
+	}
+}
+
+/* A node holding a newer revision than the store has ever numbered means
+ * the store lost acknowledged state (an old backup restored, its -wal
+ * file removed): said loudly, once per Hello. */
+static void
+s_check_store_behind(const server *s, const char *name, const Hvp__Hello *h)
+{
+	if (h->revision > s->revision)
+		log_warnx("node=%s holds policy revision %lld but the store's "
+		    "newest is %lld: the store has lost acknowledged state "
+		    "(restored from an older backup, or its -wal file "
+		    "removed?)", name, (long long)h->revision,
+		    (long long)s->revision);
 }
 
 static void
@@ -216,21 +279,14 @@ s_hello(server *s, const char *name, const wire_rid *rid, const Hvp__Hello *h)
 	n->acked_plan_generation = h->plan_generation;
 	n->converged = h->converged;
 	n->open_drift = h->open_drift;
-	rec.name = n->name;
-	rec.role = n->role;
-	rec.cluster = n->cluster;
+	s_check_store_behind(s, name, h);
+	s_node_record(n, &rec);
 	rec.online = true;
-	rec.last_seen = platform_now_ms() / 1000;
-	rec.acked_revision = n->acked_revision;
-	rec.acked_plan_generation = n->acked_plan_generation;
-	rec.converged = n->converged;
-	rec.open_drift = n->open_drift;
-	rec.dsgroups_hash = n->dsgroups_hash;
-	rec.inventory_hash = n->inventory_hash;
 	if (store_upsert_node(s->store, &rec, &err) == -1) {
 		log_warnx("node=%s cannot store node: %s", name, err);
 		free(err);
 		err = NULL;
+		n->store_pending = true;
 	}
 	s_mark_online(s, n);
 	s_take_inventory(s, n, h->inventory);
@@ -483,6 +539,7 @@ peer_tick(server *s)
 	char *err = NULL;
 
 	peer_flush_acks(s);
+	s_store_pending(s);
 	for (size_t i = 0; i < s->nodes.count; i++) {
 		node_session *n = s->nodes.items[i];
 

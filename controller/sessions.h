@@ -31,6 +31,7 @@ typedef struct node_session {
 	bool converged;
 	uint32_t open_drift;
 	bool ack_dirty;		/* acknowledgement not yet in the store */
+	bool store_pending;	/* record or inventory not yet in the store */
 	char *dsgroups_hash;	/* dpm-server: what it holds */
 	Hvp__Inventory *inventory;	/* last reported, decoded, owned */
 	char *inventory_hash;

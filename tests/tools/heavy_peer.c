@@ -4,9 +4,10 @@
  * node protocol over CURVE with a real node key: Hello, then one of
  *
  *   drift N      N open drift records (integration-service drift on N
- *                guests), in batches of LIMIT_DRIFT_BATCH, each sent
- *                again until the controller's DriftAck covers it; prints
- *                "acked UPTO" when every record is acknowledged.
+ *                guests) numbered after those the controller holds, in
+ *                batches of LIMIT_DRIFT_BATCH, each sent again until the
+ *                controller's DriftAck covers it; prints "acked N" when
+ *                every one is acknowledged.
  *   guests N     one Inventory of N guests that are empty but for a
  *                name ("" with N = 2,000,000 fits in one 4 MiB message),
  *                encoded by hand so the tool itself stays small; prints
@@ -31,6 +32,7 @@
 
 typedef struct peer {
 	void *sock;
+	uint64_t acked;		/* the Welcome's drift_acked_upto */
 	const char *name;
 	const char *cluster;
 	int64_t deadline;
@@ -102,6 +104,7 @@ s_hello(peer *p)
 		wire_envelope_free(&e);
 		return -1;
 	}
+	p->acked = e->welcome->drift_acked_upto;
 	wire_envelope_free(&e);
 	return 0;
 }
@@ -138,11 +141,13 @@ s_batch(const peer *p, uint64_t first, size_t n, int64_t now)
 	return wire_envelope_new(HVP__ENVELOPE__BODY_DRIFT_BATCH, b);
 }
 
+/* Records numbered after what the controller already holds of this
+ * node; prints how many of the new ones it acknowledged. */
 static int
-s_drift(peer *p, uint64_t total)
+s_drift(peer *p, uint64_t count)
 {
 	int64_t now = platform_now_ms() / 1000;
-	uint64_t acked = 0;
+	uint64_t base = p->acked, acked = base, total = base + count;
 
 	while (acked < total) {
 		size_t n = total - acked < LIMIT_DRIFT_BATCH ?
@@ -152,7 +157,8 @@ s_drift(peer *p, uint64_t total)
 		for (;;) {
 			if (platform_mono_ms() >= p->deadline) {
 				wire_envelope_free(&e);
-				printf("acked %llu\n", (unsigned long long)acked);
+				printf("acked %llu\n",
+				    (unsigned long long)(acked - base));
 				return -1;
 			}
 			wire_send(p->sock, e, NULL);
@@ -167,7 +173,7 @@ s_drift(peer *p, uint64_t total)
 		}
 		wire_envelope_free(&e);
 	}
-	printf("acked %llu\n", (unsigned long long)acked);
+	printf("acked %llu\n", (unsigned long long)(acked - base));
 	return 0;
 }
 
