@@ -10,9 +10,13 @@
 #ifndef HVP_BOUNDS_H
 #define HVP_BOUNDS_H
 
-/* One message on any socket (node or admin), in bytes. ZeroMQ drops a
- * bigger frame before allocating it (ZMQ_MAXMSGSIZE). */
+/* One message on any socket (node or admin), in bytes. */
 #define LIMIT_MESSAGE_BYTES (4u * 1024 * 1024)
+/* The controller lets frames up to this size reach it (ZMQ_MAXMSGSIZE),
+ * so a message over LIMIT_MESSAGE_BYTES but under this is refused and
+ * logged with its sender rather than dropped by ZeroMQ in silence;
+ * ZeroMQ still drops a bigger frame, and the connection with it. */
+#define LIMIT_FRAME_BYTES (2u * LIMIT_MESSAGE_BYTES)
 
 /* Everything protobuf-c would allocate for one message: every field
  * occurrence (strings, submessages, repeated entries, unknown fields) at

@@ -99,6 +99,15 @@ s_socket(server *s, int type, char **err)
 		    sizeof(int));
 	}
 	wire_socket_limit(sock);
+	if (type == ZMQ_ROUTER) {
+		/* ZeroMQ drops a frame over ZMQ_MAXMSGSIZE without a word;
+		 * up to LIMIT_FRAME_BYTES it reaches us, and one over
+		 * LIMIT_MESSAGE_BYTES is refused and logged with its sender
+		 * (wirecheck.c). */
+		int64_t max = LIMIT_FRAME_BYTES;
+
+		zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
+	}
 	return sock;
 }
 

@@ -103,6 +103,15 @@ elif [ "$growth" -le "$RSS_GROWTH_MAX_KB" ]; then
 else
 	fail "controller memory grew ${growth} kB, over ${RSS_GROWTH_MAX_KB} kB"
 fi
+# Over the message limit but under what ZeroMQ lets through: refused and
+# logged with the sender, not dropped in silence.
+got=$(peer 60 bytes 5000000)
+case "$got" in
+*"over the limit of 4194304 bytes"*) ok "a 5 MB message refused, node told why" ;;
+*) fail "5 MB message: $got" ;;
+esac
+grep -q "refused peer LOAD01: .*message of [0-9]* bytes is over the limit" "$clog" &&
+    ok "oversized message logged with its sender" || fail "oversized message not logged"
 hvp status >/dev/null && ok "status answers after the refused inventories" ||
     fail "status after refused inventories"
 

@@ -13,6 +13,8 @@
  *                encoded by hand so the tool itself stays small; prints
  *                "refused: REASON" when the controller refuses it, or
  *                "accepted" when it answers a heartbeat instead.
+ *   bytes N      one Inventory of N bytes (a single CSV name), answered
+ *                as for guests.
  *
  * usage: hvp-heavy-peer ENDPOINT CONTROLLER_KEY SECRET_KEY NAME CLUSTER
  *        SECONDS drift|guests N
@@ -193,6 +195,26 @@ s_varint(uint8_t *out, uint64_t v)
 	return n;
 }
 
+/* Sends len bytes as is and reports the answer as s_guests does. */
+static int
+s_send_raw(peer *p, uint8_t *buf, size_t len)
+{
+	Hvp__Envelope *e;
+	int rc = -1;
+
+	if (zmq_send(p->sock, buf, len, 0) == -1)
+		return -1;
+	e = s_expect(p, HVP__ENVELOPE__BODY_REFUSED, 10000);
+	if (e && e->body_case == HVP__ENVELOPE__BODY_REFUSED) {
+		printf("refused: %s\n", e->refused->reason);
+		rc = 0;
+	} else {
+		printf("accepted\n");
+	}
+	wire_envelope_free(&e);
+	return rc;
+}
+
 /* Envelope { protocol = 1; inventory (19) = Inventory { guests (1) x n,
  * each Guest {} } }, written out directly. */
 static int
@@ -200,8 +222,7 @@ s_guests(peer *p, uint64_t n)
 {
 	size_t inner = (size_t)n * 2, len = 0;
 	uint8_t *buf = xmalloc(inner + 32);
-	Hvp__Envelope *e;
-	int rc = -1;
+	int rc;
 
 	buf[len++] = 0x08;	/* protocol, varint */
 	buf[len++] = WIRE_PROTOCOL_VERSION;
@@ -211,19 +232,35 @@ s_guests(peer *p, uint64_t n)
 		buf[len++] = 0x0a;	/* guests, length-delimited */
 		buf[len++] = 0x00;	/* an empty Guest */
 	}
-	if (zmq_send(p->sock, buf, len, 0) == -1) {
-		free(buf);
-		return -1;
-	}
+	rc = s_send_raw(p, buf, len);
 	free(buf);
-	e = s_expect(p, HVP__ENVELOPE__BODY_REFUSED, 10000);
-	if (e && e->body_case == HVP__ENVELOPE__BODY_REFUSED) {
-		printf("refused: %s\n", e->refused->reason);
-		rc = 0;
-	} else {
-		printf("accepted\n");
-	}
-	wire_envelope_free(&e);
+	return rc;
+}
+
+/* Envelope { protocol = 1; inventory = Inventory { csvs = "xxx..." } }
+ * of about n bytes. */
+static int
+s_bytes(peer *p, uint64_t n)
+{
+	size_t len = 0, str = n > 64 ? (size_t)n - 32 : 1, inner;
+	uint8_t *buf = xmalloc(str + 64);
+	uint8_t head[16];
+	size_t hlen;
+	int rc;
+
+	hlen = s_varint(head, str);
+	inner = 1 + hlen + str;
+	buf[len++] = 0x08;
+	buf[len++] = WIRE_PROTOCOL_VERSION;
+	len += s_varint(buf + len, (19u << 3) | 2);
+	len += s_varint(buf + len, inner);
+	buf[len++] = 0x12;	/* csvs, length-delimited */
+	memcpy(buf + len, head, hlen);
+	len += hlen;
+	memset(buf + len, 'x', str);
+	len += str;
+	rc = s_send_raw(p, buf, len);
+	free(buf);
 	return rc;
 }
 
@@ -264,6 +301,8 @@ main(int argc, char **argv)
 		rc = s_drift(&p, n) == 0 ? 0 : 1;
 	else if (strcmp(argv[7], "guests") == 0)
 		rc = s_guests(&p, n) == 0 ? 0 : 1;
+	else if (strcmp(argv[7], "bytes") == 0)
+		rc = s_bytes(&p, n) == 0 ? 0 : 1;
 	else
 		fprintf(stderr, "heavy-peer: unknown mode %s\n", argv[7]);
 out:
