@@ -34,6 +34,8 @@ s_connect(client *c, char **err)
 		return -1;
 	}
 	zmq_setsockopt(c->sock, ZMQ_LINGER, &zero, sizeof zero);
+	/* Each part of an answer is a frame under the limit. */
+	wire_socket_limit(c->sock);
 	if (c->ctx->controller && keys_curve_client(c->sock, c->ctx->admin_key,
 	    c->ctx->controller_key, err) == -1)
 		return -1;
