@@ -53,7 +53,7 @@
 
 /* Messages one connection may have received and not yet handled
  * (ZMQ_RCVHWM of the controller's sockets). */
-#define LIMIT_QUEUED_MESSAGES 8
+#define LIMIT_QUEUED_MESSAGES 4
 
 /* Admin replies are sent in parts of at most this much text each. */
 #define LIMIT_REPLY_PART_BYTES (1024u * 1024)
