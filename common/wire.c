@@ -17,6 +17,7 @@
 #include "names.h"
 #include "strbuf.h"
 #include "wire.h"
+#include "wirecheck.h"
 #include "xalloc.h"
 
 #define WIRE_HASH_BYTES 32	/* BLAKE2b-256 */
@@ -218,6 +219,11 @@ wire_decode_admin_request(const void *data, size_t len, char **err)
 {
 	Hvp__AdminRequest *r;
 
+	*err = NULL;
+	if (wirecheck_message(&hvp__admin_request__descriptor, data, len,
+	    err) == WIRECHECK_OVER)
+		return NULL;
+	free(*err);
 	*err = NULL;
 	r = (Hvp__AdminRequest *)s_unpack(&hvp__admin_request__descriptor,
 	    data, len, err);
@@ -739,6 +745,22 @@ s_routing_id(zmq_msg_t *frame, wire_rid *out, char **err)
 	return 0;
 }
 
+/* Over a bound: WIRE_REFUSED with *why. Bytes that do not decode are left
+ * for wire_decode() to name. */
+static int
+s_bounds(zmq_msg_t *payload, char **why)
+{
+	char *err = NULL;
+
+	if (wirecheck_envelope(zmq_msg_data(payload), zmq_msg_size(payload),
+	    &err) == WIRECHECK_OVER) {
+		*why = err;
+		return WIRE_REFUSED;
+	}
+	free(err);
+	return WIRE_MALFORMED;
+}
+
 int
 wire_recv(void *socket, Hvp__Envelope **e, wire_rid *rid, char **user_id,
     char **err)
@@ -803,6 +825,8 @@ wire_recv(void *socket, Hvp__Envelope **e, wire_rid *rid, char **user_id,
 				free(rid_err);
 		}
 	}
+	if (why == NULL && want == 2)
+		rc = s_bounds(&frames[1], &why);
 	if (why == NULL) {
 		zmq_msg_t *payload = &frames[want - 1];
 

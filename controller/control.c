@@ -151,12 +151,22 @@ s_get(server *s, reply_to *c, const Hvp__AdminRequest *q)
 
 /* ---- drift ---- */
 
+/* The newest limit of n records (all when limit is 0): the list is
+ * ordered oldest first, so they are its tail. */
+static size_t
+s_newest(size_t n, uint32_t limit)
+{
+	return limit == 0 || limit >= n ? 0 : n - limit;
+}
+
+/* The open count and --exit-code are over every matching record, not
+ * only those shown. */
 static void
 s_drift(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	store_drift_filter f = { 0 };
 	drift_record *list = NULL;
-	size_t n = 0, open = 0;
+	size_t n = 0, open = 0, from;
 	char *err = NULL;
 	Hvp__AdminReply r = HVP__ADMIN_REPLY__INIT;
 	strbuf out;
@@ -172,12 +182,15 @@ s_drift(server *s, reply_to *c, const Hvp__AdminRequest *q)
 	strbuf_init(&out);
 	for (size_t i = 0; i < n; i++)
 		open += list[i].status == DRIFT_OPEN;
-	render_drift(list, n, q->format, &out);
+	from = s_newest(n, q->limit);
+	render_drift(n ? list + from : list, n - from, q->format, &out);
 	store_drift_list_free(&list, n);
 	r.status = 0;
-	r.body = out.data;
+	r.body = out.data ? out.data : (char *)"";
 	r.error = (char *)"";
 	r.total = (uint32_t)open;
+	r.matched = (uint32_t)n;
+	r.shown = (uint32_t)(n - from);
 	reply_send(c, &r);
 	strbuf_release(&out);
 }
@@ -498,6 +511,7 @@ control_request(server *s, void *socket, const wire_rid *rid,
 		reply_text(&c, 1, NULL, err);
 	} else {
 		log_debug("control: %s", q->verb);
+		c.parts = q->parts;
 		s_dispatch(s, &c, q);
 	}
 	wire_admin_request_free(&q);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "bounds.h"
 #include "config.h"
 #include "connguard.h"
 #include "control.h"
@@ -94,8 +95,22 @@ s_socket(server *s, int type, char **err)
 		/* No ZMQ_ROUTER_HANDOVER: a routing id is only a connection
 		 * (peer.c), never handed to whoever claims it. */
 		zmq_setsockopt(sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+		/* Bounds what one connection can queue in this process
+		 * (docs/security.md, "Bounds"); beyond it ZeroMQ stops
+		 * reading that connection until the loop catches up. */
+		zmq_setsockopt(sock, ZMQ_RCVHWM, &(int){ LIMIT_QUEUED_MESSAGES },
+		    sizeof(int));
 	}
 	wire_socket_limit(sock);
+	if (type == ZMQ_ROUTER) {
+		/* ZeroMQ drops a frame over ZMQ_MAXMSGSIZE without a word;
+		 * up to LIMIT_FRAME_BYTES it reaches us, and one over
+		 * LIMIT_MESSAGE_BYTES is refused and logged with its sender
+		 * (wirecheck.c). */
+		int64_t max = LIMIT_FRAME_BYTES;
+
+		zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
+	}
 	return sock;
 }
 
@@ -261,6 +276,7 @@ s_loop(server *s)
 		if (s->plan_dirty && s->revision > 0)
 			push_replan(s);
 		if (now >= next_tick) {
+			store_tick(s->store);
 			peer_tick(s);
 			connguard_tick(s->connguard);
 			log_flush_suppressed();
