@@ -35,11 +35,12 @@
 #include "log.h"
 #include "plan.h"
 #include "platform.h"
+#include "version.h"
 #include "wire.h"
 #include "xalloc.h"
 
 #define LOAD_PROGRAM		"hvpolicy-loadnode"
-#define LOAD_VERSION		"0.1.0-loadnode"
+#define LOAD_VERSION		HVP_VERSION "-loadnode"
 #define LOAD_MAX_NODES		20000
 #define LOAD_MAX_GUESTS		64
 #define LOAD_MAX_CSVS		64
@@ -851,6 +852,8 @@ main(int argc, char **argv)
 	s_load l;
 	int rc;
 
+	if (version_option(LOAD_PROGRAM, argc, argv))
+		return 0;
 	memset(&l, 0, sizeof l);
 	if ((rc = s_parse(argc, argv, &l.o)) != 0)
 		return rc == 1 ? 0 : rc;

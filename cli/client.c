@@ -92,6 +92,26 @@ client_free(client **c)
 	*c = NULL;
 }
 
+/* Columns tables are fitted to: none with --wide; $COLUMNS when set;
+ * none when standard output is not a terminal (pipes and files get
+ * everything); else the terminal's width, else 80. */
+static uint32_t
+s_columns(const cli_ctx *ctx)
+{
+	const char *env = getenv("COLUMNS");
+	unsigned cols;
+
+	if (ctx->wide)
+		return 0;
+	if (env && *env && strspn(env, "0123456789") == strlen(env) &&
+	    strlen(env) < 6 && atoi(env) >= CLIENT_MIN_COLUMNS)
+		return (uint32_t)atoi(env);
+	if (!platform_stdout_is_tty())
+		return 0;
+	cols = platform_stdout_columns();
+	return cols >= CLIENT_MIN_COLUMNS ? cols : 80;
+}
+
 int
 client_call(client *c, Hvp__AdminRequest *q, int timeout_ms,
     Hvp__AdminReply **reply)
@@ -104,6 +124,7 @@ client_call(client *c, Hvp__AdminRequest *q, int timeout_ms,
 
 	*reply = NULL;
 	q->protocol = WIRE_PROTOCOL_VERSION;
+	q->width = s_columns(c->ctx);
 	if (wire_encode_admin_request(q, &buf, &len) == -1 ||
 	    zmq_send(c->sock, buf, len, 0) == -1) {
 		free(buf);

@@ -58,6 +58,7 @@ void plan_compute_hash(plan *p);
 void plan_sort(plan *p);
 /* The {"generation","hash","groups","unplanned"} object of the contract. */
 void plan_render_json(const plan *p, jsonw *j);
-void plan_render_table(const plan *p, strbuf *out);
+/* The plan as text tables, fitted to columns (0: full width; table.h). */
+void plan_render_table(const plan *p, strbuf *out, size_t columns);
 
 #endif

@@ -1,18 +1,26 @@
 /*
- * table.c: padded plain-text tables (table.h).
+ * table.c: padded plain-text tables (table.h), fitted to a width.
+ *
+ * Fitting: every shrinkable column is capped at one width L, the largest
+ * that makes the table fit, but no column goes below its floor (header
+ * width, TABLE_MIN_COLUMN, or its widest cell when narrower); cells over
+ * their column's width end in an ellipsis. When even the floors do not
+ * fit, the table is as narrow as they allow and the terminal wraps it.
  */
 #include "table.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "textsafe.h"
 #include "xalloc.h"
 
 struct table {
 	size_t ncolumns;
-	char **cells;		/* rows * ncolumns, row 0 = headers */
+	char **cells;		/* rows * ncolumns, row 0 = headers; safe */
 	size_t nrows;
 	size_t cap;
+	bool *keep;		/* per column: never shortened */
 };
 
 table *
@@ -21,6 +29,7 @@ table_new(size_t ncolumns, const char *const *headers)
 	table *t = xcalloc(1, sizeof *t);
 
 	t->ncolumns = ncolumns;
+	t->keep = xcalloc(ncolumns, sizeof *t->keep);
 	table_add(t, headers);
 	return t;
 }
@@ -33,6 +42,7 @@ table_free(table **t)
 	for (size_t i = 0; i < (*t)->nrows * (*t)->ncolumns; i++)
 		free((*t)->cells[i]);
 	free((*t)->cells);
+	free((*t)->keep);
 	free(*t);
 	*t = NULL;
 }
@@ -44,44 +54,107 @@ table_add(table *t, const char *const *cells)
 
 	xgrow(&t->cells, &t->cap, base + t->ncolumns, sizeof *t->cells);
 	for (size_t c = 0; c < t->ncolumns; c++)
-		t->cells[base + c] = xstrdup(cells[c] ? cells[c] : "-");
+		t->cells[base + c] = textsafe_dup(cells[c] ? cells[c] : "-");
 	t->nrows++;
 }
 
-/* Display width: counts UTF-8 lead bytes only. */
-static size_t
-s_width(const char *s)
+void
+table_keep(table *t, size_t column)
 {
-	size_t w = 0;
+	if (column < t->ncolumns)
+		t->keep[column] = true;
+}
 
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			w++;
-	return w;
+/* Total width of the table with every shrinkable column capped at cap. */
+static size_t
+s_total(const table *t, const size_t *natural, const size_t *floor,
+    size_t cap, size_t *width)
+{
+	size_t total = 2 * (t->ncolumns - 1);
+
+	for (size_t c = 0; c < t->ncolumns; c++) {
+		size_t w = natural[c];
+
+		if (!t->keep[c] && w > cap)
+			w = cap > floor[c] ? cap : floor[c];
+		if (width)
+			width[c] = w;
+		total += w;
+	}
+	return total;
+}
+
+/* Column widths for the given terminal width (0: natural). */
+static void
+s_widths(const table *t, size_t columns, size_t *width)
+{
+	size_t *natural = xcalloc(t->ncolumns, sizeof *natural);
+	size_t *floor = xcalloc(t->ncolumns, sizeof *floor);
+	size_t lo = 1, hi = 1;
+
+	for (size_t r = 0; r < t->nrows; r++)
+		for (size_t c = 0; c < t->ncolumns; c++) {
+			size_t w = textsafe_width(t->cells[r * t->ncolumns + c]);
+
+			if (w > natural[c])
+				natural[c] = w;
+			if (r == 0)
+				floor[c] = w > TABLE_MIN_COLUMN ? w :
+				    TABLE_MIN_COLUMN;
+		}
+	for (size_t c = 0; c < t->ncolumns; c++) {
+		if (floor[c] > natural[c])
+			floor[c] = natural[c];
+		if (natural[c] > hi)
+			hi = natural[c];
+	}
+	if (columns == 0 || s_total(t, natural, floor, hi, NULL) <= columns) {
+		s_total(t, natural, floor, hi, width);
+		goto out;
+	}
+	/* The largest cap that fits (s_total grows with cap). */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo + 1) / 2;
+
+		if (s_total(t, natural, floor, mid, NULL) <= columns)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	s_total(t, natural, floor, lo, width);
+out:
+	free(natural);
+	free(floor);
+}
+
+void
+table_render_fit(const table *t, strbuf *out, size_t columns)
+{
+	size_t *width = xcalloc(t->ncolumns, sizeof *width);
+
+	s_widths(t, columns, width);
+	for (size_t r = 0; r < t->nrows; r++) {
+		size_t line = out->len;
+
+		for (size_t c = 0; c < t->ncolumns; c++) {
+			const char *cell = t->cells[r * t->ncolumns + c];
+			size_t w = textsafe_width(cell);
+
+			textsafe_add_fit(out, cell, width[c]);
+			if (c + 1 < t->ncolumns)
+				for (size_t p = w < width[c] ? w : width[c];
+				    p < width[c] + 2; p++)
+					strbuf_addch(out, ' ');
+		}
+		while (out->len > line && out->data[out->len - 1] == ' ')
+			out->data[--out->len] = '\0';
+		strbuf_addch(out, '\n');
+	}
+	free(width);
 }
 
 void
 table_render(const table *t, strbuf *out)
 {
-	size_t *width = xcalloc(t->ncolumns, sizeof *width);
-
-	for (size_t r = 0; r < t->nrows; r++)
-		for (size_t c = 0; c < t->ncolumns; c++) {
-			size_t w = s_width(t->cells[r * t->ncolumns + c]);
-
-			if (w > width[c])
-				width[c] = w;
-		}
-	for (size_t r = 0; r < t->nrows; r++) {
-		for (size_t c = 0; c < t->ncolumns; c++) {
-			const char *cell = t->cells[r * t->ncolumns + c];
-
-			strbuf_addstr(out, cell);
-			if (c + 1 < t->ncolumns)
-				for (size_t p = s_width(cell); p < width[c] + 2; p++)
-					strbuf_addch(out, ' ');
-		}
-		strbuf_addch(out, '\n');
-	}
-	free(width);
+	table_render_fit(t, out, 0);
 }

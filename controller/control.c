@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <zmq.h>
 
+#include "backup.h"
 #include "diagnose.h"
 #include "dsgroups.h"
 #include "log.h"
@@ -122,12 +123,16 @@ s_status_json(const server *s, size_t nfindings, strbuf *out)
 }
 
 static void
-s_status_table(const server *s, size_t nfindings, strbuf *out)
+s_status_table(const server *s, size_t nfindings, size_t width,
+    strbuf *out)
 {
 	static const char *const head[] = { "NODE", "ROLE", "ONLINE",
 	    "LAST SEEN", "REVISION", "CONVERGED", "OPEN DRIFT" };
 	table *t = table_new(7, head);
 	size_t converged = 0;
+
+	for (size_t c = 1; c < 7; c++)
+		table_keep(t, c);
 
 	for (size_t i = 0; i < s->nodes.count; i++) {
 		const node_session *n = s->nodes.items[i];
@@ -151,7 +156,7 @@ s_status_table(const server *s, size_t nfindings, strbuf *out)
 	}
 	strbuf_addf(out, "cluster %s  revision %lld  %zu/%zu nodes converged\n\n",
 	    s->cluster, (long long)s->revision, converged, s->nodes.count);
-	table_render(t, out);
+	table_render_fit(t, out, width);
 	table_free(&t);
 	if (s->plan)
 		strbuf_addf(out, "\nserialization plan generation %llu (%.12s)  "
@@ -175,7 +180,7 @@ s_status(server *s, client *c, const Hvp__AdminRequest *q)
 	if (s_json(q->format))
 		s_status_json(s, nf, &out);
 	else
-		s_status_table(s, nf, &out);
+		s_status_table(s, nf, q->width, &out);
 	findings_free(&f, nf);
 	s_reply_text(c, 0, out.data, NULL);
 	strbuf_release(&out);
@@ -212,13 +217,15 @@ s_diagnose(server *s, client *c, const Hvp__AdminRequest *q)
 	} else {
 		table *t = table_new(4, head);
 
+		table_keep(t, 0);
+		table_keep(t, 1);
 		for (size_t i = 0; i < nf; i++) {
 			const char *row[4] = { f[i].node, f[i].kind,
 			    f[i].evidence, f[i].fix };
 
 			table_add(t, row);
 		}
-		table_render(t, &out);
+		table_render_fit(t, &out, q->width);
 		table_free(&t);
 	}
 	findings_free(&f, nf);
@@ -263,6 +270,8 @@ s_history(server *s, client *c, const Hvp__AdminRequest *q)
 	} else {
 		table *t = table_new(5, head);
 
+		for (size_t k = 0; k < 4; k++)
+			table_keep(t, k);
 		for (size_t i = 0; i < n; i++) {
 			char rev[24], at[40];
 			const char *row[5];
@@ -276,7 +285,7 @@ s_history(server *s, client *c, const Hvp__AdminRequest *q)
 			row[4] = list[i].source;
 			table_add(t, row);
 		}
-		table_render(t, &out);
+		table_render_fit(t, &out, q->width);
 		table_free(&t);
 	}
 	store_revision_list_free(&list, n);
@@ -335,12 +344,15 @@ s_get(server *s, client *c, const Hvp__AdminRequest *q)
 /* ---- drift ---- */
 
 static void
-s_drift_table(const drift_record *list, size_t n, strbuf *out)
+s_drift_table(const drift_record *list, size_t n, size_t width, strbuf *out)
 {
 	static const char *const head[] = { "ID", "NODE", "KIND", "RESOURCE",
 	    "EXPECTED", "ACTUAL", "STATUS", "DETECTED", "ACTION" };
 	table *t = table_new(9, head);
+	static const size_t keep[] = { 0, 1, 2, 6, 7 };
 
+	for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++)
+		table_keep(t, keep[k]);
 	for (size_t i = 0; i < n; i++) {
 		const drift_record *r = &list[i];
 		char at[40];
@@ -358,7 +370,7 @@ s_drift_table(const drift_record *list, size_t n, strbuf *out)
 		row[8] = r->action;
 		table_add(t, row);
 	}
-	table_render(t, out);
+	table_render_fit(t, out, width);
 	table_free(&t);
 }
 
@@ -405,7 +417,7 @@ s_drift(server *s, client *c, const Hvp__AdminRequest *q)
 	} else if (n == 0) {
 		strbuf_addstr(&out, "no drift\n");
 	} else {
-		s_drift_table(list, n, &out);
+		s_drift_table(list, n, q->width, &out);
 	}
 	store_drift_list_free(&list, n);
 	r.status = 0;
@@ -414,6 +426,26 @@ s_drift(server *s, client *c, const Hvp__AdminRequest *q)
 	r.total = (uint32_t)open;
 	s_reply(c, &r);
 	strbuf_release(&out);
+}
+
+/* ---- backup (controller/backup.c makes and reads the copy) ---- */
+
+static void
+s_backup(server *s, client *c, const Hvp__AdminRequest *q)
+{
+	Hvp__AdminReply r = HVP__ADMIN_REPLY__INIT;
+	char *err = NULL;
+
+	if (backup_part(s->store, q->token, q->offset, &r, &err) == -1) {
+		log_warnx("backup: %s", err);
+		s_reply_text(c, 1, NULL, err);
+		free(err);
+		return;
+	}
+	r.body = (char *)"";
+	r.error = (char *)"";
+	s_reply(c, &r);
+	free(r.data.data);
 }
 
 /* ---- serialization ---- */
@@ -448,7 +480,7 @@ s_serialization(server *s, client *c, const Hvp__AdminRequest *q)
 		plan_render_json(s->plan, &j);
 		strbuf_addch(&out, '\n');
 	} else {
-		plan_render_table(s->plan, &out);
+		plan_render_table(s->plan, &out, q->width);
 	}
 	r.body = out.data;
 	s_reply(c, &r);
@@ -702,7 +734,7 @@ s_dryrun_finish(server *s)
 		jsonw_end_array(&j);
 		strbuf_addch(&out, '\n');
 	} else if (changes) {
-		table_render(t, &out);
+		table_render_fit(t, &out, w->width);
 	} else {
 		strbuf_addstr(&out, "no changes: every node answering already "
 		    "complies\n");
@@ -746,6 +778,7 @@ s_plan(server *s, client *c, const Hvp__AdminRequest *q)
 	w->client = xmalloc(w->client_len + 1);
 	memcpy(w->client, zmq_msg_data(&c->rid), w->client_len);
 	w->format = xstrdup(q->format);
+	w->width = q->width;
 	w->deadline_mono = platform_mono_ms() + CONTROL_DRYRUN_MS;
 	dr.request = w->request;
 	dr.policy = canon;
@@ -806,6 +839,7 @@ control_tick(server *s)
 	dryrun_wait *w = &s->dryrun;
 	bool online_waiting = false;
 
+	backup_tick();
 	if (!w->active)
 		return;
 	for (size_t i = 0; i < w->nwaiting; i++)
@@ -824,6 +858,7 @@ typedef struct control_verb {
 
 static const control_verb s_verbs[] = {
 	{ "apply", s_apply },
+	{ "backup", s_backup },
 	{ "diagnose", s_diagnose },
 	{ "drift", s_drift },
 	{ "get", s_get },

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "server.h"
 #include "store.h"
+#include "version.h"
 #include "wire.h"
 #include "xalloc.h"
 #include "zap.h"
@@ -269,6 +270,8 @@ main(int argc, char **argv)
 	diag_list d;
 	char *err = NULL;
 
+	if (version_option("hvpolicy-controller", argc, argv))
+		return 0;
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			config_print_help(s_options, NOPTIONS, "hvpolicy-controller",

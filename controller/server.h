@@ -55,6 +55,7 @@ typedef struct dryrun_wait {
 	size_t client_len;
 	void *socket;		/* which admin socket asked */
 	char *format;
+	uint32_t width;		/* table columns asked for (0: full) */
 	char **waiting;		/* node names still to answer */
 	size_t nwaiting;
 	Hvp__DryRunResult **results;

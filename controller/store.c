@@ -34,6 +34,7 @@
 #define S_BUSY_TIMEOUT_MS 5000
 #define S_MIN_SQLITE 3024000	/* UPSERT */
 #define S_MAX_INTEGRITY_LINES 10
+#define S_BACKUP_TRIES 20	/* 10 ms apart: a lock held longer fails it */
 
 struct store {
 	sqlite3 *db;
@@ -555,6 +556,83 @@ const char *
 store_path(const store *s)
 {
 	return s->path;
+}
+
+int
+store_schema_version(void)
+{
+	return S_SCHEMA_VERSION;
+}
+
+/* The copy's own check: a backup that cannot be opened is no backup. */
+static int
+s_backup_check(sqlite3 *db, const char *path, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (sqlite3_exec(db, "PRAGMA journal_mode = DELETE", NULL, NULL,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL) !=
+	    SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		*err = xasprintf("%s: cannot check the copy: %s", path,
+		    sqlite3_errmsg(db));
+	} else if (strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
+		*err = xasprintf("%s: the copy fails its check: %s", path,
+		    (const char *)sqlite3_column_text(st, 0));
+	} else {
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * One sqlite3_backup_step(-1): the copy holds a read transaction on the
+ * source for its duration, which in WAL mode blocks no writer; pages this
+ * connection writes meanwhile are carried over by SQLite itself
+ * (https://www.sqlite.org/backup.html, https://www.sqlite.org/c3ref/backup_finish.html).
+ */
+int
+store_backup_to(store *s, const char *path, char **err)
+{
+	sqlite3 *dst = NULL;
+	sqlite3_backup *b;
+	int rc;
+
+	if (platform_file_exists(path) && platform_remove_file(path, err) == -1)
+		return -1;
+	if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		*err = xasprintf("%s: cannot create the copy: %s", path,
+		    dst ? sqlite3_errmsg(dst) : "out of memory");
+		sqlite3_close(dst);
+		return -1;
+	}
+	if ((b = sqlite3_backup_init(dst, "main", s->db, "main")) == NULL) {
+		*err = xasprintf("%s: cannot start the copy: %s", path,
+		    sqlite3_errmsg(dst));
+		sqlite3_close(dst);
+		return -1;
+	}
+	for (int tries = 0; tries < S_BACKUP_TRIES; tries++) {
+		rc = sqlite3_backup_step(b, -1);
+		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+			break;
+		sqlite3_sleep(10);
+	}
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		*err = xasprintf("%s: copy failed: %s", path, sqlite3_errstr(rc));
+		sqlite3_close(dst);
+		return -1;
+	}
+	rc = s_backup_check(dst, path, err);
+	if (sqlite3_close(dst) != SQLITE_OK && rc == 0) {
+		*err = xasprintf("%s: cannot close the copy", path);
+		rc = -1;
+	}
+	return rc;
 }
 
 int

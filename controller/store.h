@@ -37,6 +37,13 @@ typedef struct store store;
 store *store_open(const char *data_dir, char **err);
 void store_free(store **s);
 const char *store_path(const store *s);		/* the database file */
+/* Writes a consistent copy of the whole store to path (a new file; an
+ * existing one is replaced) with SQLite's online backup API, while the
+ * store stays in use; the copy is a plain (rollback-journal) database,
+ * checked with PRAGMA quick_check. */
+int store_backup_to(store *s, const char *path, char **err);
+/* The schema version this program writes (docs/store.md). */
+int store_schema_version(void);
 /* Full integrity and foreign key check; -1 with the problems in *err. */
 int store_check_integrity(store *s, char **err);
 

@@ -10,6 +10,7 @@
 
 #include "lab.h"
 #include "log.h"
+#include "version.h"
 
 typedef struct lab_command {
 	const char *name;
@@ -114,6 +115,10 @@ main(int argc, char **argv)
 {
 	const lab_command *c;
 
+	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+		printf("%s %s\n", LAB_PROGRAM, HVP_VERSION);
+		return LAB_EXIT_OK;
+	}
 	log_init(LAB_PROGRAM, false);
 	if (argc < 2) {
 		s_usage(stderr);
