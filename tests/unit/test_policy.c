@@ -795,7 +795,7 @@ test_hostile_size(void **state)
 	assert_true(platform_mono_ms() - t0 < 5000);
 	assert_null(p);
 	assert_int_equal(d.count, 1);
-	assert_int_equal(d.items[0].line, 0);
+	assert_int_equal(d.items[0].line, 1);
 	assert_non_null(strstr(d.items[0].message, "the policy is too large"));
 	diag_list_release(&d);
 	/* Many duplicates of one absent key: every one reported (up to the
