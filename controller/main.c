@@ -13,6 +13,7 @@
 #include "config.h"
 #include "keys.h"
 #include "log.h"
+#include "notify.h"
 #include "server.h"
 #include "store.h"
 #include "version.h"
@@ -255,6 +256,7 @@ s_loop(server *s)
 		if (s->plan_dirty && s->revision > 0)
 			push_replan(s);
 		if (now >= next_tick) {
+			notify_watchdog();
 			peer_tick(s);
 			next_tick = now + 1000;
 		}
@@ -311,7 +313,9 @@ main(int argc, char **argv)
 	log_info("cluster %s listening on %s, control socket %s, revision %lld",
 	    s.cluster, config_str(&cfg, "listen"), config_str(&cfg, "controlSocket"),
 	    (long long)s.revision);
+	notify_ready("serving");
 	s_loop(&s);
+	notify_stopping();
 	log_info("stopping");
 	peer_flush_acks(&s);
 	s_teardown(&s);
