@@ -1,11 +1,13 @@
 /*
  * table.c: padded plain-text tables (table.h), fitted to a width.
  *
- * Fitting: every shrinkable column is capped at one width L, the largest
- * that makes the table fit, but no column goes below its floor (header
- * width, TABLE_MIN_COLUMN, or its widest cell when narrower); cells over
- * their column's width end in an ellipsis. When even the floors do not
- * fit, the table is as narrow as they allow and the terminal wraps it.
+ * Fitting: the columns marked to shrink first are capped at one width,
+ * the largest that makes the table fit; when even their floors are too
+ * wide, the other shrinkable columns are capped the same way. No column
+ * goes below its floor (header width, TABLE_MIN_COLUMN, or its widest
+ * cell when narrower); cells over their column's width end in an
+ * ellipsis. When even the floors do not fit, the table is as narrow as
+ * they allow and the terminal wraps it.
  */
 #include "table.h"
 
@@ -20,8 +22,10 @@ struct table {
 	char **cells;		/* rows * ncolumns, row 0 = headers; safe */
 	size_t nrows;
 	size_t cap;
-	bool *keep;		/* per column: never shortened */
+	int *shrink;		/* per column: S_KEEP, S_LAST, S_FIRST */
 };
+
+enum { S_LAST = 0, S_KEEP, S_FIRST };
 
 table *
 table_new(size_t ncolumns, const char *const *headers)
@@ -29,7 +33,7 @@ table_new(size_t ncolumns, const char *const *headers)
 	table *t = xcalloc(1, sizeof *t);
 
 	t->ncolumns = ncolumns;
-	t->keep = xcalloc(ncolumns, sizeof *t->keep);
+	t->shrink = xcalloc(ncolumns, sizeof *t->shrink);
 	table_add(t, headers);
 	return t;
 }
@@ -42,7 +46,7 @@ table_free(table **t)
 	for (size_t i = 0; i < (*t)->nrows * (*t)->ncolumns; i++)
 		free((*t)->cells[i]);
 	free((*t)->cells);
-	free((*t)->keep);
+	free((*t)->shrink);
 	free(*t);
 	*t = NULL;
 }
@@ -62,26 +66,55 @@ void
 table_keep(table *t, size_t column)
 {
 	if (column < t->ncolumns)
-		t->keep[column] = true;
+		t->shrink[column] = S_KEEP;
 }
 
-/* Total width of the table with every shrinkable column capped at cap. */
+void
+table_shrink_first(table *t, size_t column)
+{
+	if (column < t->ncolumns)
+		t->shrink[column] = S_FIRST;
+}
+
+/* Total width of the table with the shrink-first columns capped at
+ * cap[1] and the others that may shrink at cap[0]. */
 static size_t
 s_total(const table *t, const size_t *natural, const size_t *floor,
-    size_t cap, size_t *width)
+    const size_t cap[2], size_t *width)
 {
 	size_t total = 2 * (t->ncolumns - 1);
 
 	for (size_t c = 0; c < t->ncolumns; c++) {
 		size_t w = natural[c];
+		size_t limit = t->shrink[c] == S_FIRST ? cap[1] : cap[0];
 
-		if (!t->keep[c] && w > cap)
-			w = cap > floor[c] ? cap : floor[c];
+		if (t->shrink[c] != S_KEEP && w > limit)
+			w = limit > floor[c] ? limit : floor[c];
 		if (width)
 			width[c] = w;
 		total += w;
 	}
 	return total;
+}
+
+/* Lowers cap[which] to the largest value that fits (s_total grows with
+ * it), or to 1 when none does. */
+static void
+s_fit(const table *t, const size_t *natural, const size_t *floor,
+    size_t columns, size_t cap[2], int which)
+{
+	size_t lo = 1, hi = cap[which];
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo + 1) / 2;
+
+		cap[which] = mid;
+		if (s_total(t, natural, floor, cap, NULL) <= columns)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	cap[which] = lo;
 }
 
 /* Column widths for the given terminal width (0: natural). */
@@ -90,7 +123,7 @@ s_widths(const table *t, size_t columns, size_t *width)
 {
 	size_t *natural = xcalloc(t->ncolumns, sizeof *natural);
 	size_t *floor = xcalloc(t->ncolumns, sizeof *floor);
-	size_t lo = 1, hi = 1;
+	size_t hi = 1, cap[2];
 
 	for (size_t r = 0; r < t->nrows; r++)
 		for (size_t c = 0; c < t->ncolumns; c++) {
@@ -108,21 +141,13 @@ s_widths(const table *t, size_t columns, size_t *width)
 		if (natural[c] > hi)
 			hi = natural[c];
 	}
-	if (columns == 0 || s_total(t, natural, floor, hi, NULL) <= columns) {
-		s_total(t, natural, floor, hi, width);
-		goto out;
+	cap[0] = cap[1] = hi;
+	if (columns > 0 && s_total(t, natural, floor, cap, NULL) > columns) {
+		s_fit(t, natural, floor, columns, cap, 1);
+		if (s_total(t, natural, floor, cap, NULL) > columns)
+			s_fit(t, natural, floor, columns, cap, 0);
 	}
-	/* The largest cap that fits (s_total grows with cap). */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo + 1) / 2;
-
-		if (s_total(t, natural, floor, mid, NULL) <= columns)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	s_total(t, natural, floor, lo, width);
-out:
+	s_total(t, natural, floor, cap, width);
 	free(natural);
 	free(floor);
 }

@@ -27,6 +27,9 @@ void table_free(table **t);
 void table_add(table *t, const char *const *cells);
 /* Marks a column as never shortened (identifiers, times, states). */
 void table_keep(table *t, size_t column);
+/* Marks a column as shortened before the others (long prose: actions,
+ * fixes), so that names and paths keep more of their width. */
+void table_shrink_first(table *t, size_t column);
 /* Renders at full width. */
 void table_render(const table *t, strbuf *out);
 /* Renders within columns terminal columns where the kept columns and

@@ -219,6 +219,7 @@ s_diagnose(server *s, client *c, const Hvp__AdminRequest *q)
 
 		table_keep(t, 0);
 		table_keep(t, 1);
+		table_shrink_first(t, 3);
 		for (size_t i = 0; i < nf; i++) {
 			const char *row[4] = { f[i].node, f[i].kind,
 			    f[i].evidence, f[i].fix };
@@ -353,6 +354,7 @@ s_drift_table(const drift_record *list, size_t n, size_t width, strbuf *out)
 
 	for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++)
 		table_keep(t, keep[k]);
+	table_shrink_first(t, 8);
 	for (size_t i = 0; i < n; i++) {
 		const drift_record *r = &list[i];
 		char at[40];
@@ -693,6 +695,8 @@ s_dryrun_finish(server *s)
 	bool json = s_json(w->format);
 	Hvp__AdminReply r = HVP__ADMIN_REPLY__INIT;
 
+	table_keep(t, 0);
+	table_shrink_first(t, 4);
 	s_dryrun_sort(w);
 	strbuf_init(&out);
 	strbuf_init(&missing);

@@ -185,6 +185,26 @@ test_table_narrow_floor(void **state)
 	table_free(&t);
 }
 
+static void
+test_table_shrink_first(void **state)
+{
+	static const char *const head[] = { "RESOURCE", "ACTION" };
+	const char *row[2] = { "guest VM0001 (c15c0289)/VSS",
+	    "would disable it on the guest (mode audit changes nothing)" };
+	table *t = table_new(2, head);
+	char *fit;
+
+	(void)state;
+	table_add(t, row);
+	table_shrink_first(t, 1);
+	/* The resource keeps its width while the action can give way. */
+	fit = s_render(t, 50);
+	assert_non_null(strstr(fit, "guest VM0001 (c15c0289)/VSS  would"));
+	assert_true(s_widest_line(fit) == 50);
+	free(fit);
+	table_free(&t);
+}
+
 int
 main(void)
 {
@@ -193,6 +213,7 @@ main(void)
 		cmocka_unit_test(test_csv_cells),
 		cmocka_unit_test(test_table_fits),
 		cmocka_unit_test(test_table_narrow_floor),
+		cmocka_unit_test(test_table_shrink_first),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
