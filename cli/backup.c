@@ -6,6 +6,7 @@
  * side. FILE must not exist; a failed backup leaves no FILE behind. The
  * copy is checked against the SHA-256 the controller sends.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,22 @@ s_fetch(const cli_ctx *ctx, client *c, FILE *f, const char *path,
 	return rc;
 }
 
+/* Creates path for writing, never over an existing file: C11's "x" mode
+ * (also no symbolic link followed to an existing file); a C library
+ * without it (EINVAL: Windows' older msvcrt) gets a check first. */
+static FILE *
+s_create(const char *path)
+{
+	FILE *f;
+
+	errno = 0;
+	if ((f = fopen(path, "wbx")) != NULL || errno != EINVAL)
+		return f;
+	if (platform_file_exists(path))
+		return NULL;
+	return fopen(path, "wb");
+}
+
 int
 cmd_backup(cli_ctx *ctx, int argc, char **argv)
 {
@@ -111,8 +128,7 @@ cmd_backup(cli_ctx *ctx, int argc, char **argv)
 		free(pos);
 		return rc;
 	}
-	/* "x": never overwrite (C11); the file is ours alone. */
-	if ((f = fopen(pos[0], "wbx")) == NULL) {
+	if ((f = s_create(pos[0])) == NULL) {
 		rc = cli_error(ctx, EXIT_FAIL, "cannot create %s (it must not "
 		    "exist yet)", pos[0]);
 		goto out;
