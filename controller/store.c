@@ -591,7 +591,8 @@ s_backup_check(sqlite3 *db, const char *path, char **err)
  * One sqlite3_backup_step(-1): the copy holds a read transaction on the
  * source for its duration, which in WAL mode blocks no writer; pages this
  * connection writes meanwhile are carried over by SQLite itself
- * (https://www.sqlite.org/backup.html, https://www.sqlite.org/c3ref/backup_finish.html).
+ * (https://www.sqlite.org/backup.html,
+ * https://www.sqlite.org/c3ref/backup_finish.html).
  */
 int
 store_backup_to(store *s, const char *path, char **err)
