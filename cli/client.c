@@ -12,6 +12,7 @@
 
 #include "keys.h"
 #include "platform.h"
+#include "textsafe.h"
 #include "wire.h"
 #include "xalloc.h"
 
@@ -161,6 +162,30 @@ client_call(client *c, Hvp__AdminRequest *q, int timeout_ms,
 	return EXIT_OK;
 }
 
+/* The controller's error text on standard error after "hvpolicy: VERB: ",
+ * each of its lines made safe to show (it may quote what nodes or files
+ * said); its own line breaks are kept. */
+static void
+s_print_error(const cli_ctx *ctx, const char *error)
+{
+	strbuf sb;
+
+	strbuf_init(&sb);
+	strbuf_addf(&sb, "hvpolicy: %s: ", ctx->verb);
+	while (*error) {
+		size_t n = strcspn(error, "\n");
+		char *line = xstrndup(error, n);
+
+		textsafe_add(&sb, line);
+		if (error[n] == '\n' && error[n + 1] != '\0')
+			strbuf_addch(&sb, '\n');
+		free(line);
+		error += n + (error[n] == '\n');
+	}
+	fprintf(stderr, "%s\n", sb.data);
+	strbuf_release(&sb);
+}
+
 int
 client_print(const cli_ctx *ctx, const Hvp__AdminReply *r)
 {
@@ -170,7 +195,7 @@ client_print(const cli_ctx *ctx, const Hvp__AdminReply *r)
 		fwrite(r->data.data, 1, r->data.len, stdout);
 	fflush(stdout);
 	if (r->error && *r->error)
-		fprintf(stderr, "hvpolicy: %s: %s\n", ctx->verb, r->error);
+		s_print_error(ctx, r->error);
 	return r->status;
 }
 

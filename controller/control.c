@@ -19,6 +19,7 @@
 #include "server.h"
 #include "store.h"
 #include "table.h"
+#include "textsafe.h"
 #include "timefmt.h"
 #include "wire.h"
 #include "xalloc.h"
@@ -707,9 +708,12 @@ s_dryrun_finish(server *s)
 	for (size_t i = 0; i < w->nresults; i++) {
 		const Hvp__DryRunResult *res = w->results[i];
 
-		if (res->error && *res->error)
-			strbuf_addf(&missing, "%s%s: %s", missing.len ? "; " : "",
-			    w->result_nodes[i], res->error);
+		if (res->error && *res->error) {
+			/* A node's words reach the admin's terminal: escaped. */
+			strbuf_addf(&missing, "%s%s: ", missing.len ? "; " : "",
+			    w->result_nodes[i]);
+			textsafe_add(&missing, res->error);
+		}
 		for (size_t k = 0; k < res->n_findings; k++) {
 			const Hvp__Drift *f = res->findings[k];
 			const char *row[5] = { w->result_nodes[i], f->resource,

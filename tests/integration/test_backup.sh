@@ -6,6 +6,7 @@
 # safe and fits: a guest whose name holds escape sequences, a tab and a
 # newline shows escaped in every text format, CSV stays one record per
 # line, and with COLUMNS=120 the drift table fits (--wide does not cut).
+# And every node reports the project() version in its Hello.
 set -u
 . "$(dirname "$0")/cluster.sh"
 
@@ -17,6 +18,9 @@ write_policy "$TMP/b.yaml" system-software enforce second
 hvp apply -f "$TMP/a.yaml" --wait --timeout 60 >/dev/null || fail "apply a"
 hvp apply -f "$TMP/b.yaml" --wait --timeout 60 >/dev/null || fail "apply b"
 hvp history --format json >"$TMP/history.before"
+version=$(sed -n 's/^project(hvpolicy VERSION \([0-9.]*\).*/\1/p' "$HVP_SRC/CMakeLists.txt")
+[ "$(hvp status --format json | jq_py "all(n['version'] == '$version' for n in d['nodes'])")" = true ] &&
+    ok "every node's Hello carried version $version" || fail "node versions in status"
 
 # --- backup ------------------------------------------------------------
 copy=$TMP/copy.db

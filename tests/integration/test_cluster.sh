@@ -36,10 +36,18 @@ hvp plan -f "$TMP/ss.yaml" >/dev/null; rc=$?
 held=$(hvp status --format json | jq_py 'd["plan"]["heldByDpmServer"]')
 [ "$held" = true ] && ok "DPM server holds the plan" || fail "plan not held by DPM01"
 
+# drift_is OP N NODE RESOURCE STATUS SINCE: the count compared, evaluated
+# on every poll (a "$(...)" argument to wait_until would be taken once).
+drift_is() {
+	local op=$1 n=$2
+	shift 2
+	[ "$(drift_count "$@")" "$op" "$n" ]
+}
+
 # --- enforce: a registry change is corrected -----------------------------
 sleep 1; t0=$(now_rfc3339)
 labcmd delete-registry HV02 "$KEY_SSP" >/dev/null
-if wait_until 30 test "$(drift_count HV02 UseSystemSoftwareProvider corrected "$t0")" = 1; then
+if wait_until 30 drift_is = 1 HV02 UseSystemSoftwareProvider corrected "$t0"; then
 	ok "enforce: deleted key on HV02 corrected, in drift"
 else
 	fail "enforce: deleted key not reported corrected"
@@ -52,7 +60,7 @@ write_policy "$TMP/hw.yaml" hardware-saved-state enforce
 hvp apply -f "$TMP/hw.yaml" --wait --timeout 60 >/dev/null || fail "apply hardware-saved-state"
 sleep 1; t0=$(now_rfc3339)
 labcmd add-guest HV01 VMNEW --csv Volume1 >/dev/null || fail "add-guest"
-if wait_until 30 test "$(drift_count HV01 'VMNEW' corrected "$t0")" = 1; then
+if wait_until 30 drift_is = 1 HV01 'VMNEW' corrected "$t0"; then
 	ok "enforce: new guest's Backup service switched off"
 else
 	fail "enforce: new guest not corrected"
@@ -64,8 +72,8 @@ hvp apply -f "$TMP/audit.yaml" --wait --timeout 60 >/dev/null || fail "apply aud
 sleep 1; t0=$(now_rfc3339)
 labcmd add-guest HV03 VMAUDIT --csv Volume2 >/dev/null
 labcmd set-registry HV03 "$KEY_SSP" >/dev/null
-if wait_until 30 test "$(drift_count HV03 VMAUDIT open "$t0")" = 1 &&
-    wait_until 30 test "$(drift_count HV03 UseSystemSoftwareProvider open "$t0")" = 1; then
+if wait_until 30 drift_is = 1 HV03 VMAUDIT open "$t0" &&
+    wait_until 30 drift_is = 1 HV03 UseSystemSoftwareProvider open "$t0"; then
 	ok "audit: new guest and registry change reported open"
 else
 	fail "audit: drift not reported open"
@@ -83,7 +91,7 @@ labcmd delete-registry HV03 "$KEY_SSP" >/dev/null
 labcmd set-integration VM0003 VSS off >/dev/null 2>&1
 owner3=$(labcmd show HV03 --format json | jq_py '",".join(g["name"] for g in d["guests"])')
 labcmd start-node HV03 >/dev/null
-if wait_until 30 test "$(drift_count HV03 UseSystemSoftwareProvider corrected "$t0")" -ge 1; then
+if wait_until 30 drift_is -ge 1 HV03 UseSystemSoftwareProvider corrected "$t0"; then
 	sleep 3	# let any duplicate arrive before counting
 	n=$(drift_count HV03 UseSystemSoftwareProvider corrected "$t0")
 	[ "$n" = 1 ] && ok "restarted node: transition delivered once" ||
@@ -104,7 +112,7 @@ wait_until 30 sh -c "'$LABBIN' show '$LAB' HV01 | grep -q UseSystemSoftwareProvi
 "$LABBIN" up "$LAB" >/dev/null || fail "lab up after controller stop"
 wait_until 30 all_online && ok "controller restart: every node back online" ||
     fail "controller restart: nodes not back"
-if wait_until 30 test "$(drift_count HV01 UseSystemSoftwareProvider corrected "$t0")" -ge 1; then
+if wait_until 30 drift_is -ge 1 HV01 UseSystemSoftwareProvider corrected "$t0"; then
 	sleep 3
 	n=$(drift_count HV01 UseSystemSoftwareProvider corrected "$t0")
 	[ "$n" = 1 ] && ok "queued transition delivered once after controller restart" ||
@@ -120,7 +128,11 @@ for round in $(seq 1 20); do
 	hvp apply -f "$TMP/r.yaml" >"$TMP/apply.out" 2>/dev/null &
 	apid=$!
 	sleep "0.0$(( RANDOM % 10 ))"
-	kill -9 "$(cat "$LAB/controller/controller.pid")" 2>/dev/null
+	cpid=$(cat "$LAB/controller/controller.pid")
+	kill -9 "$cpid" 2>/dev/null
+	# Gone before the next one starts: a dying controller still holds the
+	# data directory's lock, and a loaded machine takes its time.
+	wait_until 10 sh -c "! kill -0 $cpid"
 	wait "$apid"
 	rev=$(sed -n 's/^revision \([0-9]*\)$/\1/p' "$TMP/apply.out" | head -1)
 	[ -n "$rev" ] && acked+=("$rev")

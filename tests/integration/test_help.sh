@@ -108,7 +108,8 @@ mapfile -t cmds < <("$HVP_BIN/lab/hvpolicy-lab" help | awk '/^  [a-z]/ { print $
 	not_ok "lab commands: ${#cmds[@]}"
 for c in "${cmds[@]}"; do
 	out=$("$HVP_BIN/lab/hvpolicy-lab" "$c" --help 2>&1)
-	[ $? = 0 ] && [[ $out == usage:* ]] && ok "hvpolicy-lab $c --help" ||
+	[ $? = 0 ] && [[ $out == usage:* ]] && [[ $out == *example:* ]] &&
+		ok "hvpolicy-lab $c --help" ||
 		not_ok "hvpolicy-lab $c --help: $out"
 done
 
