@@ -3,8 +3,10 @@
  * controller's store in parts (the controller makes the copy with
  * SQLite's online backup API, controller/backup.c) and writes it to FILE
  * on this machine, so a remote administrator's backup lands on their own
- * side. FILE must not exist; a failed backup leaves no FILE behind. The
- * copy is checked against the SHA-256 the controller sends.
+ * side. While the copy is being made the controller answers "not yet"
+ * (size 0) and the request is repeated. FILE must not exist; a failed
+ * backup leaves no FILE behind. The copy is checked against the SHA-256
+ * the controller sends with the last part.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +22,8 @@
 #include "xalloc.h"
 
 #define BACKUP_USAGE "backup FILE"
+/* Pause between asking whether the copy is ready. */
+#define BACKUP_POLL_MS 10
 
 /* Asks for the part at offset; EXIT_OK with *r, or an exit code after
  * printing why. */
@@ -49,7 +53,8 @@ s_part(const cli_ctx *ctx, client *c, const char *token, uint64_t offset,
 	return EXIT_OK;
 }
 
-/* Fetches every part into f. */
+/* Fetches every part into f: while the controller is still making the
+ * copy its replies have size 0, and the same request is sent again. */
 static int
 s_fetch(const cli_ctx *ctx, client *c, FILE *f, const char *path,
     uint64_t *size)
@@ -62,22 +67,30 @@ s_fetch(const cli_ctx *ctx, client *c, FILE *f, const char *path,
 	int rc;
 
 	crypto_hash_sha256_init(&h);
-	do {
+	*size = 0;
+	for (;;) {
 		if ((rc = s_part(ctx, c, token ? token : "", off, &r)) != EXIT_OK)
 			break;
-		if (token == NULL) {
+		if (token == NULL)
 			token = xstrdup(r->token ? r->token : "");
-			want = xstrdup(r->sha256 ? r->sha256 : "");
-			*size = r->size;
+		if (r->size == 0) {		/* still copying */
+			wire_admin_reply_free(&r);
+			platform_sleep_ms(BACKUP_POLL_MS);
+			continue;
 		}
+		*size = r->size;
 		if (fwrite(r->data.data, 1, r->data.len, f) != r->data.len) {
 			rc = cli_error(ctx, EXIT_FAIL, "cannot write %s", path);
 			break;
 		}
 		crypto_hash_sha256_update(&h, r->data.data, r->data.len);
 		off += r->data.len;
+		if (off >= *size) {
+			want = xstrdup(r->sha256 ? r->sha256 : "");
+			break;
+		}
 		wire_admin_reply_free(&r);
-	} while (off < *size);
+	}
 	wire_admin_reply_free(&r);
 	if (rc == EXIT_OK) {
 		crypto_hash_sha256_final(&h, sum);
