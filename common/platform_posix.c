@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -550,6 +551,16 @@ bool
 platform_stdout_is_tty(void)
 {
 	return isatty(STDOUT_FILENO) == 1;
+}
+
+unsigned
+platform_stdout_columns(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == -1)
+		return 0;
+	return ws.ws_col;
 }
 
 char *
