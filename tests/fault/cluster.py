@@ -146,13 +146,18 @@ class Cluster:
         saved = data + ".before-mount"
         os.rename(data, saved)
         os.mkdir(data, 0o700)
-        r = subprocess.run(["mount", "-t", "tmpfs", "-o",
-                            "size=%dm,mode=0700" % size_mb, "fault-store", data],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
+        try:
+            r = subprocess.run(["mount", "-t", "tmpfs", "-o",
+                                "size=%dm,mode=0700" % size_mb, "fault-store",
+                                data], capture_output=True, text=True)
+            why = None if r.returncode == 0 else \
+                (r.stderr.strip() or "mount failed")
+        except OSError as e:
+            why = "cannot run mount: %s" % e
+        if why:
             os.rmdir(data)
             os.rename(saved, data)
-            return (r.stderr.strip() or "mount failed")
+            return why
         self.mounted = data
         for name in os.listdir(saved):
             with open(os.path.join(saved, name), "rb") as src, \
@@ -181,7 +186,12 @@ class Cluster:
         except FileNotFoundError:
             pass
 
-    def unmount_store(self):
+    def unmount_store(self, keep_copy=False):
+        """Unmounts the store's tmpfs; keep_copy: what it held is copied to
+        controller/data.at-exit first (for --keep)."""
+        if self.mounted and keep_copy:
+            subprocess.run(["cp", "-a", self.mounted,
+                            self.mounted + ".at-exit"], capture_output=True)
         if self.mounted:
             subprocess.run(["umount", "-l", self.mounted], capture_output=True)
             self.mounted = None

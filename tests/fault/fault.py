@@ -17,6 +17,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import socket
 import sys
 import tempfile
@@ -364,6 +365,11 @@ class FaultTest:
                      % (len(self.failures), a.seed,
                         ", ".join(str(f[0]) for f in self.failures)))
             return 1
+        if a.print_steps:
+            self.log("fault: seed %d gives these %d steps (%d with the "
+                     "restarts at the ends of bursts)" % (a.seed, a.steps,
+                                                         len(self.done)))
+            return 0
         self.log("fault: seed %d, %d steps (%d with restarts), every check "
                  "agreed" % (a.seed, a.steps, len(self.done)))
         return 0
@@ -411,8 +417,14 @@ def parse_args(argv):
     return a
 
 
+def _terminated(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 def main(argv):
     a = parse_args(argv)
+    # ctest's timeout and ^C: still stop the lab and unmount the store.
+    signal.signal(signal.SIGTERM, _terminated)
     tmp = None
     if a.lab is None:
         tmp = tempfile.mkdtemp(prefix="hvp-fault.")
@@ -438,7 +450,7 @@ def main(argv):
             if rc != 0:
                 t.cl.tail_logs()
             t.cl.down()
-            t.cl.unmount_store()
+            t.cl.unmount_store(keep_copy=a.keep)
         if tmp and not a.keep:
             shutil.rmtree(tmp, ignore_errors=True)
         elif a.keep:
