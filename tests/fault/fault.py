@@ -100,6 +100,7 @@ class FaultTest:
         self.baseline = set()
         self.last_exp = None
         self.scale = args.scale
+        self.t0 = time.monotonic()
 
     def log(self, msg):
         print(msg, flush=True)
@@ -111,23 +112,18 @@ class FaultTest:
         self.cl.labcmd("init", "--nodes", a.nodes, "--csvs", a.csvs,
                        "--guests", a.guests, "--seed", a.seed % 2147483647 + 1,
                        "--port", free_port())
-        why = None
-        if a.no_disk:
-            why = "--no-disk"
-        else:
-            why = self.cl.mount_store(STORE_MB)
+        names = sorted(os.listdir(os.path.join(a.lab, "nodes")))
+        self.m = steps.Model(hostfile.read_hosts(a.lab, names))
+        if a.print_steps:
+            return
+        why = "--no-disk" if a.no_disk else self.cl.mount_store(STORE_MB)
         if why:
-            self.log("fault: SKIP the store's disk filling and emptying: "
-                     "cannot mount a %d MiB tmpfs for the store (%s)" % (
-                         STORE_MB, why))
+            self.log("fault: SKIP the store's disk filling and emptying "
+                     "(fill-disk and empty-disk do nothing): cannot mount a "
+                     "%d MiB tmpfs for the store: %s" % (STORE_MB, why))
         else:
             self.log("fault: store on a %d MiB tmpfs at %s" % (
                 STORE_MB, self.cl.mounted))
-        names = sorted(os.listdir(os.path.join(a.lab, "nodes")))
-        self.m = steps.Model(hostfile.read_hosts(a.lab, names),
-                             self.cl.mounted is not None)
-        if a.print_steps:
-            return
         self.cl.labcmd("up")
         pol = os.path.join(a.lab, "fault-policy.yaml")
         with open(pol, "w") as f:
@@ -182,9 +178,9 @@ class FaultTest:
             if r["kind"] in RECORD_KINDS:
                 mine.setdefault(self._record_key(r), []).append(r)
             if r.get("status") == "open" and r["node"] in self.m.running:
-                diffs.append("drift: record %s (%s %s on %s) still open after "
-                             "the cluster settled" % (r["id"], r["kind"],
-                                                      r["resource"], r["node"]))
+                diffs.append("drift: open %s record %s (%s on %s) after the "
+                             "cluster settled" % (r["kind"], r["id"],
+                                                  r["resource"], r["node"]))
         pend = {self._rkey(k, o): o for k, o in self.m.pending.items()}
         for key in sorted(set(mine) | set(self.m.confirmed) | set(pend),
                           key=str):
@@ -285,8 +281,9 @@ class FaultTest:
                 break
             time.sleep(0.3)
         took = time.monotonic() - t0
-        diffs = self.check_monitor(exp) + diffs
-        self.m.gone = set()
+        diffs = [d for d in self.check_monitor(exp)
+                 if not any(d.startswith(s) for s in self.a.ignore)] + diffs
+        done = self.m.checked()
         if diffs:
             self.failures.append((len(self.done), diffs))
             self.report(diffs, took)
@@ -295,19 +292,16 @@ class FaultTest:
             # Carry on from what the controller says now.
             self.m.confirmed = dict(self._drift_counts)
         else:
-            self.log("check after step %d: agreed (%.1f s to settle; %d "
-                     "groups, %d planned, %d unplanned, %d stopped)" % (
-                         len(self.done), took, len(exp.groups),
+            self.log("check after step %d: agreed at %.0f s (%.1f s to "
+                     "settle; %d groups, %d planned, %d unplanned, %d "
+                     "stopped)" % (
+                         len(self.done), time.monotonic() - self.t0, took,
+                         len(exp.groups),
                          len(exp.planned), len(exp.unplanned),
                          len(self.m.stopped())))
-            for k, occ in list(self.m.pending.items()):
-                if occ["node"] in self.m.running:
-                    rk = self._rkey(k, occ)
-                    self.m.confirmed[rk] = self.m.confirmed.get(rk, 0) + 1
-        for k, occ in list(self.m.pending.items()):
-            if occ["node"] in self.m.running:
-                del self.m.pending[k]
-                self.m.pinned.discard(occ.get("guest"))
+            for k, occ in done:
+                rk = self._rkey(k, occ)
+                self.m.confirmed[rk] = self.m.confirmed.get(rk, 0) + 1
         self.last_exp = exp
         return True
 
@@ -316,7 +310,8 @@ class FaultTest:
         a = self.a
         self.log("")
         self.log("FAULT: disagreement after step %d (seed %d), %.0f s after "
-                 "the burst ended:" % (n, a.seed, took))
+                 "the burst ended, %.0f s into the run:" % (
+                     n, a.seed, took, time.monotonic() - self.t0))
         for d in diffs:
             self.log("  - " + d)
         self.log("steps to replay (seed %d):" % a.seed)
@@ -358,7 +353,9 @@ class FaultTest:
             taken += n
             for s in steps.end_of_burst(self.rng, self.m):
                 self.do(s)
-            if not a.print_steps and not self.check(n):
+            if a.print_steps:
+                self.m.checked()
+            elif not self.check(n):
                 return 1
         if self.failures:
             self.log("fault: %d check(s) disagreed (seed %d): after steps %s"
@@ -371,7 +368,8 @@ class FaultTest:
                                                          len(self.done)))
             return 0
         self.log("fault: seed %d, %d steps (%d with restarts), every check "
-                 "agreed" % (a.seed, a.steps, len(self.done)))
+                 "agreed, %.0f s" % (a.seed, a.steps, len(self.done),
+                                     time.monotonic() - self.t0))
         return 0
 
 

@@ -27,7 +27,7 @@ WEIGHTS = {
     "break-ssp": 6, "break-maxpar": 3, "break-vss": 6,
     "stop-node": 3, "kill-node": 3, "start-node": 6,
     "kill-controller": 4, "stop-controller": 2, "start-controller": 4,
-    "fill-disk": 2, "empty-disk": 3,
+    "fill-disk": 3, "empty-disk": 1,
 }
 MAX_STOPPED = 2
 MIN_GUESTS = 8
@@ -40,7 +40,7 @@ class Failure(Exception):
 
 
 class Model:
-    def __init__(self, hosts, store_mounted):
+    def __init__(self, hosts):
         self.dpm = next(n for n, h in hosts.items()
                         if h.get("role") == "dpm-server")
         self.hv = sorted(n for n in hosts if n != self.dpm)
@@ -52,7 +52,6 @@ class Model:
                 self.guests[g["name"]] = {"owner": node, "local": False}
         self.running = set(self.nodes)
         self.controller = True
-        self.mounted = store_mounted
         self.disk_full = False
         self.pending = {}       # occurrence key -> occurrence
         self.confirmed = {}     # occurrence key -> count seen reported
@@ -62,6 +61,19 @@ class Model:
 
     def stopped(self):
         return [n for n in self.nodes if n not in self.running]
+
+    def checked(self):
+        """After a check: the occurrences on running nodes are done with
+        (their guests may move again); returns them as (key, occurrence).
+        Called whether or not the check ran (--print-steps), so the steps
+        a seed gives never depend on what the checks found."""
+        done = [(k, o) for k, o in sorted(self.pending.items())
+                if o["node"] in self.running]
+        for k, o in done:
+            del self.pending[k]
+            self.pinned.discard(o.get("guest"))
+        self.gone = set()
+        return done
 
 
 def _choice(rng, seq):
@@ -179,7 +191,7 @@ def _make(rng, m, kind):
         m.controller = True
         return {"op": kind}
     if kind == "fill-disk":
-        if not m.mounted or m.disk_full:
+        if m.disk_full:
             return None
         m.disk_full = True
         return {"op": kind}
@@ -406,8 +418,12 @@ class Runner:
     def _start_controller(self, s):
         self.cl.start_controller()
 
+    # Chosen whether or not the store could be mounted, so that a seed gives
+    # the same steps everywhere; without the mount they do nothing.
     def _fill_disk(self, s):
-        self.cl.fill_store()
+        if self.cl.mounted:
+            self.cl.fill_store()
 
     def _empty_disk(self, s):
-        self.cl.empty_store()
+        if self.cl.mounted:
+            self.cl.empty_store()
