@@ -232,7 +232,8 @@ class FaultTest:
                 data = None
             diffs += oracle.check_dsgroups(exp, data)
         diffs += oracle.check_settings(hosts, m.running)
-        diffs += oracle.check_status(st, ser, m.nodes, m.running, m.dpm)
+        diffs += oracle.check_status(st, ser, m.nodes, m.running, m.dpm,
+                                     recs)
         diffs += self.check_drift(recs)
         out = []
         for d in diffs:
@@ -373,10 +374,16 @@ class FaultTest:
         return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        sys.stderr.write("%s: error: %s\n" % (self.prog, message))
+        sys.exit(64)
+
+
 def parse_args(argv):
     here = os.path.dirname(os.path.abspath(__file__))
-    p = argparse.ArgumentParser(
-        description="Fault-injection test of hvpolicy against a lab.")
+    p = _Parser(description="Fault-injection test of hvpolicy against a lab.")
     p.add_argument("--bin", default=os.environ.get(
         "HVP_BIN", os.path.join(here, "..", "..", "build")),
         help="build directory (default $HVP_BIN or ./build)")
@@ -403,6 +410,9 @@ def parse_args(argv):
     p.add_argument("--scale", type=float, default=float(os.environ.get(
         "HVP_FAULT_SCALE", "0") or 0),
         help="multiply every wait bound (default 1, 3 with HVP_SANITIZE)")
+    p.add_argument("--weight", action="append", default=[],
+                   metavar="STEP=N", help="how often STEP is chosen "
+                   "(default weights in steps.py; 0 never; repeatable)")
     p.add_argument("--print-steps", action="store_true",
                    help="only print the steps the seed gives")
     p.add_argument("-v", "--verbose", action="store_true")
@@ -412,6 +422,15 @@ def parse_args(argv):
     if a.scale <= 0:
         a.scale = 3.0 if os.environ.get("HVP_SANITIZE") in ("1", "ON") else 1.0
     a.bin = os.path.abspath(a.bin)
+    for w in a.weight:
+        op, _, n = w.partition("=")
+        if op not in steps.WEIGHTS or not n.isdigit():
+            p.error("--weight %s: expected STEP=N, STEP one of %s" % (
+                w, ", ".join(sorted(steps.WEIGHTS))))
+        steps.WEIGHTS[op] = int(n)
+    if not any(steps.WEIGHTS[k] for k in steps.WEIGHTS
+               if not k.startswith(("start-", "empty-"))):
+        p.error("--weight: every step that changes something has weight 0")
     return a
 
 

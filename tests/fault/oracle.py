@@ -268,8 +268,9 @@ def check_settings(hosts, running, per_node=1):
     return diffs
 
 
-def check_status(st, ser, nodes, running, dpm):
-    """`status --format json` against which daemons run."""
+def check_status(st, ser, nodes, running, dpm, records):
+    """`status --format json` against which daemons run, and its open
+    drift counts against the drift report (records)."""
     diffs = []
     byname = {n["name"]: n for n in st.get("nodes") or []}
     for node in nodes:
@@ -277,6 +278,12 @@ def check_status(st, ser, nodes, running, dpm):
         if n is None:
             diffs.append("status: node %s not listed" % node)
             continue
+        nopen = sum(1 for r in records
+                    if r["node"] == node and r.get("status") == "open")
+        if n.get("openDrift") != nopen:
+            diffs.append("status: %s shows %r open drift, the drift report "
+                         "%d open record(s)" % (node, n.get("openDrift"),
+                                                nopen))
         if node in running:
             if not n.get("online"):
                 diffs.append("status: %s runs but is not online" % node)

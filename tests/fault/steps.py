@@ -84,7 +84,7 @@ def choose(rng, m):
     """One step, from rng and the model; also updates the model."""
     kinds = sorted(WEIGHTS)
     total = sum(WEIGHTS[k] for k in kinds)
-    while True:
+    for _ in range(100000):
         r = rng.randrange(total)
         for k in kinds:
             r -= WEIGHTS[k]
@@ -93,6 +93,7 @@ def choose(rng, m):
         step = _make(rng, m, k)
         if step is not None:
             return step
+    raise Failure("no step the weights allow fits the lab now")
 
 
 def _free_guests(m):
