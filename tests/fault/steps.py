@@ -58,6 +58,8 @@ class Model:
         self.pinned = set()     # guest names with a pending VSS break
         self.added = 0
         self.gone = set()       # guests removed or made unplanned this burst
+        self.touched = set()    # nodes whose host files this burst edited
+        self.arrived = {}       # node -> guests migrated to it this burst
 
     def stopped(self):
         return [n for n in self.nodes if n not in self.running]
@@ -73,6 +75,8 @@ class Model:
             del self.pending[k]
             self.pinned.discard(o.get("guest"))
         self.gone = set()
+        self.touched = set()
+        self.arrived = {}
         return done
 
 
@@ -92,6 +96,7 @@ def choose(rng, m):
                 break
         step = _make(rng, m, k)
         if step is not None:
+            m.touched |= hosts_edited(step)
             return step
     raise Failure("no step the weights allow fits the lab now")
 
@@ -113,6 +118,11 @@ def _make(rng, m, kind):
             # Up to 4 s on both hosts: past two heartbeats of the lab.
             step["hold_ms"] = rng.choice([50, 300, 1000, 2500, 4000])
         m.guests[g]["owner"] = dst
+        # A guest that went to a stopped daemon (or one stopped later in
+        # the burst, maybe before it reported) is reported by no node.
+        m.arrived.setdefault(dst, set()).add(g)
+        if dst not in m.running:
+            m.gone.add(g)
         return step
     if kind in ("move-storage", "move-local", "move-case"):
         if not free:
@@ -174,6 +184,7 @@ def _make(rng, m, kind):
             return None
         node = _choice(rng, sorted(m.running))
         m.running.discard(node)
+        m.gone |= m.arrived.get(node, set())
         return {"op": kind, "node": node}
     if kind == "start-node":
         if not m.stopped():
@@ -204,10 +215,22 @@ def _make(rng, m, kind):
     raise ValueError(kind)
 
 
+def hosts_edited(step):
+    """The nodes whose host files a step edits."""
+    keys = {"migrate": ("from", "to"), "migrate-both": ("from", "to"),
+            "add-guest": ("node",), "break-ssp": ("node",),
+            "break-maxpar": ("node",)}.get(step["op"], ("owner",))
+    return {step[k] for k in keys if k in step}
+
+
 def end_of_burst(rng, m):
     """Steps that bring the lab back to where a check can run: the store's
     disk emptied, the controller running, stopped daemons started, except
-    that sometimes one stays stopped (its guests must stay planned)."""
+    that sometimes one stays stopped (its guests must stay planned). Only
+    a node whose host no step of the burst edited may stay stopped: the
+    controller holds what the node last reported, which is then its host
+    file; a host changed while (or just before) its daemon stopped is not
+    known until the daemon runs again."""
     steps = []
     if m.disk_full:
         m.disk_full = False
@@ -217,8 +240,9 @@ def end_of_burst(rng, m):
         steps.append({"op": "start-controller"})
     stopped = m.stopped()
     keep = None
-    if stopped and rng.random() < 0.3:
-        keep = _choice(rng, stopped)
+    quiet = [n for n in stopped if n not in m.touched]
+    if quiet and rng.random() < 0.3:
+        keep = _choice(rng, quiet)
     for node in stopped:
         if node != keep:
             m.running.add(node)
