@@ -318,9 +318,16 @@ class FaultTest:
         self.log("steps to replay (seed %d):" % a.seed)
         for num, desc in self.done:
             self.log("  %4d %s" % (num, desc))
-        self.log("replay: python3 %s --bin %s --seed %d --steps %d" % (
+        extra = ""
+        for opt, default in (("burst", 8), ("nodes", 4), ("csvs", 4),
+                             ("guests", 20)):
+            if getattr(a, opt) != default:
+                extra += " --%s %d" % (opt, getattr(a, opt))
+        for w in a.weight:
+            extra += " --weight " + w
+        self.log("replay: python3 %s --bin %s --seed %d --steps %d%s" % (
             os.path.relpath(os.path.abspath(__file__)), a.bin, a.seed,
-            self._replay_steps))
+            self._replay_steps, extra))
         self.log("")
 
     # --- the run ---------------------------------------------------------
