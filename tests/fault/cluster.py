@@ -37,6 +37,7 @@ class Cluster:
         self.env = dict(os.environ, HVPOLICY_BIN_DIR=bindir)
         self.children = []      # controllers started here (reaped here)
         self.mounted = None
+        self.last_error = None
 
     # --- hvpolicy-lab --------------------------------------------------
     def labcmd(self, *args, check=True):
@@ -63,15 +64,22 @@ class Cluster:
     def hvp_json(self, *args):
         """Parsed JSON of a read verb, or None when the controller does not
         answer (the caller polls)."""
+        self.last_error = None
         try:
             r = self.hvp(*args, "--format", "json")
         except subprocess.TimeoutExpired:
+            self.last_error = "`hvpolicy %s` timed out" % " ".join(args)
             return None
         if r.returncode not in (0, 2):
+            self.last_error = "`hvpolicy %s --format json` exit %d: %s" % (
+                " ".join(args), r.returncode,
+                (r.stderr.strip().splitlines() or [""])[0][:200])
             return None
         try:
             return json.loads(r.stdout)
-        except ValueError:
+        except ValueError as e:
+            self.last_error = "`hvpolicy %s --format json`: not JSON (%s)" % (
+                " ".join(args), e)
             return None
 
     # --- processes -----------------------------------------------------

@@ -213,15 +213,16 @@ class FaultTest:
     # --- a check ---------------------------------------------------------
     def evaluate(self):
         m = self.m
+        self._drift_counts = None
         hosts = hostfile.read_hosts(self.a.lab, m.nodes)
         exp = oracle.Expected(hosts)
         diffs = []
-        ser = self.cl.hvp_json("serialization")
-        st = self.cl.hvp_json("status")
-        recs = self.cl.hvp_json("drift")
-        if ser is None or st is None or recs is None:
-            return exp, ["controller: does not answer status/serialization/"
-                         "drift"]
+        answers = []
+        for verb in ("serialization", "status", "drift"):
+            answers.append(self.cl.hvp_json(verb))
+            if answers[-1] is None:
+                return exp, ["controller: %s" % self.cl.last_error]
+        ser, st, recs = answers
         diffs += oracle.check_serialization(exp, ser)
         if m.dpm in m.running:
             try:
@@ -290,8 +291,10 @@ class FaultTest:
             self.report(diffs, took)
             if not self.a.keep_going:
                 return False
-            # Carry on from what the controller says now.
-            self.m.confirmed = dict(self._drift_counts)
+            # Carry on from what the controller says now (when it said).
+            if self._drift_counts is not None:
+                self.m.confirmed = dict(self._drift_counts)
+                done = []
         else:
             self.log("check after step %d: agreed at %.0f s (%.1f s to "
                      "settle; %d groups, %d planned, %d unplanned, %d "
@@ -300,9 +303,9 @@ class FaultTest:
                          len(exp.groups),
                          len(exp.planned), len(exp.unplanned),
                          len(self.m.stopped())))
-            for k, occ in done:
-                rk = self._rkey(k, occ)
-                self.m.confirmed[rk] = self.m.confirmed.get(rk, 0) + 1
+        for k, occ in done:
+            rk = self._rkey(k, occ)
+            self.m.confirmed[rk] = self.m.confirmed.get(rk, 0) + 1
         self.last_exp = exp
         return True
 
