@@ -140,8 +140,14 @@ class Cluster:
             f.write("%d\n" % p.pid)
         os.rename(tmp, self._pidfile())
 
-    def controller_answers(self):
-        return self.hvp_json("status") is not None
+    def last_log_line(self):
+        try:
+            with open(os.path.join(self.lab, "controller", "controller.log"),
+                      errors="replace") as f:
+                lines = f.read().strip().splitlines()
+            return lines[-1] if lines else "(empty)"
+        except OSError as e:
+            return "(cannot read: %s)" % e
 
     # --- the store's filesystem ----------------------------------------
     def mount_store(self, size_mb):

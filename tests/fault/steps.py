@@ -305,6 +305,7 @@ class Runner:
         self.cl = cl
         self.m = model
         self.scale = scale
+        self.started_on_full_disk = False
 
     def _settle(self, node):
         """Before editing a host whose daemon runs: wait until it has
@@ -441,6 +442,10 @@ class Runner:
         self.cl.signal(None, signal.SIGTERM)
 
     def _start_controller(self, s):
+        # A controller started on a full disk may refuse to open its store
+        # and exit; the check then starts it again, as a supervisor would.
+        self.started_on_full_disk = self.m.disk_full and \
+            self.cl.mounted is not None
         self.cl.start_controller()
 
     # Chosen whether or not the store could be mounted, so that a seed gives
