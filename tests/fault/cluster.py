@@ -38,6 +38,7 @@ class Cluster:
         self.children = []      # controllers started here (reaped here)
         self.mounted = None
         self.last_error = None
+        self.log_offsets = {}
 
     # --- hvpolicy-lab --------------------------------------------------
     def labcmd(self, *args, check=True):
@@ -139,6 +140,28 @@ class Cluster:
         with open(tmp, "w") as f:
             f.write("%d\n" % p.pid)
         os.rename(tmp, self._pidfile())
+
+    def sanitizer_reports(self):
+        """Lines of ASan/UBSan/LSan reports the daemons' logs gained since
+        the last call (a sanitizer build's daemons write them there)."""
+        out = []
+        logs = [os.path.join(self.lab, "controller", "controller.log")]
+        nodes = os.path.join(self.lab, "nodes")
+        logs += [os.path.join(nodes, n, "node.log")
+                 for n in sorted(os.listdir(nodes))]
+        for path in logs:
+            try:
+                with open(path, "rb") as f:
+                    f.seek(self.log_offsets.get(path, 0))
+                    data = f.read()
+            except OSError:
+                continue
+            self.log_offsets[path] = self.log_offsets.get(path, 0) + len(data)
+            for line in data.decode("utf-8", "replace").splitlines():
+                if "Sanitizer" in line or "runtime error:" in line:
+                    out.append("%s: %s" % (os.path.relpath(path, self.lab),
+                                           line.strip()[:200]))
+        return out
 
     def last_log_line(self):
         try:

@@ -301,6 +301,8 @@ class FaultTest:
                 break
             time.sleep(0.3)
         took = time.monotonic() - t0
+        gone += ["sanitizer: " + line
+                 for line in self.cl.sanitizer_reports()[:10]]
         diffs = gone + [d for d in self.check_monitor(exp)
                         if not any(d.startswith(s) for s in self.a.ignore)] \
             + diffs
