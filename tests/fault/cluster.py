@@ -6,7 +6,6 @@ under the controller's store that fault.py fills and empties.
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time

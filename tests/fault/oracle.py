@@ -107,16 +107,6 @@ class Expected:
             return gid
         return "%s (%s on %s)" % (e["name"], gid, ",".join(sorted(e["nodes"])))
 
-    def describe(self):
-        out = []
-        for ids, grp in sorted(self.groups.items(), key=lambda x: x[1]["name"]):
-            out.append("%s: %s" % (grp["name"], " ".join(
-                sorted(self.guests[i]["name"] for i in ids))))
-        if self.unplanned:
-            out.append("unplanned: " + " ".join(
-                sorted(self.guests[i]["name"] for i in self.unplanned)))
-        return out
-
 
 def _compare_partition(exp, got, what):
     """got: group name -> {"ids": list, "vols": set or None}. Returns a

@@ -286,7 +286,7 @@ def describe(step):
 
 # --- doing a step ---------------------------------------------------------
 
-def _corrected(host, occ, gid=None):
+def _corrected(host, occ):
     """Whether host shows the occurrence's setting as the policy wants."""
     if occ["kind"] == "integration-service":
         for g in host.get("guests") or []:
