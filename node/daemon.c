@@ -1290,6 +1290,25 @@ s_check_keys(const s_node *n)
 
 /* Creates stateDir (locked unless lock is false) and opens what it
  * holds: the journal, the tracker and the desired state. */
+/* The tracker is saved after the journal: a daemon killed in between
+ * left transitions in the journal that the saved tracker does not know.
+ * Taking every pending entry into it keeps a drift it journaled as open
+ * from being reported again under a new id, the old one open for good. */
+static void
+s_adopt_pending(s_node *n)
+{
+	const journal_entry *first;
+	uint64_t after = journal_acked(n->journal);
+	size_t k;
+
+	while ((k = journal_pending(n->journal, after, SIZE_MAX, SIZE_MAX,
+	    &first)) > 0) {
+		for (size_t i = 0; i < k; i++)
+			tracker_adopt(n->tracker, &first[i].rec);
+		after = first[k - 1].seq;
+	}
+}
+
 static int
 s_open_state(s_node *n, bool lock)
 {
@@ -1324,6 +1343,7 @@ s_open_state(s_node *n, bool lock)
 		free(err);
 		n->tracker = tracker_new();
 	}
+	s_adopt_pending(n);
 	log_info("journal: %zu record(s) pending, next seq %" PRIu64,
 	    journal_count(n->journal), journal_next_seq(n->journal));
 	s_load_desired(n);

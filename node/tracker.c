@@ -83,6 +83,31 @@ tracker_find(const tracker *t, const char *resource)
 	    s_cmp_record);
 }
 
+void
+tracker_adopt(tracker *t, const drift_record *r)
+{
+	drift_record *old = (drift_record *)tracker_find(t, r->resource);
+	bool keep = r->status == DRIFT_OPEN || r->status == DRIFT_FAILED;
+
+	if (old != NULL) {
+		if (!keep && strcmp(old->id, r->id) != 0)
+			return;		/* another drift's end */
+		drift_record_clear(old);
+		if (keep) {
+			drift_record_copy(old, r);
+			return;
+		}
+		*old = t->items[--t->count];
+		qsort(t->items, t->count, sizeof *t->items, s_cmp_record);
+		return;
+	}
+	if (!keep)
+		return;
+	xgrow(&t->items, &t->cap, t->count + 1, sizeof *t->items);
+	drift_record_copy(&t->items[t->count++], r);
+	qsort(t->items, t->count, sizeof *t->items, s_cmp_record);
+}
+
 static bool
 s_str_eq(const char *a, const char *b)
 {

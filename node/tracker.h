@@ -53,6 +53,14 @@ void tracker_free(tracker **t);
 size_t tracker_update(tracker *t, const tracker_pass *pass,
     drift_record **out, size_t *nout);
 
+/* Takes a transition already reported (a journal entry) into the tracked
+ * set, as the update that produced it did: open or failed tracks it
+ * (replacing what was tracked for its resource), corrected or resolved
+ * drops the drift of that id. A daemon killed after journaling a pass's
+ * transitions and before saving the tracker adopts them at start, so it
+ * neither reports them again nor leaves a drift open for good. */
+void tracker_adopt(tracker *t, const drift_record *r);
+
 /* Drifts tracked now (open or failed). */
 size_t tracker_count(const tracker *t);
 /* The tracked drift for a resource, or NULL; borrowed. */

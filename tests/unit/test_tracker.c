@@ -571,6 +571,45 @@ test_load_damaged(void **state)
 	free(dir);
 }
 
+/* A daemon killed after journaling an open transition and before saving
+ * the tracker: the restarted one adopts the journal's entries, so the
+ * correction is reported under the journaled id, never as a new drift. */
+static void
+test_adopt_journaled(void **state)
+{
+	tracker *t = tracker_new(), *fresh = tracker_new();
+	pass p = { .now = 1000 };
+	drift_record *out;
+	size_t n;
+	char *id;
+
+	(void)state;
+	s_add(&p, KEY, "present", NULL, DRIFT_OPEN, NULL);
+	out = s_update(t, &p, &n);
+	assert_int_equal(n, 1);
+	id = xstrdup(out[0].id);
+	/* The restarted daemon's tracker was never saved: adopt. */
+	tracker_adopt(fresh, &out[0]);
+	tracker_adopt(fresh, &out[0]);	/* twice changes nothing */
+	assert_int_equal(tracker_count(fresh), 1);
+	s_free_out(&out, n);
+	s_pass_clear(&p);
+	p.now = 1010;
+	s_add(&p, KEY, "present", NULL, DRIFT_CORRECTED, NULL);
+	out = s_update(fresh, &p, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0].status, DRIFT_CORRECTED);
+	assert_string_equal(out[0].id, id);
+	/* A journaled end drops the drift of that id only. */
+	tracker_adopt(t, &out[0]);
+	assert_int_equal(tracker_count(t), 0);
+	s_free_out(&out, n);
+	s_pass_clear(&p);
+	free(id);
+	tracker_free(&t);
+	tracker_free(&fresh);
+}
+
 int
 main(void)
 {
@@ -585,6 +624,7 @@ main(void)
 		cmocka_unit_test(test_appends_to_out),
 		cmocka_unit_test(test_save_load),
 		cmocka_unit_test(test_load_damaged),
+		cmocka_unit_test(test_adopt_journaled),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
