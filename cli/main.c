@@ -22,6 +22,7 @@ static const verb s_verbs[] = {
 	{ "apply", cmd_apply, "store a policy as a new revision and push it" },
 	{ "diagnose", cmd_diagnose, "30112 findings per node" },
 	{ "drift", cmd_drift, "the drift report" },
+	{ "events", cmd_events, "the event stream (--follow: as it happens)" },
 	{ "get", cmd_get, "print a stored policy revision" },
 	{ "history", cmd_history, "list policy revisions" },
 	{ "keygen", cmd_keygen, "write a CURVE key pair" },

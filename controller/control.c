@@ -11,6 +11,7 @@
 #include "diagnose.h"
 #include "dryrun.h"
 #include "dsgroups.h"
+#include "events.h"
 #include "log.h"
 #include "progress.h"
 #include "push.h"
@@ -163,6 +164,10 @@ s_drift(server *s, client *c, const Hvp__AdminRequest *q)
 	Hvp__AdminReply r = HVP__ADMIN_REPLY__INIT;
 	strbuf out;
 
+	if (q->drift_records) {	/* drift --follow */
+		events_request(s, c, q);
+		return;
+	}
 	f.node = q->node && *q->node ? q->node : NULL;
 	f.since = q->since;
 	f.open_only = q->open_only;
@@ -368,6 +373,12 @@ s_progress(server *s, client *c, const Hvp__AdminRequest *q)
 	progress_request(s, c, q);
 }
 
+static void
+s_events(server *s, client *c, const Hvp__AdminRequest *q)
+{
+	events_request(s, c, q);
+}
+
 /* ---- plan (dry run on every online node) ---- */
 
 /* The plan the DPM server holds now, as far as the store knows it: the
@@ -461,6 +472,7 @@ static const control_verb s_verbs[] = {
 	{ "apply", s_apply },
 	{ "diagnose", s_diagnose },
 	{ "drift", s_drift },
+	{ "events", s_events },
 	{ "get", s_get },
 	{ "history", s_history },
 	{ "plan", s_plan },

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "control.h"
 #include "dryrun.h"
+#include "events.h"
 #include "keys.h"
 #include "log.h"
 #include "peer.h"
@@ -196,6 +197,7 @@ s_teardown(server *s)
 	dryrun_release(&s->dryrun);
 	conflicts_release(&s->conflicts);
 	progress_release(&s->progress);
+	events_release(&s->events);
 	policy_free(&s->policy);
 	free(s->policy_text);
 	plan_free(&s->plan);
@@ -269,6 +271,7 @@ s_loop(server *s)
 		}
 		dryrun_tick(s);
 		progress_tick(s);
+		events_tick(s);
 	}
 }
 

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "conflicts.h"
 #include "dryrun.h"
+#include "events.h"
 #include "plan.h"
 #include "platform.h"
 #include "policy.h"
@@ -48,6 +49,7 @@ typedef struct server {
 	conflict_table conflicts;
 	dryrun_wait dryrun;
 	progress_table progress;
+	events_table events;	/* held `events --follow` requests */
 	uint64_t next_request;
 	platform_signal_flags signals;
 } server;
