@@ -55,6 +55,7 @@
 #define S_TRACKER_FILE "tracker.state"
 #define S_JOURNAL_DIR "journal"
 #define S_LOCK_FILE "hvpolicy-node.lock"
+#define S_WHY_NEW_DESIRED "new desired state"	/* a pass reason */
 #define S_BACKOFF_MIN_MS 1000
 #define S_BACKOFF_MAX_MS 30000
 #define S_IDLE_INTERVAL_S 60	/* re-observe period without a policy */
@@ -673,6 +674,17 @@ s_journal_add(s_node *n, drift_record *recs, size_t count)
 
 /* ---- reconcile passes ---- */
 
+/* The cause of what a pass finds: the first pass under a newly installed
+ * desired state enforces what the revision asked for; any other pass
+ * (interval, host change, start, SIGHUP) finds the host changed out of
+ * band. A drift keeps the cause it began with (tracker.c). */
+static drift_cause
+s_cause(const char *why)
+{
+	return strcmp(why, S_WHY_NEW_DESIRED) == 0 ? DRIFT_CAUSE_REVISION :
+	    DRIFT_CAUSE_OUT_OF_BAND;
+}
+
 static void
 s_pass(s_node *n, const char *why)
 {
@@ -703,6 +715,8 @@ s_pass(s_node *n, const char *why)
 		n->converged = false;
 		return;
 	}
+	for (size_t i = 0; i < r.nrecords; i++)
+		r.records[i].cause = s_cause(why);
 	memset(&tp, 0, sizeof tp);
 	tp.records = r.records;
 	tp.count = r.nrecords;
@@ -887,7 +901,7 @@ s_on_desired(s_node *n, const Hvp__Desired *m)
 		    n->desired->plan_generation, n->policy->name,
 		    POLICY_MODE_NAMES[n->policy->mode]);
 	}
-	s_pass(n, same ? "desired re-sent" : "new desired state");
+	s_pass(n, same ? "desired re-sent" : S_WHY_NEW_DESIRED);
 	s_send_ack(n);
 }
 

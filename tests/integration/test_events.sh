@@ -62,6 +62,15 @@ n=$(jq_py 'sum(1 for e in d if e["type"] == "drift" and e["drift"]["status"] == 
 fields=$(jq_py 'all(set(["seq", "time", "type", "cluster"]) <= set(e) for e in d)' <"$TMP/all.json")
 [ "$fields" = true ] && ok "every event has seq, time, type, cluster" || fail "event fields"
 
+# Cause: the corrections of the first apply were asked for by the
+# revision; the key deleted by hand afterwards was out of band.
+n=$(jq_py '[e["drift"]["cause"] for e in d if e["type"] == "drift" and e["node"] == "HV01" and "UseSystemSoftwareProvider" in e["drift"]["resource"]]' <"$TMP/all.json")
+[ "$n" = "['revision', 'out-of-band']" ] && ok "drift cause: revision, then out-of-band" ||
+    fail "drift causes on HV01: $n"
+hvp drift --node HV01 --format csv | head -1 | grep -q ',cause,receivedAt$' || fail "csv header"
+n=$(hvp drift --node HV01 --format json | jq_py 'sorted({r["cause"] for r in d if "UseSystemSoftwareProvider" in r["resource"]})')
+[ "$n" = "['out-of-band', 'revision']" ] && ok "drift report carries the cause" || fail "drift report causes: $n"
+
 # Filters and --after.
 n=$(hvp events --type node --node HV01 --format json | jq_py 'all(e["type"] == "node" and e["node"] == "HV01" for e in d) and len(d) >= 2')
 [ "$n" = true ] && ok "--type node --node HV01" || fail "--type/--node filter"
