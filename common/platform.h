@@ -91,6 +91,9 @@ void platform_signals_install(platform_signal_flags *flags);
 bool platform_stdout_is_tty(void);
 /* The user running this process, for audit fields; owned. */
 char *platform_user_name(void);
+/* The name of user id uid (the password database), or "uid N" when it
+ * has none; owned. */
+char *platform_uid_name(unsigned long uid);
 
 /* Processes, for tools that start daemons (the lab). */
 long platform_spawn_background(char *const argv[], const char *log_path,

@@ -562,6 +562,25 @@ platform_user_name(void)
 	return xasprintf("%s@%s", u && *u ? u : "unknown", host[0] ? host : "localhost");
 }
 
+char *
+platform_uid_name(unsigned long uid)
+{
+	struct passwd pw, *found = NULL;
+	long size = sysconf(_SC_GETPW_R_SIZE_MAX);
+	char *buf, *out;
+
+	if (size <= 0)
+		size = 16384;
+	buf = xmalloc((size_t)size);
+	if (getpwuid_r((uid_t)uid, &pw, buf, (size_t)size, &found) == 0 &&
+	    found != NULL && found->pw_name && *found->pw_name)
+		out = xstrdup(found->pw_name);
+	else
+		out = xasprintf("uid %lu", uid);
+	free(buf);
+	return out;
+}
+
 long
 platform_spawn_background(char *const argv[], const char *log_path, char **err)
 {

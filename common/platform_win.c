@@ -751,6 +751,14 @@ platform_user_name(void)
 	return out;
 }
 
+/* Windows has no numeric user ids; the control socket's peer is named
+ * by its Unix uid only on POSIX systems. */
+char *
+platform_uid_name(unsigned long uid)
+{
+	return xasprintf("uid %lu", uid);
+}
+
 /* ---- processes ---- */
 
 /* Appends arg to the command line, quoted as CommandLineToArgvW reads it. */

@@ -49,6 +49,10 @@ static const config_option s_options[] = {
 	    "node heartbeat period; offline after 3 missed" },
 	{ "insecure", CONFIG_BOOL, "false", false, 0, 0,
 	    "plain text, no authentication (tests only)" },
+	{ "adminReadKeys", CONFIG_STRING, NULL, false, 0, 0,
+	    "directory of read-only admin public keys (needs adminKeys' port)" },
+	{ "requireChangeId", CONFIG_BOOL, "false", false, 0, 0,
+	    "apply and rollback need --change-id" },
 	{ "verbose", CONFIG_BOOL, "false", false, 0, 0, "debug logging" },
 };
 #define NOPTIONS (sizeof s_options / sizeof s_options[0])
@@ -69,6 +73,12 @@ s_check_config(const config_values *v, diag_list *d)
 			    "required unless insecure is true");
 			rc = -1;
 		}
+	}
+	if (config_str(v, "adminReadKeys") && config_str(v, "adminListen") ==
+	    NULL) {
+		diag_add(d, "<config>", 0, 0, "adminReadKeys", "adminReadKeys: "
+		    "needs adminListen (read-only keys use the remote port)");
+		rc = -1;
 	}
 	if (config_str(v, "adminListen") && config_str(v, "adminKeys") == NULL) {
 		diag_add(d, "<config>", 0, 0, "adminListen", "adminListen: "
@@ -160,9 +170,10 @@ s_setup(server *s, char **err)
 		return -1;
 	if ((s->zctx = zmq_ctx_new()) == NULL)
 		fatalx("zmq_ctx_new");
-	if (!s->insecure && (s->zap = zap_new(s->zctx,
+	if (!s->insecure && ((s->zap = zap_new(s->zctx,
 	    config_str(s->cfg, "nodeKeys"), config_str(s->cfg, "adminKeys"),
-	    err)) == NULL)
+	    err)) == NULL || zap_set_read_keys(s->zap,
+	    config_str(s->cfg, "adminReadKeys"), err) == -1))
 		return -1;
 	if ((s->router = s_socket(s, ZMQ_ROUTER, err)) == NULL ||
 	    s_secure(s, s->router, ZAP_DOMAIN_NODES, err) == -1 ||
@@ -306,6 +317,7 @@ main(int argc, char **argv)
 	s.cfg = &cfg;
 	s.cluster = config_str(&cfg, "cluster");
 	s.insecure = config_bool(&cfg, "insecure");
+	s.require_change_id = config_bool(&cfg, "requireChangeId");
 	s.heartbeat_seconds = (int)config_int(&cfg, "heartbeatSeconds");
 	log_set_verbose(config_bool(&cfg, "verbose"));
 	platform_signals_install(&s.signals);

@@ -199,7 +199,7 @@ void
 render_history(const store_revision *list, size_t n, bool json, strbuf *out)
 {
 	static const char *const head[] = { "REVISION", "HASH", "APPLIED AT",
-	    "APPLIED BY", "SOURCE" };
+	    "APPLIED BY", "SOURCE", "CHANGE", "MESSAGE" };
 
 	if (json) {
 		jsonw j;
@@ -213,16 +213,18 @@ render_history(const store_revision *list, size_t n, bool json, strbuf *out)
 			jsonw_kv_time(&j, "appliedAt", list[i].applied_at);
 			jsonw_kv_str(&j, "appliedBy", list[i].applied_by);
 			jsonw_kv_str(&j, "source", list[i].source);
+			jsonw_kv_str(&j, "changeId", list[i].change_id);
+			jsonw_kv_str(&j, "message", list[i].message);
 			jsonw_end_object(&j);
 		}
 		jsonw_end_array(&j);
 		strbuf_addch(out, '\n');
 	} else {
-		table *t = table_new(5, head);
+		table *t = table_new(7, head);
 
 		for (size_t i = 0; i < n; i++) {
 			char rev[24], at[40];
-			const char *row[5];
+			const char *row[7];
 
 			snprintf(rev, sizeof rev, "%lld", (long long)list[i].revision);
 			timefmt_rfc3339(list[i].applied_at, at, sizeof at);
@@ -231,11 +233,27 @@ render_history(const store_revision *list, size_t n, bool json, strbuf *out)
 			row[2] = at;
 			row[3] = list[i].applied_by;
 			row[4] = list[i].source;
+			row[5] = list[i].change_id;
+			row[6] = list[i].message;
 			table_add(t, row);
 		}
 		table_render(t, out);
 		table_free(&t);
 	}
+}
+
+/* "# change ID: MESSAGE" as one YAML comment line: a line break in the
+ * message must not end the comment. */
+static void
+s_comment(strbuf *out, const char *change_id, const char *message)
+{
+	strbuf_addf(out, "# change %s", change_id ? change_id : "-");
+	if (message) {
+		strbuf_addstr(out, ": ");
+		for (const char *p = message; *p; p++)
+			strbuf_addch(out, *p == '\n' || *p == '\r' ? ' ' : *p);
+	}
+	strbuf_addch(out, '\n');
 }
 
 void
@@ -248,12 +266,20 @@ render_revision(const store_revision *r, bool json, strbuf *out)
 		jsonw_begin_object(&j);
 		jsonw_kv_int(&j, "revision", r->revision);
 		jsonw_kv_str(&j, "hash", r->hash);
+		jsonw_kv_time(&j, "appliedAt", r->applied_at);
+		jsonw_kv_str(&j, "appliedBy", r->applied_by);
+		jsonw_kv_str(&j, "source", r->source);
+		jsonw_kv_str(&j, "changeId", r->change_id);
+		jsonw_kv_str(&j, "message", r->message);
 		jsonw_kv_str(&j, "policy", r->text);
 		jsonw_end_object(&j);
 		strbuf_addch(out, '\n');
 	} else {
-		strbuf_addf(out, "# revision %lld, hash %s\n%s",
-		    (long long)r->revision, r->hash, r->text);
+		strbuf_addf(out, "# revision %lld, hash %s\n",
+		    (long long)r->revision, r->hash);
+		if (r->change_id || r->message)
+			s_comment(out, r->change_id, r->message);
+		strbuf_addstr(out, r->text);
 	}
 }
 

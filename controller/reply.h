@@ -16,7 +16,9 @@ typedef struct reply_to {
 	void *socket;		/* which admin socket asked */
 	wire_rid rid;		/* which connection */
 	bool remote;		/* the CURVE admin port */
-	const char *user;	/* admin key name on the remote port (borrowed) */
+	const char *user;	/* admin key name on the remote port, or the
+				 * local peer's user name (borrowed) */
+	bool read_only;		/* a key of adminReadKeys: read verbs only */
 } reply_to;
 
 void reply_send(const reply_to *c, const Hvp__AdminReply *r);

@@ -28,6 +28,7 @@ typedef struct server {
 	const config_values *cfg;
 	const char *cluster;
 	bool insecure;
+	bool require_change_id;	/* apply, rollback need --change-id */
 	int heartbeat_seconds;
 	void *zctx;
 	void *router;		/* node traffic */
