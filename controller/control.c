@@ -19,6 +19,7 @@
 #include "reply.h"
 #include "store.h"
 #include "textdiff.h"
+#include "webhooks.h"
 #include "wire.h"
 #include "xalloc.h"
 #include "zap.h"
@@ -56,13 +57,43 @@ s_open_drift(server *s, char **err)
 	return open;
 }
 
+/* Each webhook endpoint's state and how many events it has yet to get
+ * (counted in the loop's store: the worker never waits for it). */
+static void
+s_webhooks(server *s, status_view *v, webhook_view **views,
+    int64_t **backlog)
+{
+	size_t n = webhooks_count(s->hooks);
+	char *err = NULL;
+
+	*views = xcalloc(n + 1, sizeof **views);
+	*backlog = xcalloc(n + 1, sizeof **backlog);
+	for (size_t i = 0; i < n; i++) {
+		store_event_filter f = { 0 };
+
+		webhooks_view(s->hooks, i, &(*views)[i]);
+		f.after = (*views)[i].delivered;
+		f.types = (*views)[i].types;
+		f.statuses = (*views)[i].statuses;
+		if (store_count_events(s->store, &f, &(*backlog)[i], &err) == -1) {
+			log_warnx("status: %s", err);
+			free(err);
+			err = NULL;
+		}
+	}
+	v->hooks = *views;
+	v->backlog = *backlog;
+	v->nhooks = n;
+}
+
 static void
 s_status(server *s, client *c, const Hvp__AdminRequest *q)
 {
 	finding *f = NULL;
 	status_view v = { 0 };
+	webhook_view *hooks = NULL;
 	char *err = NULL, *unmanaged;
-	int64_t *open;
+	int64_t *open, *backlog = NULL;
 	strbuf out;
 
 	if ((open = s_open_drift(s, &err)) == NULL) {
@@ -74,8 +105,11 @@ s_status(server *s, client *c, const Hvp__AdminRequest *q)
 	v.nfindings = diagnose_run(s, &f);
 	v.open_drift = open;
 	v.unmanaged = unmanaged;
+	s_webhooks(s, &v, &hooks, &backlog);
 	strbuf_init(&out);
 	render_status(s, &v, render_is_json(q->format), &out);
+	free(hooks);
+	free(backlog);
 	findings_free(&f, v.nfindings);
 	reply_text(c, 0, out.data, NULL);
 	strbuf_release(&out);

@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <curl/curl.h>
 #include <zmq.h>
 
 #include "config.h"
 #include "control.h"
 #include "dryrun.h"
 #include "events.h"
+#include "hookconf.h"
 #include "keys.h"
 #include "log.h"
 #include "peer.h"
@@ -22,6 +24,7 @@
 #include "restore.h"
 #include "server.h"
 #include "store.h"
+#include "webhooks.h"
 #include "wire.h"
 #include "xalloc.h"
 #include "zap.h"
@@ -53,6 +56,9 @@ static const config_option s_options[] = {
 	    "directory of read-only admin public keys (needs adminKeys' port)" },
 	{ "requireChangeId", CONFIG_BOOL, "false", false, 0, 0,
 	    "apply and rollback need --change-id" },
+	{ "webhooks", CONFIG_SECTION, NULL, false, 0, 0,
+	    "endpoints events are delivered to (config file only; "
+	    "docs/webhooks.md)" },
 	{ "verbose", CONFIG_BOOL, "false", false, 0, 0, "debug logging" },
 };
 #define NOPTIONS (sizeof s_options / sizeof s_options[0])
@@ -85,6 +91,19 @@ s_check_config(const config_values *v, diag_list *d)
 		    "needs adminKeys");
 		rc = -1;
 	}
+	return rc;
+}
+
+/* The webhooks section, checked with the rest of the config so that a
+ * bad one stops the start with every error listed. */
+static int
+s_check_webhooks(const char *file, diag_list *d)
+{
+	hook_endpoint *list = NULL;
+	size_t n = 0;
+	int rc = hookconf_load(file, &list, &n, d);
+
+	hookconf_free(&list, n);
 	return rc;
 }
 
@@ -152,6 +171,32 @@ s_open_control(server *s, char **err)
 	return rc;
 }
 
+/* The webhooks section was checked at start (s_check_webhooks); this
+ * loads it again for the workers, which own it. */
+static int
+s_start_webhooks(server *s, char **err)
+{
+	hook_endpoint *list = NULL;
+	size_t n = 0;
+	diag_list d;
+
+	diag_list_init(&d);
+	if (hookconf_load(s->config_file, &list, &n, &d) == -1) {
+		diag_sort(&d);
+		*err = diag_join(&d);
+		diag_list_release(&d);
+		return -1;
+	}
+	diag_list_release(&d);
+	if (n == 0) {
+		free(list);
+		return 0;
+	}
+	s->hooks = webhooks_start(config_str(s->cfg, "dataDir"), s->cluster,
+	    list, n, err);
+	return s->hooks ? 0 : -1;
+}
+
 static int
 s_setup(server *s, char **err)
 {
@@ -181,6 +226,8 @@ s_setup(server *s, char **err)
 		return -1;
 	if (s_open_control(s, err) == -1)
 		return -1;
+	if (s_start_webhooks(s, err) == -1)
+		return -1;
 	if (config_str(s->cfg, "adminListen") &&
 	    ((s->admin = s_socket(s, ZMQ_ROUTER, err)) == NULL ||
 	    s_secure(s, s->admin, ZAP_DOMAIN_ADMIN, err) == -1 ||
@@ -192,6 +239,7 @@ s_setup(server *s, char **err)
 static void
 s_teardown(server *s)
 {
+	webhooks_stop(&s->hooks);
 	if (s->router)
 		zmq_close(s->router);
 	if (s->control) {
@@ -283,6 +331,7 @@ s_loop(server *s)
 		dryrun_tick(s);
 		progress_tick(s);
 		events_tick(s);
+		webhooks_notify(s->hooks, store_last_event(s->store));
 	}
 }
 
@@ -303,7 +352,8 @@ main(int argc, char **argv)
 	log_init("hvpolicy-controller", false);
 	diag_list_init(&d);
 	if (config_load(s_options, NOPTIONS, config_file_arg(argc, argv), argc,
-	    argv, &cfg, &d) == -1 || s_check_config(&cfg, &d) == -1) {
+	    argv, &cfg, &d) == -1 || s_check_config(&cfg, &d) == -1 ||
+	    s_check_webhooks(config_file_arg(argc, argv), &d) == -1) {
 		diag_sort(&d);
 		diag_print(&d, stderr);
 		fprintf(stderr, "hvpolicy-controller: configuration has errors, "
@@ -315,6 +365,7 @@ main(int argc, char **argv)
 	diag_list_release(&d);
 	memset(&s, 0, sizeof s);
 	s.cfg = &cfg;
+	s.config_file = config_file_arg(argc, argv);
 	s.cluster = config_str(&cfg, "cluster");
 	s.insecure = config_bool(&cfg, "insecure");
 	s.require_change_id = config_bool(&cfg, "requireChangeId");
@@ -324,6 +375,7 @@ main(int argc, char **argv)
 	if (s.insecure)
 		log_warnx("INSECURE: node and admin traffic is neither encrypted "
 		    "nor authenticated (--insecure)");
+	curl_global_init(CURL_GLOBAL_DEFAULT);	/* before any thread */
 	if (s_setup(&s, &err) == -1) {
 		log_warnx("cannot start: %s", err);
 		free(err);
@@ -338,6 +390,7 @@ main(int argc, char **argv)
 	log_info("stopping");
 	peer_flush_acks(&s);
 	s_teardown(&s);
+	curl_global_cleanup();
 	config_values_release(&cfg);
 	return 0;
 }

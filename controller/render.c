@@ -13,6 +13,7 @@
 #include "store.h"
 #include "table.h"
 #include "timefmt.h"
+#include "webhooks.h"
 
 /* Same bound as the controller's clock check (peer.c). */
 #define RENDER_MAX_CLOCK_SKEW_MS (120 * 1000)
@@ -31,6 +32,42 @@ s_clock_off(const node_session *n, int64_t *seconds)
 {
 	*seconds = n->clock_skew_ms / 1000;
 	return n->has_clock && llabs(n->clock_skew_ms) > RENDER_MAX_CLOCK_SKEW_MS;
+}
+
+static void
+s_webhooks_json(const status_view *v, jsonw *j)
+{
+	jsonw_key(j, "webhooks");
+	jsonw_begin_array(j);
+	for (size_t i = 0; i < v->nhooks; i++) {
+		const webhook_view *h = &v->hooks[i];
+
+		jsonw_begin_object(j);
+		jsonw_kv_str(j, "name", h->name);
+		jsonw_kv_str(j, "url", h->url);
+		jsonw_kv_int(j, "delivered", h->delivered);
+		jsonw_kv_int(j, "backlog", v->backlog[i]);
+		jsonw_kv_int(j, "deliveries", h->deliveries);
+		jsonw_kv_int(j, "failures", h->failures);
+		jsonw_kv_int(j, "retrying", h->attempt);
+		jsonw_kv_str(j, "lastError", h->last_error[0] ? h->last_error :
+		    NULL);
+		jsonw_end_object(j);
+	}
+	jsonw_end_array(j);
+}
+
+static void
+s_webhooks_table(const status_view *v, strbuf *out)
+{
+	for (size_t i = 0; i < v->nhooks; i++) {
+		const webhook_view *h = &v->hooks[i];
+
+		strbuf_addf(out, "webhook %s: backlog %lld, delivered up to "
+		    "event %lld%s%s\n", h->name, (long long)v->backlog[i],
+		    (long long)h->delivered, h->last_error[0] ? ", failing: " :
+		    "", h->last_error);
+	}
 }
 
 static void
@@ -81,6 +118,7 @@ s_status_json(const server *s, const status_view *v, strbuf *out)
 		jsonw_null(&j);
 	}
 	jsonw_kv_int(&j, "findings", (int64_t)v->nfindings);
+	s_webhooks_json(v, &j);
 	jsonw_end_object(&j);
 	strbuf_addch(out, '\n');
 }
@@ -144,6 +182,7 @@ s_status_table(const server *s, const status_view *v, strbuf *out)
 		    (long long)s->revision, (long long)s->revision_floor + 1);
 	strbuf_addf(out, "30112 findings: %zu%s\n", v->nfindings,
 	    v->nfindings ? " (see hvpolicy diagnose)" : "");
+	s_webhooks_table(v, out);
 }
 
 void

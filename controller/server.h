@@ -22,10 +22,12 @@
 #include "sessions.h"
 
 struct store;
+struct webhooks;
 struct zap;
 
 typedef struct server {
 	const config_values *cfg;
+	const char *config_file;	/* --config, or NULL */
 	const char *cluster;
 	bool insecure;
 	bool require_change_id;	/* apply, rollback need --change-id */
@@ -51,6 +53,7 @@ typedef struct server {
 	dryrun_wait dryrun;
 	progress_table progress;
 	events_table events;	/* held `events --follow` requests */
+	struct webhooks *hooks;	/* delivery workers, or NULL */
 	uint64_t next_request;
 	platform_signal_flags signals;
 } server;

@@ -177,6 +177,12 @@ static const char s_schema_v3[] =
 	"  summary TEXT"
 	");"
 	"CREATE INDEX events_by_type ON events (type, seq);"
+	"CREATE TABLE webhook_cursors ("
+	"  endpoint TEXT PRIMARY KEY NOT NULL,"
+	"  delivered INTEGER NOT NULL DEFAULT 0,"
+	"  deliveries INTEGER NOT NULL DEFAULT 0,"
+	"  failures INTEGER NOT NULL DEFAULT 0"
+	") WITHOUT ROWID;"
 	"INSERT INTO events (type, at, node, drift_event) "
 	"  SELECT 'drift', at, node, seq FROM drift_events ORDER BY seq;";
 
@@ -785,6 +791,91 @@ static int s_drift_row(store *s, sqlite3_stmt *st, drift_record *r,
 	"FROM events e LEFT JOIN drift_events de ON de.seq = e.drift_event " \
 	"LEFT JOIN drift d ON d.id = de.drift_id "
 
+/* ?2 type, ?3 node, ?4 ",type,type,", ?5 ",status,status," (drift
+ * events only). */
+#define S_EVENT_WHERE \
+	"AND (?2 IS NULL OR e.type = ?2) AND (?3 IS NULL OR e.node = ?3) " \
+	"AND (?4 IS NULL OR instr(?4, ',' || e.type || ',') > 0) " \
+	"AND (?5 IS NULL OR e.type != 'drift' OR " \
+	"instr(?5, ',' || de.status || ',') > 0) "
+
+static void
+s_bind_event_filter(sqlite3_stmt *st, const store_event_filter *f, int *rc)
+{
+	s_bind_int(st, 1, f ? f->after : 0, rc);
+	s_bind_text(st, 2, f ? f->type : NULL, rc);
+	s_bind_text(st, 3, f ? f->node : NULL, rc);
+	s_bind_text(st, 4, f ? f->types : NULL, rc);
+	s_bind_text(st, 5, f ? f->statuses : NULL, rc);
+}
+
+int
+store_count_events(store *s, const store_event_filter *f, int64_t *n,
+    char **err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
+
+	*n = 0;
+	st = s_prepare(s, "SELECT COUNT(*) FROM events e LEFT JOIN "
+	    "drift_events de ON de.seq = e.drift_event WHERE e.seq > ?1 "
+	    S_EVENT_WHERE, err);
+	if (st == NULL)
+		return -1;
+	s_bind_event_filter(st, f, &rc);
+	rc = s_step(s, st, rc, "cannot count events", err);
+	if (rc == 1)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == -1 ? -1 : 0;
+}
+
+int
+store_get_webhook_cursor(store *s, const char *endpoint,
+    store_webhook_cursor *out, char **err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
+
+	memset(out, 0, sizeof(*out));
+	st = s_prepare(s, "SELECT delivered, deliveries, failures FROM "
+	    "webhook_cursors WHERE endpoint = ?1", err);
+	if (st == NULL)
+		return -1;
+	s_bind_text(st, 1, endpoint, &rc);
+	rc = s_step(s, st, rc, "cannot read a webhook cursor", err);
+	if (rc == 1) {
+		out->delivered = sqlite3_column_int64(st, 0);
+		out->deliveries = sqlite3_column_int64(st, 1);
+		out->failures = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	return rc == -1 ? -1 : 0;
+}
+
+int
+store_set_webhook_cursor(store *s, const char *endpoint,
+    const store_webhook_cursor *c, char **err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
+
+	st = s_prepare(s, "INSERT INTO webhook_cursors (endpoint, delivered, "
+	    "deliveries, failures) VALUES (?1, ?2, ?3, ?4) ON CONFLICT "
+	    "(endpoint) DO UPDATE SET delivered = MAX(delivered, "
+	    "excluded.delivered), deliveries = excluded.deliveries, "
+	    "failures = excluded.failures", err);
+	if (st == NULL)
+		return -1;
+	s_bind_text(st, 1, endpoint, &rc);
+	s_bind_int(st, 2, c->delivered, &rc);
+	s_bind_int(st, 3, c->deliveries, &rc);
+	s_bind_int(st, 4, c->failures, &rc);
+	rc = s_run(s, st, rc, "cannot store a webhook cursor", err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static int
 s_event_row(store *s, sqlite3_stmt *st, store_event *e, char **err)
 {
@@ -815,15 +906,12 @@ store_list_events(store *s, const store_event_filter *f, store_event **out,
 
 	*out = NULL;
 	*n = 0;
-	st = s_prepare(s, S_EVENT_COLUMNS "WHERE e.seq > ?1 "
-	    "AND (?2 IS NULL OR e.type = ?2) AND (?3 IS NULL OR e.node = ?3) "
-	    "ORDER BY e.seq LIMIT ?4", err);
+	st = s_prepare(s, S_EVENT_COLUMNS "WHERE e.seq > ?1 " S_EVENT_WHERE
+	    "ORDER BY e.seq LIMIT ?6", err);
 	if (st == NULL)
 		return -1;
-	s_bind_int(st, 1, f ? f->after : 0, &rc);
-	s_bind_text(st, 2, f ? f->type : NULL, &rc);
-	s_bind_text(st, 3, f ? f->node : NULL, &rc);
-	s_bind_int(st, 4, (int64_t)limit, &rc);
+	s_bind_event_filter(st, f, &rc);
+	s_bind_int(st, 6, (int64_t)limit, &rc);
 	while ((rc = s_step(s, st, rc, "cannot list events", err)) == 1) {
 		xgrow(&list, &cap, count + 1, sizeof(*list));
 		if (s_event_row(s, st, &list[count], err) == -1) {

@@ -238,6 +238,9 @@ typedef struct store_event_filter {
 	int64_t after;		/* events numbered above this */
 	const char *type;	/* NULL = every type */
 	const char *node;	/* NULL = every node */
+	const char *types;	/* ",drift,plan,": one of these; NULL = any */
+	const char *statuses;	/* ",open,failed,": drift events with one of
+				 * these statuses (others pass); NULL = any */
 	size_t limit;		/* 0 = 1000 */
 } store_event_filter;
 
@@ -251,7 +254,24 @@ int64_t store_last_event(const store *s);
 /* Raises the floor so the next event is numbered above seq (a client saw
  * seq: this store may be older than the one that numbered it). */
 int store_raise_event_floor(store *s, int64_t seq, char **err);
+/* How many events match (limit ignored). */
+int store_count_events(store *s, const store_event_filter *f, int64_t *n,
+    char **err);
 void store_event_clear(store_event *e);
+
+/* Webhook delivery: per endpoint name, the last event delivered (the
+ * outbox of an endpoint is every matching event after it) and counters.
+ * An endpoint never seen reads as all zero. The cursor never goes back. */
+typedef struct store_webhook_cursor {
+	int64_t delivered;
+	int64_t deliveries;
+	int64_t failures;
+} store_webhook_cursor;
+
+int store_get_webhook_cursor(store *s, const char *endpoint,
+    store_webhook_cursor *out, char **err);
+int store_set_webhook_cursor(store *s, const char *endpoint,
+    const store_webhook_cursor *c, char **err);
 void store_event_list_free(store_event **list, size_t n);
 
 /*
