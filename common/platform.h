@@ -95,6 +95,12 @@ char *platform_user_name(void);
  * has none; owned. */
 char *platform_uid_name(unsigned long uid);
 
+/* A socket address (struct sockaddr_in, owned) for an IPv4 HOST ("*"
+ * for every address) and PORT, for servers that bind one (the metrics
+ * endpoint). -1 with *err when HOST is not an IPv4 address. */
+int platform_inet_addr(const char *host, unsigned port, void **addr,
+    size_t *len, char **err);
+
 /* Processes, for tools that start daemons (the lab). */
 long platform_spawn_background(char *const argv[], const char *log_path,
     char **err);

@@ -751,6 +751,18 @@ platform_user_name(void)
 	return out;
 }
 
+/* The controller (its metrics endpoint) runs on POSIX systems only. */
+int
+platform_inet_addr(const char *host, unsigned port, void **addr, size_t *len,
+    char **err)
+{
+	(void)addr;
+	(void)len;
+	if (err)
+		*err = xasprintf("%s:%u: not supported on Windows", host, port);
+	return -1;
+}
+
 /* Windows has no numeric user ids; the control socket's peer is named
  * by its Unix uid only on POSIX systems. */
 char *

@@ -18,6 +18,7 @@
 #include "hookconf.h"
 #include "keys.h"
 #include "log.h"
+#include "metrics.h"
 #include "peer.h"
 #include "progress.h"
 #include "push.h"
@@ -56,6 +57,8 @@ static const config_option s_options[] = {
 	    "directory of read-only admin public keys (needs adminKeys' port)" },
 	{ "requireChangeId", CONFIG_BOOL, "false", false, 0, 0,
 	    "apply and rollback need --change-id" },
+	{ "metricsListen", CONFIG_STRING, NULL, false, 0, 0,
+	    "Prometheus text format at /metrics (tcp://HOST:PORT)" },
 	{ "webhooks", CONFIG_SECTION, NULL, false, 0, 0,
 	    "endpoints events are delivered to (config file only; "
 	    "docs/webhooks.md)" },
@@ -228,6 +231,9 @@ s_setup(server *s, char **err)
 		return -1;
 	if (s_start_webhooks(s, err) == -1)
 		return -1;
+	if (config_str(s->cfg, "metricsListen") && (s->metrics =
+	    metrics_start(config_str(s->cfg, "metricsListen"), err)) == NULL)
+		return -1;
 	if (config_str(s->cfg, "adminListen") &&
 	    ((s->admin = s_socket(s, ZMQ_ROUTER, err)) == NULL ||
 	    s_secure(s, s->admin, ZAP_DOMAIN_ADMIN, err) == -1 ||
@@ -239,6 +245,7 @@ s_setup(server *s, char **err)
 static void
 s_teardown(server *s)
 {
+	metrics_stop(&s->metrics);
 	webhooks_stop(&s->hooks);
 	if (s->router)
 		zmq_close(s->router);
@@ -332,6 +339,7 @@ s_loop(server *s)
 		progress_tick(s);
 		events_tick(s);
 		webhooks_notify(s->hooks, store_last_event(s->store));
+		metrics_tick(s->metrics, s);
 	}
 }
 

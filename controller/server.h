@@ -21,6 +21,7 @@
 #include "progress.h"
 #include "sessions.h"
 
+struct metrics;
 struct store;
 struct webhooks;
 struct zap;
@@ -54,6 +55,7 @@ typedef struct server {
 	progress_table progress;
 	events_table events;	/* held `events --follow` requests */
 	struct webhooks *hooks;	/* delivery workers, or NULL */
+	struct metrics *metrics;	/* metricsListen, or NULL */
 	uint64_t next_request;
 	platform_signal_flags signals;
 } server;

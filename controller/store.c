@@ -42,6 +42,9 @@ struct store {
 	char *path;
 	int64_t last_event;	/* highest committed event seq (or floor) */
 	int64_t pending_event;	/* added by the open transaction */
+	store_stats stats;
+	/* Drift transitions of the open transaction, by kind and status. */
+	uint64_t pending_transitions[STORE_NKINDS][STORE_NSTATUSES];
 };
 
 /* Version 1: the whole schema as first released. */
@@ -346,6 +349,7 @@ static void
 s_rollback(store *s)
 {
 	s->pending_event = 0;
+	memset(s->pending_transitions, 0, sizeof(s->pending_transitions));
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -368,10 +372,21 @@ s_begin_read(store *s, char **err)
 static int
 s_commit(store *s, char **err)
 {
+	int64_t t0 = platform_mono_ms();
+
 	if (s_exec(s, "COMMIT", "cannot commit", err) == -1) {
 		s_rollback(s);
 		return -1;
 	}
+	s->stats.commits++;
+	s->stats.commit_seconds_last = (double)(platform_mono_ms() - t0) / 1000;
+	s->stats.commit_seconds_sum += s->stats.commit_seconds_last;
+	for (int k = 0; k < STORE_NKINDS; k++)
+		for (int st = 0; st < STORE_NSTATUSES; st++) {
+			s->stats.transitions[k][st] +=
+			    s->pending_transitions[k][st];
+			s->pending_transitions[k][st] = 0;
+		}
 	if (s->pending_event > s->last_event)
 		s->last_event = s->pending_event;
 	s->pending_event = 0;
@@ -1643,6 +1658,7 @@ s_put_drift(store *s, s_drift_stmts *d, const char *node,
 	s_bind_int(st, 9, r->received_at, &rc);
 	if (s_run(s, st, rc, "cannot log a drift transition", err) == -1)
 		return -1;
+	s->pending_transitions[r->kind][r->status]++;	/* checked enums */
 	/* The transition is an event of the stream, in this transaction. */
 	return s_add_event(s, "drift", r->received_at ? r->received_at :
 	    platform_now_ms() / 1000, node, sqlite3_last_insert_rowid(s->db),
@@ -1906,6 +1922,34 @@ store_open_drift_by_node(store *s, store_count **out, size_t *n, char **err)
 	*out = list;
 	*n = count;
 	return 0;
+}
+
+int
+store_open_drift_by_kind(store *s, int64_t out[STORE_NKINDS], char **err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK, k;
+
+	memset(out, 0, sizeof(int64_t) * STORE_NKINDS);
+	st = s_prepare(s, "SELECT kind, COUNT(*) FROM drift WHERE status = "
+	    "'open' GROUP BY kind", err);
+	if (st == NULL)
+		return -1;
+	while ((rc = s_step(s, st, rc, "cannot count drift", err)) == 1) {
+		k = drift_kind_from_name((const char *)sqlite3_column_text(st,
+		    0));
+		if (k >= 0 && k < STORE_NKINDS)
+			out[k] = sqlite3_column_int64(st, 1);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc == -1 ? -1 : 0;
+}
+
+void
+store_get_stats(const store *s, store_stats *out)
+{
+	*out = s->stats;
 }
 
 void

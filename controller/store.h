@@ -31,6 +31,20 @@
 
 typedef struct store store;
 
+#define STORE_NKINDS ((int)DRIFT_INVENTORY + 1)
+#define STORE_NSTATUSES ((int)DRIFT_RESOLVED + 1)
+
+/* What this process's store connection did (metrics). */
+typedef struct store_stats {
+	uint64_t commits;
+	double commit_seconds_sum;	/* time spent in COMMIT (ms clock) */
+	double commit_seconds_last;
+	/* Drift transitions stored, by kind and status. */
+	uint64_t transitions[STORE_NKINDS][STORE_NSTATUSES];
+} store_stats;
+
+void store_get_stats(const store *s, store_stats *out);
+
 /* Opens (creating it and data_dir, mode 0700, when missing) data_dir's
  * hvpolicy.db and brings its schema up to date. Refuses a database whose
  * schema is newer than this code knows. */
@@ -196,6 +210,9 @@ typedef struct store_count {
 int store_open_drift_by_node(store *s, store_count **out, size_t *n,
     char **err);
 void store_count_list_free(store_count **list, size_t n);
+/* Open drift records by kind (indexed by drift_kind). */
+int store_open_drift_by_kind(store *s, int64_t out[STORE_NKINDS],
+    char **err);
 
 /* One entry of the append-only transition log. */
 typedef struct store_drift_event {
