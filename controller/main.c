@@ -62,6 +62,8 @@ static const config_option s_options[] = {
 	{ "webhooks", CONFIG_SECTION, NULL, false, 0, 0,
 	    "endpoints events are delivered to (config file only; "
 	    "docs/webhooks.md)" },
+	{ "logFormat", CONFIG_STRING, "text", false, 0, 0,
+	    "log lines as text or json (also --log-format)" },
 	{ "verbose", CONFIG_BOOL, "false", false, 0, 0, "debug logging" },
 };
 #define NOPTIONS (sizeof s_options / sizeof s_options[0])
@@ -108,6 +110,22 @@ s_check_webhooks(const char *file, diag_list *d)
 
 	hookconf_free(&list, n);
 	return rc;
+}
+
+/* --log-format wins over logFormat. */
+static int
+s_log_format(const config_values *v, const char *flag, diag_list *d)
+{
+	const char *name = flag ? flag : config_str(v, "logFormat");
+	log_format f;
+
+	if (log_format_parse(name, &f) == -1) {
+		diag_add(d, "<config>", 0, 0, "logFormat", "logFormat: expected "
+		    "text or json, got '%s'", name);
+		return -1;
+	}
+	log_set_format(f);
+	return 0;
 }
 
 static void *
@@ -349,6 +367,7 @@ main(int argc, char **argv)
 	server s;
 	config_values cfg;
 	diag_list d;
+	const char *log_flag = NULL;
 	char *err = NULL;
 
 	for (int i = 1; i < argc; i++)
@@ -359,9 +378,13 @@ main(int argc, char **argv)
 		}
 	log_init("hvpolicy-controller", false);
 	diag_list_init(&d);
+	if (log_take_format_flag(&argc, argv, &log_flag) == -1)
+		diag_add(&d, "<command line>", 0, 0, "logFormat", "--log-format "
+		    "needs a value: text or json");
 	if (config_load(s_options, NOPTIONS, config_file_arg(argc, argv), argc,
 	    argv, &cfg, &d) == -1 || s_check_config(&cfg, &d) == -1 ||
-	    s_check_webhooks(config_file_arg(argc, argv), &d) == -1) {
+	    s_check_webhooks(config_file_arg(argc, argv), &d) == -1 ||
+	    s_log_format(&cfg, log_flag, &d) == -1 || d.count > 0) {
 		diag_sort(&d);
 		diag_print(&d, stderr);
 		fprintf(stderr, "hvpolicy-controller: configuration has errors, "

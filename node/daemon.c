@@ -99,6 +99,8 @@ static const config_option S_OPTIONS[] = {
 	    "plain text, no authentication (tests and labs only)" },
 	{ "heartbeatSeconds", CONFIG_INT, "5", false, 1, 3600,
 	    "heartbeat period until the controller's Welcome sets it" },
+	{ "logFormat", CONFIG_STRING, "text", false, 0, 0,
+	    "log lines as text or json (also --log-format)" },
 	{ "verbose", CONFIG_BOOL, "false", false, 0, 0, "debug logging" },
 };
 #define S_NOPTIONS (sizeof S_OPTIONS / sizeof S_OPTIONS[0])
@@ -1410,7 +1412,8 @@ node_daemon_main(int argc, char **argv)
 {
 	config_values v;
 	s_node n;
-	const char *seed;
+	const char *seed, *log_flag = NULL;
+	log_format lf;
 	bool help, bad;
 	int nargc, rc = 0;
 	char **nargv = s_strip_args(argc, argv, &nargc, &seed, &help, &bad);
@@ -1429,11 +1432,26 @@ node_daemon_main(int argc, char **argv)
 		free(nargv);
 		return 1;
 	}
+	if (log_take_format_flag(&nargc, nargv, &log_flag) == -1) {
+		fprintf(stderr, "%s: --log-format needs a value: text or json\n",
+		    S_PROGRAM);
+		free(nargv);
+		return 1;
+	}
 	if (s_load_config(nargc, nargv, &v) == -1) {
 		config_values_release(&v);
 		free(nargv);
 		return 1;
 	}
+	if (log_format_parse(log_flag ? log_flag : config_str(&v, "logFormat"),
+	    &lf) == -1) {
+		fprintf(stderr, "%s: logFormat: expected text or json\n",
+		    S_PROGRAM);
+		config_values_release(&v);
+		free(nargv);
+		return 1;
+	}
+	log_set_format(lf);
 	memset(&n, 0, sizeof n);
 	n.name = config_str(&v, "name");
 	n.role = strcmp(config_str(&v, "role"), "dpm-server") == 0 ?

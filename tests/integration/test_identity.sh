@@ -4,7 +4,8 @@
 # events; appliedBy is the control socket peer's user (whatever $USER
 # says) or the admin key's name on the remote port; a key of
 # adminReadKeys reads but is refused apply (and the refusal is logged);
-# requireChangeId refuses an apply without a change id.
+# requireChangeId refuses an apply without a change id. Both daemons
+# write JSON log lines with logFormat: json (and --log-format json).
 set -u
 . "$(dirname "$0")/cluster.sh"
 
@@ -18,6 +19,7 @@ cp "$TMP/gen/AUDITOR.key" "$TMP/readers/"
 	echo "adminListen: tcp://127.0.0.1:$aport"
 	echo "adminReadKeys: $TMP/readers"
 } >>"$LAB/controller/controller.yaml"
+echo "logFormat: json" >>"$LAB/nodes/HV01/node.yaml"
 "$LABBIN" up "$LAB" >/dev/null || { fail "lab up"; finish; }
 
 remote() {
@@ -79,11 +81,32 @@ got=$(hvp events --type revision --format json | jq_py '(d[-1]["action"], d[-1][
 kill -TERM "$(cat "$LAB/controller/controller.pid")"
 wait_until 15 sh -c "! kill -0 $(cat "$LAB/controller/controller.pid") 2>/dev/null"
 echo "requireChangeId: true" >>"$LAB/controller/controller.yaml"
+echo "logFormat: json" >>"$LAB/controller/controller.yaml"
+lines_before=$(wc -l <"$LAB/controller/controller.log")
 "$LABBIN" up "$LAB" >/dev/null || fail "lab up with requireChangeId"
 hvp apply -f "$TMP/p3.yaml" >/dev/null 2>"$TMP/rq.err"; rc=$?
 [ "$rc" = 1 ] && grep -q -- "--change-id" "$TMP/rq.err" &&
     ok "requireChangeId: apply without --change-id refused" || fail "requireChangeId: exit $rc $(cat "$TMP/rq.err")"
 hvp apply -f "$TMP/p3.yaml" --change-id CHG0045 >/dev/null && ok "requireChangeId: with one, applied" ||
     fail "requireChangeId: apply with a change id"
+
+# --- JSON logs -------------------------------------------------------------
+json_log() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()[int(sys.argv[2]):]
+assert lines, "no lines"
+for l in lines:
+    o = json.loads(l)
+    assert set(o) == {"time", "level", "program", "pid", "message"}, o
+    assert o["level"] in ("debug", "info", "warn", "fatal"), o
+PY
+}
+json_log "$LAB/controller/controller.log" "$lines_before" &&
+    ok "controller: logFormat json, one object a line" || fail "controller JSON log"
+json_log "$LAB/nodes/HV01/node.log" 0 && ok "node: logFormat json" || fail "node JSON log"
+"$HVP_BIN/controller/hvpolicy-controller" --config "$LAB/controller/controller.yaml" --log-format xml >/dev/null 2>"$TMP/lf.err"; rc=$?
+[ "$rc" = 1 ] && grep -q "expected text or json" "$TMP/lf.err" && ok "--log-format xml refused" ||
+    fail "--log-format xml: exit $rc $(cat "$TMP/lf.err")"
 
 finish
