@@ -23,7 +23,9 @@ hvp apply -f "$TMP/p1.yaml" --wait --timeout 60 >/dev/null || fail "apply 1"
 
 # Drift while followers watch; then the controller dies mid-stream.
 labcmd delete-registry HV01 "$KEY_SSP" >/dev/null
-kill -9 "$(cat "$LAB/controller/controller.pid")"
+cpid=$(cat "$LAB/controller/controller.pid")
+kill -9 "$cpid"
+wait_until 30 sh -c "! kill -0 $cpid 2>/dev/null" || fail "controller survived kill -9"
 labcmd delete-registry HV02 "$KEY_SSP" >/dev/null   # while it is down
 "$LABBIN" up "$LAB" >/dev/null 2>&1 || fail "lab up after kill -9"
 wait_until 30 all_online || fail "nodes not back after kill -9"

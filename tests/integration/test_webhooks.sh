@@ -40,7 +40,10 @@ received() {
 	[ -f "$TMP/recv.jsonl" ] && [ "$(wc -l <"$TMP/recv.jsonl")" -ge "$1" ]
 }
 kill9_up() {
-	kill -9 "$(cat "$LAB/controller/controller.pid")"
+	local pid
+	pid=$(cat "$LAB/controller/controller.pid")
+	kill -9 "$pid"
+	wait_until 30 sh -c "! kill -0 $pid 2>/dev/null" || fail "controller survived kill -9"
 	"$LABBIN" up "$LAB" >"$TMP/up.log" 2>&1 || { fail "lab up after kill -9: $(cat "$TMP/up.log")"; tail -n 20 "$LAB/controller/controller.log" >&2; }
 }
 
