@@ -148,7 +148,7 @@ s_query(server *s, const events_wait *w, store_event **list, size_t *n,
 	f.after = w->after;
 	f.type = w->drift_records ? "drift" : w->type;
 	f.node = w->node;
-	f.limit = EVENTS_BATCH;
+	f.limit = w->follow ? EVENTS_BATCH : EVENTS_MAX_REPLY;
 	if (store_list_events(s->store, &f, list, n, upto, &err) == -1) {
 		reply_text(&w->client, 1, NULL, err);
 		free(err);
@@ -162,16 +162,22 @@ s_answer(server *s, const events_wait *w, const store_event *list,
     size_t n, int64_t upto)
 {
 	Hvp__AdminReply r = HVP__ADMIN_REPLY__INIT;
+	char *more = NULL;
 	strbuf out;
 
 	strbuf_init(&out);
 	s_render(s, list, n, w, &out);
+	if (!w->follow && n == EVENTS_MAX_REPLY)
+		more = xasprintf("the first %d events after %lld are shown; "
+		    "for more: hvpolicy events --after %lld", EVENTS_MAX_REPLY,
+		    (long long)w->after, (long long)upto);
 	r.body = out.data;
-	r.error = (char *)"";
+	r.error = more ? more : (char *)"";
 	r.last_seq = upto;
 	r.total = (uint32_t)n;
 	reply_send(&w->client, &r);
 	strbuf_release(&out);
+	free(more);
 }
 
 static void
@@ -233,6 +239,7 @@ events_request(server *s, const reply_to *c, const Hvp__AdminRequest *q)
 	w.format = s_opt(q->format);
 	w.drift_records = q->drift_records;
 	w.continued = q->continued;
+	w.follow = q->long_poll;
 	if (s_query(s, &w, &list, &n, &upto) == -1) {
 		s_wait_release(&w);
 		return;

@@ -20,7 +20,8 @@
 #include "reply.h"
 
 #define EVENTS_HOLD_MS 5000
-#define EVENTS_BATCH 500
+#define EVENTS_BATCH 500		/* per answer to a follower */
+#define EVENTS_MAX_REPLY 10000	/* per answer to `events` */
 
 struct server;
 struct store_event;
@@ -33,6 +34,7 @@ typedef struct events_wait {
 	char *format;
 	bool drift_records;
 	bool continued;
+	bool follow;		/* long poll: answers in batches */
 	int64_t deadline_mono;
 } events_wait;
 
