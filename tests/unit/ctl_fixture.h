@@ -126,6 +126,7 @@ fx_stop(fx *f)
 	dryrun_release(&f->s.dryrun);
 	conflicts_release(&f->s.conflicts);
 	progress_release(&f->s.progress);
+	events_release(&f->s.events);
 	policy_free(&f->s.policy);
 	free(f->s.policy_text);
 	plan_free(&f->s.plan);
