@@ -29,6 +29,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "bounds.h"
 #include "dsgroups.h"
 #include "hoststate.h"
 #include "keys.h"
@@ -41,7 +42,7 @@
 #define LOAD_PROGRAM		"hvpolicy-loadnode"
 #define LOAD_VERSION		"0.1.0-loadnode"
 #define LOAD_MAX_NODES		20000
-#define LOAD_MAX_GUESTS		64
+#define LOAD_MAX_GUESTS		LIMIT_GUESTS	/* bounds.h */
 #define LOAD_MAX_CSVS		64
 #define LOAD_DEFAULT_HB_S	5	/* until a Welcome says otherwise */
 #define LOAD_HELLO_RETRY_MS	5000	/* no Welcome yet: say Hello again */

@@ -12,8 +12,14 @@
 
 #include "keys.h"
 #include "platform.h"
+#include "strbuf.h"
 #include "wire.h"
 #include "xalloc.h"
+
+/* The controller's user: the local control socket may belong to it (or
+ * to root, or to the user running the CLI). docs/cli.md. */
+#define CLI_CONTROLLER_USER_ENV "HVPOLICY_CONTROLLER_USER"
+#define CLI_CONTROLLER_USER "hvpolicy"
 
 struct client {
 	const cli_ctx *ctx;
@@ -33,6 +39,8 @@ s_connect(client *c, char **err)
 		return -1;
 	}
 	zmq_setsockopt(c->sock, ZMQ_LINGER, &zero, sizeof zero);
+	/* Each part of an answer is a frame under the limit. */
+	wire_socket_limit(c->sock);
 	if (c->ctx->controller && keys_curve_client(c->sock, c->ctx->admin_key,
 	    c->ctx->controller_key, err) == -1)
 		return -1;
@@ -42,6 +50,51 @@ s_connect(client *c, char **err)
 		return -1;
 	}
 	return 0;
+}
+
+/* The user the controller runs as, whose socket the CLI trusts besides
+ * root's and its own. */
+static const char *
+s_controller_user(void)
+{
+	const char *u = getenv(CLI_CONTROLLER_USER_ENV);
+
+	return u && *u ? u : CLI_CONTROLLER_USER;
+}
+
+/* Whether the local control socket may be used and trusted: EXIT_OK, or
+ * an exit code after saying why. A socket this user cannot open is
+ * "permission denied" at once, not "no answer" after the timeout. */
+static int
+s_check_socket(const cli_ctx *ctx)
+{
+	char *why = NULL;
+	int code = EXIT_OK;
+
+	switch (platform_socket_access(ctx->socket_path, s_controller_user(),
+	    &why)) {
+	case PLATFORM_ACCESS_OK:
+		break;
+	case PLATFORM_ACCESS_MISSING:
+		fprintf(stderr, "hvpolicy: controller unreachable: no control "
+		    "socket at %s (is hvpolicy-controller running? use --socket "
+		    "or set %s)\n", ctx->socket_path, CLI_SOCKET_ENV);
+		code = EXIT_UNREACHABLE;
+		break;
+	case PLATFORM_ACCESS_DENIED:
+		fprintf(stderr, "hvpolicy: permission denied: %s; only root and "
+		    "the controller's user may use the control socket (run as "
+		    "one of them, or use --controller with an admin key)\n", why);
+		code = EXIT_FAIL;
+		break;
+	case PLATFORM_ACCESS_UNTRUSTED:
+		fprintf(stderr, "hvpolicy: refusing the control socket: %s; "
+		    "not sending anything to it\n", why);
+		code = EXIT_FAIL;
+		break;
+	}
+	free(why);
+	return code;
 }
 
 client *
@@ -57,13 +110,8 @@ client_open(const cli_ctx *ctx, int *code)
 		*code = EXIT_USAGE;
 		return NULL;
 	}
-	if (!ctx->controller && !platform_file_exists(ctx->socket_path)) {
-		fprintf(stderr, "hvpolicy: controller unreachable: no control "
-		    "socket at %s (is hvpolicy-controller running? use --socket "
-		    "or set %s)\n", ctx->socket_path, CLI_SOCKET_ENV);
-		*code = EXIT_UNREACHABLE;
+	if (!ctx->controller && (*code = s_check_socket(ctx)) != EXIT_OK)
 		return NULL;
-	}
 	c = xcalloc(1, sizeof *c);
 	c->ctx = ctx;
 	c->zctx = zmq_ctx_new();
@@ -92,18 +140,103 @@ client_free(client **c)
 	*c = NULL;
 }
 
+/* Appends part p's body and data to the reply being built. */
+static void
+s_append(strbuf *body, strbuf *data, const Hvp__AdminReply *p)
+{
+	if (p->body)
+		strbuf_addstr(body, p->body);
+	if (p->data.len)
+		strbuf_add(data, p->data.data, p->data.len);
+}
+
+/* Reads every frame of one answer: one AdminReply, or parts 0, 1, ...
+ * (more set on all but the last) whose bodies and data are joined into
+ * part 0. -1 with *err when a part is missing, out of order or does not
+ * decode. */
+static int
+s_receive(client *c, Hvp__AdminReply **reply, char **err)
+{
+	Hvp__AdminReply *first = NULL, *p;
+	strbuf body, data;
+	uint32_t expect = 0;
+	int more = 1, rc = -1;
+
+	strbuf_init(&body);
+	strbuf_init(&data);
+	while (more) {
+		zmq_msg_t m;
+
+		zmq_msg_init(&m);
+		if (zmq_msg_recv(&m, c->sock, 0) == -1) {
+			*err = xasprintf("%s", zmq_strerror(zmq_errno()));
+			zmq_msg_close(&m);
+			goto out;
+		}
+		more = zmq_msg_more(&m);
+		p = wire_decode_admin_reply(zmq_msg_data(&m), zmq_msg_size(&m),
+		    err);
+		zmq_msg_close(&m);
+		if (p == NULL)
+			goto drain;
+		if (p->part != expect++ || (bool)more != p->more) {
+			*err = xasprintf("part %u of the answer is out of order "
+			    "or incomplete", p->part);
+			wire_admin_reply_free(&p);
+			goto drain;
+		}
+		s_append(&body, &data, p);
+		if (first == NULL)
+			first = p;
+		else
+			wire_admin_reply_free(&p);
+	}
+	if (expect > 1) {
+		/* The joined text replaces part 0's own (malloc'd, so the
+		 * reply stays one heap tree that wire_admin_reply_free()
+		 * frees). */
+		if (first->body != protobuf_c_empty_string)
+			free(first->body);
+		first->body = strbuf_detach(&body, NULL);
+		free(first->data.data);
+		first->data.len = data.len;
+		first->data.data = (uint8_t *)strbuf_detach(&data, NULL);
+		first->more = false;
+	}
+	*reply = first;
+	first = NULL;
+	rc = 0;
+	goto out;
+drain:
+	while (more) {
+		zmq_msg_t m;
+
+		zmq_msg_init(&m);
+		if (zmq_msg_recv(&m, c->sock, 0) == -1)
+			more = 0;
+		else
+			more = zmq_msg_more(&m);
+		zmq_msg_close(&m);
+	}
+out:
+	wire_admin_reply_free(&first);
+	strbuf_release(&body);
+	strbuf_release(&data);
+	return rc;
+}
+
 int
 client_call(client *c, Hvp__AdminRequest *q, int timeout_ms,
     Hvp__AdminReply **reply)
 {
 	zmq_pollitem_t item;
-	zmq_msg_t m;
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	char *err = NULL;
 
 	*reply = NULL;
 	q->protocol = WIRE_PROTOCOL_VERSION;
+	q->parts = true;
 	if (wire_encode_admin_request(q, &buf, &len) == -1 ||
 	    zmq_send(c->sock, buf, len, 0) == -1) {
 		free(buf);
@@ -123,17 +256,9 @@ client_call(client *c, Hvp__AdminRequest *q, int timeout_ms,
 			free(err);
 		return EXIT_UNREACHABLE;
 	}
-	zmq_msg_init(&m);
-	if (zmq_msg_recv(&m, c->sock, 0) == -1) {
-		zmq_msg_close(&m);
-		fprintf(stderr, "hvpolicy: controller unreachable: %s\n",
-		    zmq_strerror(zmq_errno()));
-		return EXIT_UNREACHABLE;
-	}
-	*reply = wire_decode_admin_reply(zmq_msg_data(&m), zmq_msg_size(&m), &err);
-	zmq_msg_close(&m);
-	if (*reply == NULL) {
-		fprintf(stderr, "hvpolicy: bad answer from the controller: %s\n", err);
+	if (s_receive(c, reply, &err) == -1) {
+		fprintf(stderr, "hvpolicy: bad answer from the controller: %s\n",
+		    err);
 		free(err);
 		return EXIT_FAIL;
 	}

@@ -174,16 +174,30 @@ s_drift_follow(cli_ctx *ctx, const char *format, const char *node,
 	return cli_follow(ctx, &q);
 }
 
+/* --limit: a positive count of records. */
+static int
+s_limit(const cli_ctx *ctx, const char *text, uint32_t *out)
+{
+	uint64_t v;
+
+	if (yparse_uint64(text, UINT32_MAX, &v) == -1 || v == 0)
+		return cli_error(ctx, EXIT_USAGE, "--limit '%s': expected a "
+		    "number of records (1, 2, ...)", text);
+	*out = (uint32_t)v;
+	return 0;
+}
+
 int
 cmd_drift(cli_ctx *ctx, int argc, char **argv)
 {
 	static const char usage[] = "drift [--format table|json|jsonl|csv] "
-	    "[--node N] [--since TIME] [--open] [--exit-code] [--follow]";
+	    "[--node N] [--since TIME] [--open] [--limit N] [--exit-code] "
+	    "[--follow]";
 	static const char *const formats[] = { "table", "json", "jsonl", "csv",
 	    NULL };
 	Hvp__AdminRequest q = HVP__ADMIN_REQUEST__INIT;
 	Hvp__AdminReply *r = NULL;
-	const char *format = "table", *node = NULL, *since = NULL;
+	const char *format = "table", *node = NULL, *since = NULL, *limit = NULL;
 	bool open = false, exit_code = false, follow = false;
 	cli_opt opts[] = {
 		{ "follow", false, NULL, &follow },
@@ -192,11 +206,12 @@ cmd_drift(cli_ctx *ctx, int argc, char **argv)
 		{ "since", true, &since, NULL },
 		{ "open", false, NULL, &open },
 		{ "exit-code", false, NULL, &exit_code },
+		{ "limit", true, &limit, NULL },
 	};
 	char **pos = NULL;
 	size_t npos = 0;
 	client *c;
-	int rc = cli_parse_opts(usage, argc, argv, opts, 6, &pos, &npos);
+	int rc = cli_parse_opts(usage, argc, argv, opts, 7, &pos, &npos);
 
 	if (rc != 0)
 		return rc;
@@ -206,8 +221,11 @@ cmd_drift(cli_ctx *ctx, int argc, char **argv)
 	if (!cli_format_ok(format, formats))
 		return cli_error(ctx, EXIT_USAGE, "unknown format '%s'", format);
 	if (follow)
-		return s_drift_follow(ctx, format, node, since, open || exit_code);
+		return s_drift_follow(ctx, format, node, since,
+		    open || exit_code || limit);
 	if (since && (rc = s_since(ctx, since, &q.since)) != 0)
+		return rc;
+	if (limit && (rc = s_limit(ctx, limit, &q.limit)) != 0)
 		return rc;
 	q.verb = (char *)"drift";
 	q.format = (char *)format;
@@ -218,6 +236,10 @@ cmd_drift(cli_ctx *ctx, int argc, char **argv)
 	rc = client_call(c, &q, CLIENT_TIMEOUT_MS, &r);
 	if (rc == EXIT_OK) {
 		rc = client_print(ctx, r);
+		if (r->shown < r->matched)
+			fprintf(stderr, "hvpolicy: drift: showing the newest %u "
+			    "of %u records (--limit)\n", r->shown, r->matched);
+		/* total counts every matching open record, shown or not. */
 		if (rc == EXIT_OK && exit_code && r->total > 0)
 			rc = EXIT_DIFF;
 	}

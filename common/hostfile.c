@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <yaml.h>
 
+#include "names.h"
 #include "platform.h"
 #include "policy.h"
 #include "xalloc.h"
@@ -119,6 +120,23 @@ hostfile_guid_parse(const char *text, char out[37])
 	}
 	out[36] = '\0';
 	return 0;
+}
+
+/* Cuts a guest's name or path that is far over its bound (names.h): the
+ * guest stays, its text still breaks the rule (the controller leaves it
+ * unplanned and says why), but a host cannot make the node carry and
+ * report megabytes for one name. Names breaking the rule otherwise are
+ * kept as they are: one bad name never makes the host file unreadable. */
+static void
+s_clip(char **text, size_t max_units)
+{
+	char *clipped;
+
+	if (*text == NULL)
+		return;
+	clipped = names_clip(*text, max_units);
+	free(*text);
+	*text = clipped;
 }
 
 /* A string that must not be empty; NULL n leaves *out alone. */
@@ -392,6 +410,7 @@ s_parse_guest(hf_ctx *c, const ynode *item, const char *path, host_guest *g,
 		return;
 	kp = ypath_key(path, "name");
 	s_get_name(c, name, kp, &g->name);
+	s_clip(&g->name, NAMES_GUEST_MAX);
 	if (g->name != NULL && *g->name != '\0')
 		s_names_add(names, g->name, name, kp);
 	free(kp);
@@ -421,6 +440,8 @@ s_parse_guest(hf_ctx *c, const ynode *item, const char *path, host_guest *g,
 	if (s_collection(c, paths, kp, YNODE_SEQ) &&
 	    yget_str_list(c->doc, paths, kp, &g->paths, &g->npaths, c->d) == -1)
 		c->rc = -1;
+	for (size_t i = 0; i < g->npaths; i++)
+		s_clip(&g->paths[i], NAMES_PATH_MAX);
 	free(kp);
 }
 

@@ -1,7 +1,17 @@
 /*
  * log.c: the daemons' and tools' log lines. Format:
  *   2026-11-25T06:30:00.123Z INFO  hvpolicy-node[123]: message
- * Called from everywhere; holds only the program name and verbosity.
+ * Called from everywhere; holds the program name, verbosity and the
+ * rate limiter's table.
+ *
+ * Data cannot forge lines: every control character and every byte of
+ * invalid UTF-8 in a message is written as \xNN (names_escape()).
+ * Repeated messages cannot flood: a message is keyed by its format
+ * string (its template) and its source (log_*_from(), "" otherwise);
+ * each key may log LOG_RATE_BURST lines per LOG_RATE_WINDOW_MS, later
+ * ones in the window are counted, and the count is logged when the key
+ * logs again ("... (N similar messages suppressed)") or, failing that,
+ * by the next log call after its window ended.
  */
 #include "log.h"
 
@@ -12,9 +22,27 @@
 #include <string.h>
 
 #include "json.h"
+#include "names.h"
 #include "platform.h"
 #include "strbuf.h"
 #include "timefmt.h"
+
+#define LOG_LINE_MAX	2048	/* bytes of one message before escaping */
+#define LOG_KEYS	256	/* keys the rate limiter tracks */
+#define LOG_SOURCE_MAX	64
+#define LOG_LAST_MAX	200	/* bytes of the last suppressed message kept */
+
+/* One template from one source, in the current window. */
+typedef struct log_key {
+	const char *fmt;		/* NULL: free slot */
+	char source[LOG_SOURCE_MAX];
+	const char *level;
+	int64_t window_start;		/* monotonic ms */
+	int64_t last_used;
+	unsigned lines;			/* logged in this window */
+	unsigned long suppressed;	/* not logged since the last line */
+	char last[LOG_LAST_MAX];	/* the last suppressed message */
+} log_key;
 
 static const char *s_program = "hvpolicy";
 static bool s_verbose;
@@ -83,10 +111,10 @@ s_priority(const char *level)
 	}
 }
 
-/* One JSON object: fixed field names, the message escaped. */
+/* One JSON object a line: fixed field names; msg (already made
+ * printable) escaped as a JSON string. */
 static void
-s_json_line(const char *when, const char *level, const char *line,
-    const char *suffix)
+s_json_line(const char *when, const char *level, const char *msg)
 {
 	strbuf b;
 	char lower[8];
@@ -101,20 +129,15 @@ s_json_line(const char *when, const char *level, const char *line,
 	    s_priority(level), when, lower);
 	json_escape(&b, s_program);
 	strbuf_addf(&b, ",\"pid\":%ld,\"message\":", platform_pid());
-	if (suffix) {
-		strbuf m;
-
-		strbuf_init(&m);
-		strbuf_addf(&m, "%s: %s", line, suffix);
-		json_escape(&b, m.data);
-		strbuf_release(&m);
-	} else {
-		json_escape(&b, line);
-	}
+	json_escape(&b, msg);
 	strbuf_addstr(&b, "}\n");
 	fputs(b.data, stderr);	/* one write per line */
 	strbuf_release(&b);
 }
+static unsigned s_burst = LOG_RATE_BURST;
+static int64_t s_window_ms = LOG_RATE_WINDOW_MS;
+static log_key s_keys[LOG_KEYS];
+static unsigned long s_total_suppressed;
 
 void
 log_init(const char *program, bool verbose)
@@ -136,30 +159,186 @@ log_set_hook(log_hook_fn fn)
 	s_hook = fn;
 }
 
+void
+log_set_rate_limit(unsigned burst, int64_t window_ms)
+{
+	s_burst = burst;
+	s_window_ms = window_ms;
+	memset(s_keys, 0, sizeof s_keys);
+}
+
+unsigned long
+log_suppressed_total(void)
+{
+	return s_total_suppressed;
+}
+
+/* Writes one line: the message escaped, one fprintf so lines of
+ * concurrent processes do not mix. */
+static void
+s_write(const char *level, const char *msg, const char *suffix,
+    const char *note)
+{
+	char when[40];
+	strbuf esc;
+
+	timefmt_utc_ms(platform_now_ms(), when, sizeof when);
+	strbuf_init(&esc);
+	names_escape(&esc, msg, strlen(msg));
+	if (suffix) {
+		strbuf_addstr(&esc, ": ");
+		names_escape(&esc, suffix, strlen(suffix));
+	}
+	if (s_format == LOG_FORMAT_JSON) {
+		if (note)
+			strbuf_addstr(&esc, note);
+		s_json_line(when, level, esc.data);
+		note = NULL;	/* in esc now */
+	} else {
+		fprintf(stderr, "%s%s %-5s %s[%ld]: %s%s\n", s_priority(level),
+		    when, level, s_program, platform_pid(), esc.data,
+		    note ? note : "");
+	}
+	if (s_hook != NULL) {
+		if (note)
+			strbuf_addstr(&esc, note);
+		s_hook(level, esc.data);
+	}
+	strbuf_release(&esc);
+}
+
+/* Logs what a key suppressed in a window that is over. */
+static void
+s_flush_key(log_key *k)
+{
+	char note[96];
+
+	if (k->suppressed == 0)
+		return;
+	snprintf(note, sizeof note, " (last of %lu similar messages "
+	    "suppressed)", k->suppressed);
+	s_write(k->level, k->last, NULL, note);
+	k->suppressed = 0;
+}
+
+/* Logs the counts of every key but skip whose window is over. */
+static void
+s_flush_over(const log_key *skip)
+{
+	int64_t now = platform_mono_ms();
+
+	for (size_t i = 0; i < LOG_KEYS; i++)
+		if (&s_keys[i] != skip && s_keys[i].fmt != NULL &&
+		    s_keys[i].suppressed > 0 &&
+		    now - s_keys[i].window_start >= s_window_ms)
+			s_flush_key(&s_keys[i]);
+}
+
+void
+log_flush_suppressed(void)
+{
+	s_flush_over(NULL);
+}
+
+/* The key of (fmt, source): found, or a free or the least recently used
+ * slot (whose count is logged first). */
+static log_key *
+s_key(const char *fmt, const char *source, int64_t now)
+{
+	log_key *lru = &s_keys[0];
+
+	for (size_t i = 0; i < LOG_KEYS; i++) {
+		log_key *k = &s_keys[i];
+
+		if (k->fmt == fmt && strncmp(k->source, source,
+		    LOG_SOURCE_MAX - 1) == 0)
+			return k;
+		if (k->fmt == NULL || (lru->fmt != NULL &&
+		    k->last_used < lru->last_used))
+			lru = k;
+	}
+	if (lru->fmt != NULL)
+		s_flush_key(lru);
+	memset(lru, 0, sizeof *lru);
+	lru->fmt = fmt;
+	snprintf(lru->source, sizeof lru->source, "%s", source);
+	lru->window_start = now;
+	return lru;
+}
+
+/* Keeps the start of the last suppressed message. */
+static void
+s_keep_last(log_key *k, const char *line)
+{
+	size_t n = strlen(line);
+
+	if (n >= sizeof k->last)
+		n = sizeof k->last - 1;
+	memcpy(k->last, line, n);
+	k->last[n] = '\0';
+}
+
+static void
+s_vlog_from(const char *level, const char *source, const char *fmt,
+    va_list ap, const char *suffix)
+{
+	char line[LOG_LINE_MAX], note[64];
+	int64_t now;
+	log_key *k;
+
+	vsnprintf(line, sizeof line, fmt, ap);
+	if (s_burst == 0) {
+		s_write(level, line, suffix, NULL);
+		return;
+	}
+	now = platform_mono_ms();
+	k = s_key(fmt, source ? source : "", now);
+	s_flush_over(k);
+	k->last_used = now;
+	k->level = level;
+	if (now - k->window_start >= s_window_ms) {
+		k->window_start = now;
+		k->lines = 0;
+	}
+	if (k->lines >= s_burst) {
+		k->suppressed++;
+		s_total_suppressed++;
+		s_keep_last(k, line);
+		return;
+	}
+	k->lines++;
+	note[0] = '\0';
+	if (k->suppressed > 0)
+		snprintf(note, sizeof note, " (%lu similar messages "
+		    "suppressed)", k->suppressed);
+	k->suppressed = 0;
+	s_write(level, line, suffix, note);
+}
+
 static void
 s_vlog(const char *level, const char *fmt, va_list ap, const char *suffix)
 {
-	char when[40];
-	char line[2048];
+	s_vlog_from(level, NULL, fmt, ap, suffix);
+}
 
-	timefmt_utc_ms(platform_now_ms(), when, sizeof when);
-	vsnprintf(line, sizeof line, fmt, ap);
-	/* One write per line so lines of concurrent processes do not mix. */
-	if (s_format == LOG_FORMAT_JSON)
-		s_json_line(when, level, line, suffix);
-	else if (suffix)
-		fprintf(stderr, "%s%s %-5s %s[%ld]: %s: %s\n", s_priority(level),
-		    when, level, s_program, platform_pid(), line, suffix);
-	else
-		fprintf(stderr, "%s%s %-5s %s[%ld]: %s\n", s_priority(level),
-		    when, level, s_program, platform_pid(), line);
-	if (s_hook != NULL) {
-		char full[2304];
+void
+log_warnx_from(const char *source, const char *fmt, ...)
+{
+	va_list ap;
 
-		snprintf(full, sizeof full, "%s%s%s", line, suffix ? ": " : "",
-		    suffix ? suffix : "");
-		s_hook(level, full);
-	}
+	va_start(ap, fmt);
+	s_vlog_from("WARN", source, fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
+log_info_from(const char *source, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	s_vlog_from("INFO", source, fmt, ap, NULL);
+	va_end(ap);
 }
 
 void
@@ -206,6 +385,19 @@ log_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Fatal lines are never held back; what was suppressed goes first. */
+static void
+s_vfatal(const char *fmt, va_list ap, const char *suffix)
+{
+	char line[LOG_LINE_MAX];
+
+	for (size_t i = 0; i < LOG_KEYS; i++)
+		if (s_keys[i].fmt != NULL)
+			s_flush_key(&s_keys[i]);
+	vsnprintf(line, sizeof line, fmt, ap);
+	s_write("FATAL", line, suffix, NULL);
+}
+
 void
 fatal(const char *fmt, ...)
 {
@@ -213,7 +405,7 @@ fatal(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	s_vlog("FATAL", fmt, ap, strerror(saved));
+	s_vfatal(fmt, ap, strerror(saved));
 	va_end(ap);
 	exit(1);
 }
@@ -224,7 +416,7 @@ fatalx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	s_vlog("FATAL", fmt, ap, NULL);
+	s_vfatal(fmt, ap, NULL);
 	va_end(ap);
 	exit(1);
 }

@@ -3,11 +3,22 @@
  * Every program calls log_init() once at start; libraries only log, they
  * never exit on bad input. fatal()/fatalx() are for what cannot be
  * survived (no memory, startup failures), never for input.
+ *
+ * Lines cannot be forged or flooded by data: control characters in a
+ * message are written as \xNN, and each message template (per source,
+ * see log_*_from()) logs at most LOG_RATE_BURST lines per
+ * LOG_RATE_WINDOW_MS; what is held back is counted and the count logged
+ * ("N similar messages suppressed"). docs/security.md, "Logs".
  */
 #ifndef HVP_LOG_H
 #define HVP_LOG_H
 
 #include <stdbool.h>
+
+#include <stdint.h>
+
+#define LOG_RATE_BURST		10
+#define LOG_RATE_WINDOW_MS	10000
 
 void log_init(const char *program, bool verbose);
 void log_set_verbose(bool verbose);
@@ -37,6 +48,22 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same, limited per source (a node's name, a peer's address) rather
+ * than per template alone, so one flooding source does not hide the
+ * others' messages. Use a source an attacker cannot multiply (an
+ * authenticated name), else NULL. */
+void log_warnx_from(const char *source, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void log_info_from(const char *source, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Logs the counts of windows that are over (call from a periodic tick;
+ * any log call does it too). */
+void log_flush_suppressed(void);
+/* burst 0 turns the limit off. Defaults: LOG_RATE_BURST, _WINDOW_MS.
+ * Starts afresh: counts not yet logged are dropped. */
+void log_set_rate_limit(unsigned burst, int64_t window_ms);
+/* Messages held back since the start. */
+unsigned long log_suppressed_total(void);
 _Noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

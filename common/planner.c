@@ -23,7 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostfile.h"
 #include "hoststate.h"
+#include "names.h"
 #include "strbuf.h"
 #include "xalloc.h"
 
@@ -221,13 +223,61 @@ s_union(s_ctx *c, size_t a, size_t b)
 
 /* Reports. */
 
+/* The name as the unplanned list shows it: as reported when it may be
+ * carried, else escaped and cut (names_show()). */
+static char *
+s_shown_name(const char *name)
+{
+	char *why = NULL;
+
+	if (*name == '\0' || names_check_guest(name, &why) == 0)
+		return xstrdup(name);
+	free(why);
+	return names_show(name);
+}
+
 static void
 s_unplanned_add(s_ctx *c, const char *name, char *id, const char *node,
     char *reason)
 {
 	xgrow(&c->unpl, &c->unpl_cap, c->nunpl + 1, sizeof *c->unpl);
-	c->unpl[c->nunpl++] = (plan_unplanned){ .name = xstrdup(name),
+	c->unpl[c->nunpl++] = (plan_unplanned){ .name = s_shown_name(name),
 	    .id = id, .node = xstrdup(node), .reason = reason };
+}
+
+/* The GUID as the unplanned list shows it: lowercase without braces, or
+ * escaped and cut when it is no GUID. */
+static char *
+s_shown_id(const char *id)
+{
+	char guid[37];
+
+	if (id != NULL && hostfile_guid_parse(id, guid) == 0)
+		return xstrdup(guid);
+	return names_show(id);
+}
+
+/* Why a guest cannot be written to DataSourceGroups.xml (names.h), as an
+ * owned reason, or NULL when it can. */
+static char *
+s_unrepresentable(const planner_guest *g)
+{
+	char *why = NULL, *what;
+
+	if (names_check_guest(g->name, &why) == 0 &&
+	    names_check_guid(g->id, &why) == 0) {
+		for (size_t p = 0; g->paths != NULL && p < g->npaths; p++) {
+			what = xasprintf("path %zu", p + 1);
+			if (names_check_text(what, g->paths[p], NAMES_PATH_MAX,
+			    &why) == -1) {
+				free(what);
+				return why;
+			}
+			free(what);
+		}
+		return NULL;
+	}
+	return why;
 }
 
 /* Pass 1: keys and volumes of every report, in input order. */
@@ -245,6 +295,7 @@ s_read(s_ctx *c, const planner_guest *guests, size_t n)
 		const planner_guest *g = &guests[i];
 		const char *id = g->id;
 		size_t idlen = id ? strlen(id) : 0;
+		char *why;
 		s_rec *r;
 
 		if (idlen >= 2 && id[0] == '{' && id[idlen - 1] == '}') {
@@ -255,6 +306,11 @@ s_read(s_ctx *c, const planner_guest *guests, size_t n)
 			s_unplanned_add(c, g->name ? g->name : "", xstrdup(""),
 			    g->node ? g->node : "",
 			    xstrdup(PLANNER_REASON_NO_ID));
+			continue;
+		}
+		if ((why = s_unrepresentable(g)) != NULL) {
+			s_unplanned_add(c, g->name ? g->name : "",
+			    s_shown_id(g->id), g->node ? g->node : "", why);
 			continue;
 		}
 		r = &c->recs[c->nrecs++];

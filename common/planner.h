@@ -29,7 +29,11 @@
  *   under the node of the highest rank (ties: the first in byte order),
  *   and it is also returned in conflicts so the caller can tell a
  *   moment's overlap from a lasting inconsistency.
- * - Unplanned reasons: PLANNER_REASON_NO_CSV, PLANNER_REASON_NO_ID.
+ * - Unplanned reasons: PLANNER_REASON_NO_CSV, PLANNER_REASON_NO_ID, or
+ *   why a name, GUID or path cannot be written to DataSourceGroups.xml
+ *   (names.h: control characters, invalid UTF-8, over the length bound);
+ *   such a guest makes no edge and its name is listed escaped and cut
+ *   (names_show()).
  * - Order: the plan's canonical order (plan_sort(): byte order; groups
  *   by name, CSVs, guests by name then id, unplanned by name, id, node);
  *   conflicts by id. Input order never matters.

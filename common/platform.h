@@ -101,6 +101,47 @@ char *platform_uid_name(unsigned long uid);
 int platform_inet_addr(const char *host, unsigned port, void **addr,
     size_t *len, char **err);
 
+/* Local control socket: who may make it, reach it, and trust it. */
+/* This process's effective user id; -1 where there is none (Windows). */
+long platform_uid(void);
+/* The user id of a user name; -1 when there is no such user. */
+long platform_uid_of(const char *name);
+/* The name of a user id (owned); "uid N" when it has none. */
+char *platform_user_of(long uid);
+/* A directory for a socket only this user may use: created 0700 (with
+ * missing parents) when missing; an existing one must be a directory
+ * owned by this user or root and not writable by group or others. -1
+ * with *err naming the directory and what is wrong. Windows: created
+ * private, not examined. */
+int platform_private_dir(const char *dir, char **err);
+/* Sets the file-creation mask and returns the previous one, so a socket
+ * is created private (no chmod after bind). Windows: no-op, 0. */
+unsigned platform_umask(unsigned mask);
+typedef enum platform_access {
+	PLATFORM_ACCESS_OK,
+	PLATFORM_ACCESS_MISSING,	/* no such file */
+	PLATFORM_ACCESS_DENIED,		/* it, or its directory, is closed to us */
+	PLATFORM_ACCESS_UNTRUSTED,	/* *err says why */
+} platform_access;
+/* Whether a client may use the socket at path and trust it: path and its
+ * directory must belong to root, this user or the user named trusted
+ * (may be NULL) and be writable by no one else, and this user must be
+ * able to write to path. *err (owned) explains any answer but OK. */
+platform_access platform_socket_access(const char *path, const char *trusted,
+    char **err);
+
+/* Descriptors. Raises the soft limit on open descriptors to the hard
+ * limit; *before and *after (may be equal) get the soft limit before and
+ * after. 0, or -1 with *err (the limit is then unchanged). Windows has no
+ * such limit: 0 with both -1. */
+int platform_raise_nofile(long *before, long *after, char **err);
+/* Shuts a TCP connection down both ways so its owner (libzmq) sees the
+ * end and closes it; does nothing to a descriptor that is not an
+ * IPv4/IPv6 stream socket. 0 when shut down, -1 otherwise. */
+int platform_shutdown_tcp(long fd);
+/* True when fd is an open IPv4/IPv6 stream socket. */
+bool platform_fd_is_tcp(long fd);
+
 /* Processes, for tools that start daemons (the lab). */
 long platform_spawn_background(char *const argv[], const char *log_path,
     char **err);

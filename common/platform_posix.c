@@ -9,14 +9,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
+#include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -603,6 +608,202 @@ platform_uid_name(unsigned long uid)
 		out = xasprintf("uid %lu", uid);
 	free(buf);
 	return out;
+}
+
+long
+platform_uid(void)
+{
+	return (long)geteuid();
+}
+
+long
+platform_uid_of(const char *name)
+{
+	struct passwd *pw;
+
+	if (name == NULL || *name == '\0' || (pw = getpwnam(name)) == NULL)
+		return -1;
+	return (long)pw->pw_uid;
+}
+
+char *
+platform_user_of(long uid)
+{
+	struct passwd *pw = getpwuid((uid_t)uid);
+
+	return pw ? xstrdup(pw->pw_name) : xasprintf("uid %ld", uid);
+}
+
+/* Owner and mode as text for messages: "owned by NAME, mode 755". */
+static char *
+s_owner_mode(const struct stat *st)
+{
+	char *owner = platform_user_of((long)st->st_uid), *out;
+
+	out = xasprintf("owned by %s, mode %03o", owner,
+	    (unsigned)(st->st_mode & 07777));
+	free(owner);
+	return out;
+}
+
+int
+platform_private_dir(const char *dir, char **err)
+{
+	struct stat st;
+	char *om;
+
+	if (lstat(dir, &st) == -1) {
+		if (errno != ENOENT)
+			return s_fail(err, "cannot examine directory", dir);
+		if (platform_mkdir_p(dir, true, err) == -1)
+			return -1;
+		if (lstat(dir, &st) == -1)
+			return s_fail(err, "cannot examine directory", dir);
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		*err = xasprintf("%s is not a directory", dir);
+		return -1;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		om = s_owner_mode(&st);
+		*err = xasprintf("directory %s is %s: it must belong to this "
+		    "user or root", dir, om);
+		free(om);
+		return -1;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		om = s_owner_mode(&st);
+		*err = xasprintf("directory %s is writable by others (%s): "
+		    "anyone could replace the socket; chmod 700 it or choose "
+		    "another directory", dir, om);
+		free(om);
+		return -1;
+	}
+	return 0;
+}
+
+unsigned
+platform_umask(unsigned mask)
+{
+	return (unsigned)umask((mode_t)mask);
+}
+
+/* Whether st belongs to root, this user or trusted_uid (-1: none) and
+ * no one else may write to it; *err says why not. */
+static bool
+s_trusted(const char *what, const char *path, const struct stat *st,
+    long trusted_uid, char **err)
+{
+	char *om;
+
+	if (st->st_uid != 0 && st->st_uid != geteuid() &&
+	    (trusted_uid < 0 || st->st_uid != (uid_t)trusted_uid)) {
+		om = s_owner_mode(st);
+		*err = xasprintf("%s %s is %s, not by root, you or the "
+		    "controller's user", what, path, om);
+		free(om);
+		return false;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		om = s_owner_mode(st);
+		*err = xasprintf("%s %s is writable by others (%s): %s", what,
+		    path, om, S_ISDIR(st->st_mode) ? "anyone could have put a "
+		    "socket there" : "it is not the controller's alone");
+		free(om);
+		return false;
+	}
+	return true;
+}
+
+platform_access
+platform_socket_access(const char *path, const char *trusted, char **err)
+{
+	char *dir = platform_dirname(path);
+	long tuid = platform_uid_of(trusted);
+	struct stat st;
+	platform_access rc = PLATFORM_ACCESS_UNTRUSTED;
+
+	*err = NULL;
+	if (stat(dir, &st) == -1 || stat(path, &st) == -1) {
+		if (errno == EACCES) {
+			*err = xasprintf("cannot reach %s: %s", path,
+			    strerror(errno));
+			rc = PLATFORM_ACCESS_DENIED;
+		} else if (errno == ENOENT || errno == ENOTDIR) {
+			*err = xasprintf("no control socket at %s", path);
+			rc = PLATFORM_ACCESS_MISSING;
+		} else {
+			*err = xasprintf("cannot examine %s: %s", path,
+			    strerror(errno));
+		}
+		goto out;
+	}
+	if (stat(dir, &st) == -1 ||
+	    !s_trusted("directory", dir, &st, tuid, err) ||
+	    stat(path, &st) == -1 ||
+	    !s_trusted("socket", path, &st, tuid, err))
+		goto out;
+	if (access(path, W_OK) == -1) {
+		char *om = s_owner_mode(&st);
+
+		*err = xasprintf("%s is %s", path, om);
+		free(om);
+		rc = errno == EACCES ? PLATFORM_ACCESS_DENIED :
+		    PLATFORM_ACCESS_UNTRUSTED;
+		goto out;
+	}
+	rc = PLATFORM_ACCESS_OK;
+out:
+	free(dir);
+	return rc;
+}
+
+int
+platform_raise_nofile(long *before, long *after, char **err)
+{
+	struct rlimit rl;
+
+	*before = *after = -1;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		*err = xasprintf("getrlimit(RLIMIT_NOFILE): %s",
+		    strerror(errno));
+		return -1;
+	}
+	*before = *after = rl.rlim_cur == RLIM_INFINITY ? LONG_MAX :
+	    (long)rl.rlim_cur;
+	if (rl.rlim_cur == rl.rlim_max)
+		return 0;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		*err = xasprintf("setrlimit(RLIMIT_NOFILE, %llu): %s",
+		    (unsigned long long)rl.rlim_max, strerror(errno));
+		return -1;
+	}
+	*after = rl.rlim_cur == RLIM_INFINITY ? LONG_MAX : (long)rl.rlim_cur;
+	return 0;
+}
+
+bool
+platform_fd_is_tcp(long fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	int type = 0;
+	socklen_t tlen = sizeof type;
+
+	return fd >= 0 && fd <= INT32_MAX &&
+	    getsockname((int)fd, (struct sockaddr *)&ss, &len) == 0 &&
+	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) &&
+	    getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &tlen) == 0 &&
+	    type == SOCK_STREAM;
+}
+
+int
+platform_shutdown_tcp(long fd)
+{
+	if (!platform_fd_is_tcp(fd))
+		return -1;
+	return shutdown((int)fd, SHUT_RDWR);
 }
 
 long

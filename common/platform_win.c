@@ -10,6 +10,7 @@
  */
 #include "platform.h"
 
+#include <winsock2.h>	/* before windows.h */
 #include <windows.h>
 #include <aclapi.h>
 #include <sddl.h>
@@ -876,4 +877,75 @@ platform_process_terminate(long pid, bool force)
 	ok = TerminateProcess(h, 1);
 	CloseHandle(h);
 	return ok ? 0 : -1;
+}
+
+/* The control socket is a POSIX concern: on Windows the CLI reaches the
+ * controller over CURVE, and the controller runs on Linux. */
+long
+platform_uid(void)
+{
+	return -1;
+}
+
+long
+platform_uid_of(const char *name)
+{
+	(void)name;
+	return -1;
+}
+
+char *
+platform_user_of(long uid)
+{
+	return xasprintf("uid %ld", uid);
+}
+
+int
+platform_private_dir(const char *dir, char **err)
+{
+	return platform_mkdir_p(dir, true, err);
+}
+
+unsigned
+platform_umask(unsigned mask)
+{
+	(void)mask;
+	return 0;
+}
+
+platform_access
+platform_socket_access(const char *path, const char *trusted, char **err)
+{
+	(void)trusted;
+	*err = NULL;
+	if (!platform_file_exists(path)) {
+		*err = xasprintf("no control socket at %s", path);
+		return PLATFORM_ACCESS_MISSING;
+	}
+	return PLATFORM_ACCESS_OK;
+}
+
+int
+platform_raise_nofile(long *before, long *after, char **err)
+{
+	(void)err;
+	*before = *after = -1;
+	return 0;
+}
+
+bool
+platform_fd_is_tcp(long fd)
+{
+	int type = 0, len = sizeof type;
+
+	return fd >= 0 && getsockopt((SOCKET)fd, SOL_SOCKET, SO_TYPE,
+	    (char *)&type, &len) == 0 && type == SOCK_STREAM;
+}
+
+int
+platform_shutdown_tcp(long fd)
+{
+	if (!platform_fd_is_tcp(fd))
+		return -1;
+	return shutdown((SOCKET)fd, SD_BOTH) == 0 ? 0 : -1;
 }

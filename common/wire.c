@@ -14,8 +14,10 @@
 #include <zmq.h>
 
 #include "log.h"
+#include "names.h"
 #include "strbuf.h"
 #include "wire.h"
+#include "wirecheck.h"
 #include "xalloc.h"
 
 #define WIRE_HASH_BYTES 32	/* BLAKE2b-256 */
@@ -217,6 +219,11 @@ wire_decode_admin_request(const void *data, size_t len, char **err)
 {
 	Hvp__AdminRequest *r;
 
+	*err = NULL;
+	if (wirecheck_message(&hvp__admin_request__descriptor, data, len,
+	    err) == WIRECHECK_OVER)
+		return NULL;
+	free(*err);
 	*err = NULL;
 	r = (Hvp__AdminRequest *)s_unpack(&hvp__admin_request__descriptor,
 	    data, len, err);
@@ -530,7 +537,9 @@ s_guest_new(const host_guest *g)
 	Hvp__Guest *m = xmalloc(sizeof *m);
 
 	hvp__guest__init(m);
-	m->name = s_str(g->name);
+	/* Far over its bound, a name or path is cut (still over it, so the
+	 * controller reports the guest unplanned and why): names.h. */
+	m->name = names_clip(g->name, NAMES_GUEST_MAX);
 	m->id = s_str(g->id);
 	m->state = s_str(s_enum_name(GUEST_STATE_NAMES, N_GUEST_STATES,
 	    (int)g->state));
@@ -550,6 +559,12 @@ s_guest_new(const host_guest *g)
 		    s_cmp_service);
 	m->n_paths = g->npaths;
 	m->paths = s_strv_new(g->paths, g->npaths);
+	for (size_t i = 0; i < m->n_paths; i++) {
+		char *clipped = names_clip(m->paths[i], NAMES_PATH_MAX);
+
+		free(m->paths[i]);
+		m->paths[i] = clipped;
+	}
 	return m;
 }
 
@@ -734,6 +749,22 @@ s_routing_id(zmq_msg_t *frame, wire_rid *out, char **err)
 	return 0;
 }
 
+/* Over a bound: WIRE_REFUSED with *why. Bytes that do not decode are left
+ * for wire_decode() to name. */
+static int
+s_bounds(zmq_msg_t *payload, char **why)
+{
+	char *err = NULL;
+
+	if (wirecheck_envelope(zmq_msg_data(payload), zmq_msg_size(payload),
+	    &err) == WIRECHECK_OVER) {
+		*why = err;
+		return WIRE_REFUSED;
+	}
+	free(err);
+	return WIRE_MALFORMED;
+}
+
 int
 wire_recv(void *socket, Hvp__Envelope **e, wire_rid *rid, char **user_id,
     char **err)
@@ -798,6 +829,8 @@ wire_recv(void *socket, Hvp__Envelope **e, wire_rid *rid, char **user_id,
 				free(rid_err);
 		}
 	}
+	if (why == NULL && want == 2)
+		rc = s_bounds(&frames[1], &why);
 	if (why == NULL) {
 		zmq_msg_t *payload = &frames[want - 1];
 

@@ -26,11 +26,12 @@
 #include "drift.h"
 #include "hoststate.h"
 #include "hvpolicy.pb-c.h"
+#include "bounds.h"
 #include "plan.h"
 
 #define WIRE_PROTOCOL_VERSION 1
 /* The one limit on a message, checked before any byte is decoded. */
-#define WIRE_MAX_MESSAGE (4u * 1024 * 1024)
+#define WIRE_MAX_MESSAGE LIMIT_MESSAGE_BYTES
 /* Longest routing id wire_recv() accepts (ZeroMQ's own limit). */
 #define WIRE_MAX_ROUTING_ID 255
 
@@ -38,6 +39,8 @@
 #define WIRE_OK 0
 #define WIRE_MALFORMED (-1)	/* a message came, was dropped; *err says why */
 #define WIRE_NONE (-2)		/* nothing to read (or interrupted); errno */
+#define WIRE_REFUSED (-3)	/* a message came over a bound (bounds.h) and
+				 * was dropped undecoded; *err says which */
 
 /* Envelopes. wire_decode() refuses, with an owned message in *err: more
  * than WIRE_MAX_MESSAGE bytes, bytes protobuf-c cannot decode, a protocol
@@ -56,7 +59,8 @@ Hvp__Envelope *wire_envelope_new(Hvp__Envelope__BodyCase body_case,
 /* "hello", "drift_batch", ...; "none" when unset, "unknown" otherwise. */
 const char *wire_body_name(Hvp__Envelope__BodyCase body_case);
 
-/* Admin messages. A request must carry WIRE_PROTOCOL_VERSION and a verb;
+/* Admin messages. A request must carry WIRE_PROTOCOL_VERSION and a verb
+ * and is checked against bounds.h before it is decoded;
  * a reply (which has no protocol field) only has to decode. */
 Hvp__AdminRequest *wire_decode_admin_request(const void *data, size_t len,
     char **err);
@@ -129,12 +133,14 @@ int wire_send(void *socket, const Hvp__Envelope *e, const wire_rid *rid);
 int wire_send_raw(void *socket, const void *rid, size_t rid_len,
     const void *data, size_t len);
 /* Receives one message without blocking. ROUTER: two frames (routing id,
- * envelope); DEALER: one. WIRE_OK: *e (owned), *rid (len 0 for DEALER),
+ * envelope), the envelope checked against bounds.h before it is decoded
+ * (wirecheck.c); DEALER: one. WIRE_OK: *e (owned), *rid (len 0 for DEALER),
  * *user_id (owned; the ZAP User-Id, "" without one, NULL when the
  * transport has none). WIRE_MALFORMED: every frame of the message has been
  * read and dropped, *err (owned) says why, *rid and *user_id are set when
- * known so the caller can log them. WIRE_NONE: nothing pending. Any out
- * pointer but e may be NULL. */
+ * known so the caller can log them. WIRE_REFUSED: the same, for a
+ * message over a bound, so the caller can tell the sender why. WIRE_NONE:
+ * nothing pending. Any out pointer but e may be NULL. */
 int wire_recv(void *socket, Hvp__Envelope **e, wire_rid *rid,
     char **user_id, char **err);
 /* Sets ZMQ_MAXMSGSIZE to WIRE_MAX_MESSAGE: ZeroMQ then drops a peer that

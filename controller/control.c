@@ -26,8 +26,6 @@
 
 #define CONTROL_MAX_FRAMES 3
 
-typedef reply_to client;
-
 /* ---- status, diagnose ---- */
 
 /* The store's count of open drift records, per session. */
@@ -87,7 +85,7 @@ s_webhooks(server *s, status_view *v, webhook_view **views,
 }
 
 static void
-s_status(server *s, client *c, const Hvp__AdminRequest *q)
+s_status(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	finding *f = NULL;
 	status_view v = { 0 };
@@ -118,7 +116,7 @@ s_status(server *s, client *c, const Hvp__AdminRequest *q)
 }
 
 static void
-s_diagnose(server *s, client *c, const Hvp__AdminRequest *q)
+s_diagnose(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	finding *f = NULL;
 	size_t nf = diagnose_run(s, &f);
@@ -134,7 +132,7 @@ s_diagnose(server *s, client *c, const Hvp__AdminRequest *q)
 /* ---- history, get ---- */
 
 static void
-s_history(server *s, client *c, const Hvp__AdminRequest *q)
+s_history(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	store_revision *list = NULL;
 	size_t n = 0;
@@ -154,7 +152,7 @@ s_history(server *s, client *c, const Hvp__AdminRequest *q)
 }
 
 static void
-s_get(server *s, client *c, const Hvp__AdminRequest *q)
+s_get(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	store_revision *r = NULL;
 	char *err = NULL, *msg;
@@ -188,12 +186,22 @@ s_get(server *s, client *c, const Hvp__AdminRequest *q)
 
 /* ---- drift ---- */
 
+/* The newest limit of n records (all when limit is 0): the list is
+ * ordered oldest first, so they are its tail. */
+static size_t
+s_newest(size_t n, uint32_t limit)
+{
+	return limit == 0 || limit >= n ? 0 : n - limit;
+}
+
+/* The open count and --exit-code are over every matching record, not
+ * only those shown. */
 static void
-s_drift(server *s, client *c, const Hvp__AdminRequest *q)
+s_drift(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	store_drift_filter f = { 0 };
 	drift_record *list = NULL;
-	size_t n = 0, open = 0;
+	size_t n = 0, open = 0, from;
 	char *err = NULL;
 	Hvp__AdminReply r = HVP__ADMIN_REPLY__INIT;
 	strbuf out;
@@ -213,12 +221,15 @@ s_drift(server *s, client *c, const Hvp__AdminRequest *q)
 	strbuf_init(&out);
 	for (size_t i = 0; i < n; i++)
 		open += list[i].status == DRIFT_OPEN;
-	render_drift(list, n, q->format, &out);
+	from = s_newest(n, q->limit);
+	render_drift(n ? list + from : list, n - from, q->format, &out);
 	store_drift_list_free(&list, n);
 	r.status = 0;
-	r.body = out.data;
+	r.body = out.data ? out.data : (char *)"";
 	r.error = (char *)"";
 	r.total = (uint32_t)open;
+	r.matched = (uint32_t)n;
+	r.shown = (uint32_t)(n - from);
 	reply_send(c, &r);
 	strbuf_release(&out);
 }
@@ -226,7 +237,7 @@ s_drift(server *s, client *c, const Hvp__AdminRequest *q)
 /* ---- serialization ---- */
 
 static void
-s_serialization(server *s, client *c, const Hvp__AdminRequest *q)
+s_serialization(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	Hvp__AdminReply r = HVP__ADMIN_REPLY__INIT;
 	const char *fmt = q->format && *q->format ? q->format : "table";
@@ -264,7 +275,7 @@ s_serialization(server *s, client *c, const Hvp__AdminRequest *q)
  * (its uid's name, from the control socket's credentials) locally. What
  * the client says of itself (applied_by) is never believed. */
 static char *
-s_who(const client *c, const Hvp__AdminRequest *q)
+s_who(const reply_to *c, const Hvp__AdminRequest *q)
 {
 	(void)q;
 	if (c->remote)
@@ -275,7 +286,7 @@ s_who(const client *c, const Hvp__AdminRequest *q)
 /* Refuses apply or rollback without --change-id when the controller
  * requires one; true when refused. */
 static bool
-s_needs_change_id(server *s, client *c, const Hvp__AdminRequest *q)
+s_needs_change_id(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	if (!s->require_change_id || (q->change_id && *q->change_id))
 		return false;
@@ -296,7 +307,7 @@ s_opt(const char *v)
  * Returns the parsed policy (owned), or NULL after replying with the
  * errors. */
 static policy *
-s_candidate(server *s, client *c, const char *label, const char *text,
+s_candidate(server *s, reply_to *c, const char *label, const char *text,
     size_t len)
 {
 	diag_list d;
@@ -326,7 +337,7 @@ s_candidate(server *s, client *c, const char *label, const char *text,
 }
 
 static void
-s_reply_revision(client *c, int64_t rev, const char *note)
+s_reply_revision(reply_to *c, int64_t rev, const char *note)
 {
 	Hvp__AdminReply r = HVP__ADMIN_REPLY__INIT;
 	char *body = xasprintf("revision %lld\n%s", (long long)rev,
@@ -343,7 +354,7 @@ s_reply_revision(client *c, int64_t rev, const char *note)
  * as a new revision (unless it equals the current one) and pushes.
  * Replies itself. */
 static void
-s_store_and_push(server *s, client *c, const char *label, const char *text,
+s_store_and_push(server *s, reply_to *c, const char *label, const char *text,
     size_t len, const char *who, const char *source,
     const Hvp__AdminRequest *q)
 {
@@ -399,7 +410,7 @@ s_store_and_push(server *s, client *c, const char *label, const char *text,
 }
 
 static void
-s_apply(server *s, client *c, const Hvp__AdminRequest *q)
+s_apply(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	char *who, *source;
 	const char *label = q->source && *q->source ? q->source : "<policy>";
@@ -415,7 +426,7 @@ s_apply(server *s, client *c, const Hvp__AdminRequest *q)
 }
 
 static void
-s_rollback(server *s, client *c, const Hvp__AdminRequest *q)
+s_rollback(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	store_revision *r = NULL;
 	char *err = NULL, *who, *source, *label;
@@ -442,13 +453,13 @@ s_rollback(server *s, client *c, const Hvp__AdminRequest *q)
 }
 
 static void
-s_progress(server *s, client *c, const Hvp__AdminRequest *q)
+s_progress(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	progress_request(s, c, q);
 }
 
 static void
-s_events(server *s, client *c, const Hvp__AdminRequest *q)
+s_events(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	events_request(s, c, q);
 }
@@ -516,7 +527,7 @@ s_plan_preface(server *s, const policy *p, const char *canon,
 }
 
 static void
-s_plan(server *s, client *c, const Hvp__AdminRequest *q)
+s_plan(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	const char *label = q->source && *q->source ? q->source : "<policy>";
 	char *canon, *preface, *problem;
@@ -539,7 +550,7 @@ s_plan(server *s, client *c, const Hvp__AdminRequest *q)
 
 typedef struct control_verb {
 	const char *name;
-	void (*fn)(server *s, client *c, const Hvp__AdminRequest *q);
+	void (*fn)(server *s, reply_to *c, const Hvp__AdminRequest *q);
 	bool writes;		/* refused to read-only admin keys */
 } control_verb;
 
@@ -558,7 +569,7 @@ static const control_verb s_verbs[] = {
 };
 
 static void
-s_dispatch(server *s, client *c, const Hvp__AdminRequest *q)
+s_dispatch(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	char *msg;
 
@@ -582,7 +593,7 @@ s_dispatch(server *s, client *c, const Hvp__AdminRequest *q)
 }
 
 static void
-s_serve(server *s, client *c, const void *data, size_t len)
+s_serve(server *s, reply_to *c, const void *data, size_t len)
 {
 	Hvp__AdminRequest *q;
 	char *err = NULL;
@@ -593,6 +604,7 @@ s_serve(server *s, client *c, const void *data, size_t len)
 		reply_text(c, 1, NULL, err);
 	} else {
 		log_debug("control: %s", q->verb);
+		c->parts = q->parts;
 		s_dispatch(s, c, q);
 	}
 	wire_admin_request_free(&q);
@@ -603,7 +615,7 @@ void
 control_request(server *s, void *socket, const wire_rid *rid,
     const char *user, const void *data, size_t len)
 {
-	client c = { 0 };
+	reply_to c = { 0 };
 
 	c.socket = socket;
 	c.rid = *rid;
@@ -648,7 +660,7 @@ control_handle(server *s, void *socket)
 	int more = 1;
 	const char *uid = NULL;
 	char *peer = NULL;
-	client c = { 0 };
+	reply_to c = { 0 };
 
 	/* Read every frame of the message, keeping the first three. */
 	while (more) {

@@ -11,8 +11,11 @@
 #include <curl/curl.h>
 #include <zmq.h>
 
+#include "bounds.h"
 #include "config.h"
+#include "connguard.h"
 #include "control.h"
+#include "ctlsock.h"
 #include "dryrun.h"
 #include "events.h"
 #include "hookconf.h"
@@ -143,8 +146,22 @@ s_socket(server *s, int type, char **err)
 		/* No ZMQ_ROUTER_HANDOVER: a routing id is only a connection
 		 * (peer.c), never handed to whoever claims it. */
 		zmq_setsockopt(sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+		/* Bounds what one connection can queue in this process
+		 * (docs/security.md, "Bounds"); beyond it ZeroMQ stops
+		 * reading that connection until the loop catches up. */
+		zmq_setsockopt(sock, ZMQ_RCVHWM, &(int){ LIMIT_QUEUED_MESSAGES },
+		    sizeof(int));
 	}
 	wire_socket_limit(sock);
+	if (type == ZMQ_ROUTER) {
+		/* ZeroMQ drops a frame over ZMQ_MAXMSGSIZE without a word;
+		 * up to LIMIT_FRAME_BYTES it reaches us, and one over
+		 * LIMIT_MESSAGE_BYTES is refused and logged with its sender
+		 * (wirecheck.c). */
+		int64_t max = LIMIT_FRAME_BYTES;
+
+		zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
+	}
 	return sock;
 }
 
@@ -173,23 +190,10 @@ s_secure(server *s, void *sock, const char *domain, char **err)
 static int
 s_open_control(server *s, char **err)
 {
-	const char *path = config_str(s->cfg, "controlSocket");
-	char *dir = platform_dirname(path), *endpoint;
-	int rc;
-
-	if (platform_mkdir_p(dir, false, err) == -1) {
-		free(dir);
-		return -1;
-	}
-	free(dir);
 	if ((s->control = s_socket(s, ZMQ_ROUTER, err)) == NULL)
 		return -1;
-	endpoint = xasprintf("ipc://%s", path);
-	rc = s_bind(s->control, endpoint, err);
-	free(endpoint);
-	if (rc == 0)
-		rc = platform_make_private(path, err);
-	return rc;
+	return ctlsock_bind(s->control, config_str(s->cfg, "controlSocket"),
+	    err);
 }
 
 /* The webhooks section was checked at start (s_check_webhooks); this
@@ -236,6 +240,8 @@ s_setup(server *s, char **err)
 		return -1;
 	if ((s->zctx = zmq_ctx_new()) == NULL)
 		fatalx("zmq_ctx_new");
+	if ((s->connguard = connguard_new(s->zctx, err)) == NULL)
+		return -1;
 	if (!s->insecure && ((s->zap = zap_new(s->zctx,
 	    config_str(s->cfg, "nodeKeys"), config_str(s->cfg, "adminKeys"),
 	    err)) == NULL || zap_set_read_keys(s->zap,
@@ -243,6 +249,7 @@ s_setup(server *s, char **err)
 		return -1;
 	if ((s->router = s_socket(s, ZMQ_ROUTER, err)) == NULL ||
 	    s_secure(s, s->router, ZAP_DOMAIN_NODES, err) == -1 ||
+	    connguard_watch(s->connguard, s->router, err) == -1 ||
 	    s_bind(s->router, config_str(s->cfg, "listen"), err) == -1)
 		return -1;
 	if (s_open_control(s, err) == -1)
@@ -255,7 +262,10 @@ s_setup(server *s, char **err)
 	if (config_str(s->cfg, "adminListen") &&
 	    ((s->admin = s_socket(s, ZMQ_ROUTER, err)) == NULL ||
 	    s_secure(s, s->admin, ZAP_DOMAIN_ADMIN, err) == -1 ||
+	    connguard_watch(s->connguard, s->admin, err) == -1 ||
 	    s_bind(s->admin, config_str(s->cfg, "adminListen"), err) == -1))
+		return -1;
+	if (connguard_start(s->connguard, err) == -1)
 		return -1;
 	return restore_state(s, err);
 }
@@ -265,6 +275,7 @@ s_teardown(server *s)
 {
 	metrics_stop(&s->metrics);
 	webhooks_stop(&s->hooks);
+	connguard_free(&s->connguard);
 	if (s->router)
 		zmq_close(s->router);
 	if (s->control) {
@@ -280,6 +291,7 @@ s_teardown(server *s)
 	sessions_release(&s->nodes);
 	dryrun_release(&s->dryrun);
 	conflicts_release(&s->conflicts);
+	linger_release(&s->linger);
 	progress_release(&s->progress);
 	events_release(&s->events);
 	policy_free(&s->policy);
@@ -350,7 +362,10 @@ s_loop(server *s)
 		if (s->plan_dirty && s->revision > 0)
 			push_replan(s);
 		if (now >= next_tick) {
+			store_tick(s->store);
 			peer_tick(s);
+			connguard_tick(s->connguard);
+			log_flush_suppressed();
 			next_tick = now + 1000;
 		}
 		dryrun_tick(s);

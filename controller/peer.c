@@ -19,6 +19,7 @@
 
 #include "conflicts.h"
 #include "dryrun.h"
+#include "linger.h"
 #include "log.h"
 #include "push.h"
 #include "store.h"
@@ -134,6 +135,8 @@ s_take_inventory(server *s, node_session *n, const Hvp__Inventory *inv)
 		return;
 	if (wire_encode_message(&inv->base, &buf, &len) == -1)
 		return;
+	if (n->role == ROLE_HYPERV_NODE)
+		linger_note(s, n->name, n->inventory, inv);
 	if (n->inventory)
 		hvp__inventory__free_unpacked(n->inventory, NULL);
 	n->inventory = hvp__inventory__unpack(NULL, len, buf);
@@ -145,39 +148,17 @@ s_take_inventory(server *s, node_session *n, const Hvp__Inventory *inv)
 		    xstrdup(inv->dsgroups_hash) : NULL;
 	}
 	n->inventory_rank = (uint64_t)platform_now_ms();
-	n->inventory_dirty = false;
 	if (store_set_node_inventory(s->store, n->name, buf, len, n->inventory_hash,
 	    &err) == -1) {
 		log_warnx("node=%s cannot store inventory (kept in memory, "
 		    "stored again later): %s", n->name, err);
 		free(err);
-		n->inventory_dirty = true;
+		n->store_pending = true;
 	}
 	free(buf);
 	s->plan_dirty = true;
 	log_debug("node=%s inventory %zu guests", n->name,
 	    n->inventory ? n->inventory->n_guests : 0);
-}
-
-/* Stores an inventory that could not be stored when it came. */
-static void
-s_flush_inventory(server *s, node_session *n)
-{
-	uint8_t *buf;
-	size_t len;
-	char *err = NULL;
-
-	if (!n->inventory_dirty || n->inventory == NULL ||
-	    wire_encode_message(&n->inventory->base, &buf, &len) == -1)
-		return;
-	if (store_set_node_inventory(s->store, n->name, buf, len,
-	    n->inventory_hash, &err) == 0) {
-		n->inventory_dirty = false;
-		log_info("node=%s inventory stored", n->name);
-	} else {
-		free(err);
-	}
-	free(buf);
 }
 
 /* The node's clock against ours (0: the node did not say). */
@@ -209,9 +190,9 @@ s_check_revision_floor(server *s, const node_session *n)
 	if (n->acked_revision <= s->revision_floor)
 		return;
 	log_warnx("node=%s holds revision %lld, but this store's newest is "
-	    "%lld: the store is older than the cluster (restored from a "
-	    "backup?). The node keeps what it holds; the next apply will be "
-	    "revision %lld", n->name, (long long)n->acked_revision,
+	    "%lld: the store has lost acknowledged state (restored from an "
+	    "older backup, or its -wal file removed?). The node keeps what it "
+	    "holds; the next apply will be revision %lld", n->name, (long long)n->acked_revision,
 	    (long long)s->revision, (long long)n->acked_revision + 1);
 	if (store_raise_revision_floor(s->store, n->acked_revision, &err) == -1) {
 		log_warnx("cannot store the revision floor: %s", err);
@@ -273,6 +254,54 @@ s_bind_connection(node_session *n, const wire_rid *rid)
 	n->desired_sent_mono = 0;
 }
 
+/* The store's record of session n (borrowed strings; no inventory). */
+static void
+s_node_record(const node_session *n, store_node *rec)
+{
+	memset(rec, 0, sizeof *rec);
+	rec->name = n->name;
+	rec->role = n->role;
+	rec->cluster = n->cluster;
+	rec->online = n->online;
+	rec->last_seen = platform_now_ms() / 1000;
+	rec->acked_revision = n->acked_revision;
+	rec->acked_plan_generation = n->acked_plan_generation;
+	rec->converged = n->converged;
+	rec->open_drift = n->open_drift;
+	rec->dsgroups_hash = n->dsgroups_hash;
+	rec->inventory_hash = n->inventory_hash;
+}
+
+/* A node record or inventory the store could not take (another process
+ * held its lock) is written again, whole, at each tick until it is. The
+ * session already holds it, so nothing waits on the store meanwhile. */
+static void
+s_store_pending(server *s)
+{
+	for (size_t i = 0; i < s->nodes.count; i++) {
+		node_session *n = s->nodes.items[i];
+		store_node rec;
+		char *err = NULL;
+		uint8_t *buf = NULL;
+		size_t len = 0;
+
+		if (!n->store_pending)
+			continue;
+		s_node_record(n, &rec);
+		if (n->inventory &&
+		    wire_encode_message(&n->inventory->base, &buf, &len) == 0) {
+			rec.inventory = buf;
+			rec.inventory_len = len;
+		}
+		if (store_upsert_node(s->store, &rec, &err) == 0) {
+			n->store_pending = false;
+			log_info("node=%s record stored (was delayed)", n->name);
+		}
+		free(err);
+		free(buf);
+	}
+}
+
 static void
 s_hello(server *s, const char *name, const wire_rid *rid, const Hvp__Hello *h)
 {
@@ -314,22 +343,15 @@ s_hello(server *s, const char *name, const wire_rid *rid, const Hvp__Hello *h)
 	n->acked_plan_generation = h->plan_generation;
 	n->converged = h->converged;
 	n->open_drift = h->open_drift;
-	rec.name = n->name;
-	rec.role = n->role;
-	rec.cluster = n->cluster;
+	s_node_record(n, &rec);
 	rec.online = true;
-	rec.last_seen = platform_now_ms() / 1000;
-	rec.acked_revision = n->acked_revision;
-	rec.acked_plan_generation = n->acked_plan_generation;
-	rec.converged = n->converged;
-	rec.open_drift = n->open_drift;
-	rec.dsgroups_hash = n->dsgroups_hash;
 	/* No inventory in rec: the stored one stays until a new one is
 	 * taken below. */
 	if (store_upsert_node(s->store, &rec, &err) == -1) {
 		log_warnx("node=%s cannot store node: %s", name, err);
 		free(err);
 		err = NULL;
+		n->store_pending = true;
 	}
 	s_mark_online(s, n);
 	s_set_clock(n, h->clock_ms);
@@ -562,6 +584,18 @@ peer_dispatch(server *s, const char *name, const wire_rid *rid,
 	}
 }
 
+/* A message over a bound (bounds.h) was dropped undecoded: nothing of it
+ * is stored, and the sender is told which bound. */
+static void
+s_refuse_over_bound(server *s, const wire_rid *rid, const char *uid,
+    const char *err)
+{
+	char *why = xasprintf("message over a bound, not stored: %s", err);
+
+	s_refuse(s, rid, uid && s_valid_name(uid) ? uid : NULL, why);
+	free(why);
+}
+
 void
 peer_handle(server *s)
 {
@@ -573,6 +607,10 @@ peer_handle(server *s)
 
 	if (rc == WIRE_NONE)
 		return;
+	if (rc == WIRE_REFUSED) {
+		s_refuse_over_bound(s, &rid, uid, err);
+		goto out;
+	}
 	if (rc == WIRE_MALFORMED) {
 		log_warnx("dropped message from %s: %s",
 		    uid && *uid ? uid : wire_rid_text(&rid, text),
@@ -596,10 +634,10 @@ peer_tick(server *s)
 	char *err = NULL;
 
 	peer_flush_acks(s);
+	s_store_pending(s);
 	for (size_t i = 0; i < s->nodes.count; i++) {
 		node_session *n = s->nodes.items[i];
 
-		s_flush_inventory(s, n);
 		if (!n->online || now - n->last_seen_mono <= limit)
 			continue;
 		n->online = false;
@@ -613,5 +651,10 @@ peer_tick(server *s)
 		}
 	}
 	conflicts_tick(s);
+	linger_tick(s);
+	if (s->plan_retry) {
+		s->plan_retry = false;
+		s->plan_dirty = true;
+	}
 	push_all(s);
 }

@@ -9,6 +9,7 @@
 
 #include "conflicts.h"
 #include "dsgroups.h"
+#include "linger.h"
 #include "log.h"
 #include "planner.h"
 #include "strbuf.h"
@@ -225,6 +226,7 @@ s_collect_guests(server *s, size_t *count)
 			n++;
 		}
 	}
+	linger_collect(s, &g, &n, &cap);
 	*count = n;
 	return g;
 }
@@ -268,7 +270,7 @@ push_replan(server *s)
 		    (unsigned long long)r.plan->generation, err);
 		free(err);
 		planner_result_clear(&r);
-		s->plan_dirty = true;
+		s->plan_retry = true;	/* again at the next tick, not at once */
 		return;
 	}
 	plan_free(&s->plan);

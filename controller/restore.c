@@ -8,6 +8,7 @@
 
 #include "conflicts.h"
 #include "diag.h"
+#include "log.h"
 #include "push.h"
 #include "store.h"
 #include "xalloc.h"
@@ -43,6 +44,7 @@ s_restore_nodes(server *s, char **err)
 {
 	store_node *list = NULL;
 	size_t n = 0;
+	char *why = NULL;
 
 	if (store_list_nodes(s->store, &list, &n, err) == -1)
 		return -1;
@@ -65,7 +67,15 @@ s_restore_nodes(server *s, char **err)
 			    list[i].inventory_len, list[i].inventory);
 	}
 	store_node_list_free(&list, n);
-	return store_set_all_offline(s->store, err);
+	/* Soft state (every session starts offline in memory anyway): a
+	 * store that cannot take it now (disk full) must not keep the
+	 * controller from starting. */
+	if (store_set_all_offline(s->store, &why) == -1) {
+		log_warnx("cannot mark nodes offline in the store (starting "
+		    "anyway): %s", why);
+		free(why);
+	}
+	return 0;
 }
 
 int

@@ -15,12 +15,14 @@
 #include "conflicts.h"
 #include "dryrun.h"
 #include "events.h"
+#include "linger.h"
 #include "plan.h"
 #include "platform.h"
 #include "policy.h"
 #include "progress.h"
 #include "sessions.h"
 
+struct connguard;
 struct metrics;
 struct store;
 struct webhooks;
@@ -38,6 +40,7 @@ typedef struct server {
 	void *control;		/* local admin socket */
 	void *admin;		/* remote admin over CURVE, or NULL */
 	struct zap *zap;
+	struct connguard *connguard;	/* descriptor limit, connection cap */
 	struct store *store;
 	/* Current policy: revision 0 means none applied yet. */
 	int64_t revision;
@@ -49,8 +52,10 @@ typedef struct server {
 	int64_t revision_floor;
 	plan *plan;		/* NULL until a node reported guests */
 	bool plan_dirty;	/* inventories changed: replan at next tick */
+	bool plan_retry;	/* the plan could not be stored: at next tick */
 	node_table nodes;
 	conflict_table conflicts;
+	linger_table linger;
 	dryrun_wait dryrun;
 	progress_table progress;
 	events_table events;	/* held `events --follow` requests */

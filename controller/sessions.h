@@ -31,11 +31,11 @@ typedef struct node_session {
 	bool converged;
 	uint32_t open_drift;
 	bool ack_dirty;		/* acknowledgement not yet in the store */
+	bool store_pending;	/* record or inventory not yet in the store */
 	char *dsgroups_hash;	/* dpm-server: what it holds */
 	Hvp__Inventory *inventory;	/* last reported, decoded, owned */
 	char *inventory_hash;
 	uint64_t inventory_rank;	/* when taken (ms): newest owns a guest */
-	bool inventory_dirty;	/* taken but not yet in the store */
 	bool has_clock;		/* the node reported its clock */
 	int64_t clock_skew_ms;	/* node's clock minus ours */
 	int64_t desired_sent_mono;	/* 0: nothing in flight */

@@ -33,6 +33,7 @@
 #include "strbuf.h"
 #include "xalloc.h"
 
+/* Opening (and migrating) may wait this long for another process. */
 #define S_BUSY_TIMEOUT_MS 5000
 #define S_MIN_SQLITE 3024000	/* UPSERT */
 #define S_MAX_INTEGRITY_LINES 10
@@ -45,6 +46,13 @@ struct store {
 	store_stats stats;
 	/* Drift transitions of the open transaction, by kind and status. */
 	uint64_t pending_transitions[STORE_NKINDS][STORE_NSTATUSES];
+	/* Lock waits left to the event loop until the next store_tick(), ms
+	 * (the busy handler spends it); see STORE_BUSY_BUDGET_MS. */
+	int busy_budget_ms;
+	int wal_pages;		/* frames in the WAL after the last commit */
+	bool wal_dirty;		/* commits since the last checkpoint */
+	int64_t checkpoint_at;	/* mono ms of the last checkpoint */
+	bool wal_missing;	/* logged once: the -wal file was removed */
 };
 
 /* Version 1: the whole schema as first released. */
@@ -199,12 +207,23 @@ static const char *const s_migrations[] = {
 
 /* ---- errors, statements, transactions ---- */
 
+/* SQLite's own words, or for a lock another process holds the one
+ * message every caller passes on (a client sees it as is). */
+static const char *
+s_errmsg(const store *s)
+{
+	int code = sqlite3_errcode(s->db);
+
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		return STORE_BUSY_MESSAGE;
+	return sqlite3_errmsg(s->db);
+}
+
 static void
 s_fail(const store *s, char **err, const char *what)
 {
 	if (err)
-		*err = xasprintf("%s: %s: %s", s->path, what,
-		    sqlite3_errmsg(s->db));
+		*err = xasprintf("%s: %s: %s", s->path, what, s_errmsg(s));
 }
 
 static void
@@ -338,7 +357,9 @@ s_exec(store *s, const char *sql, const char *what, char **err)
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		if (err)
 			*err = xasprintf("%s: %s: %s", s->path, what,
-			    msg ? msg : sqlite3_errmsg(s->db));
+			    sqlite3_errcode(s->db) == SQLITE_BUSY ||
+			    sqlite3_errcode(s->db) == SQLITE_LOCKED ||
+			    msg == NULL ? s_errmsg(s) : msg);
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -573,6 +594,112 @@ fail:
 	return -1;
 }
 
+/* ---- the event loop's view: lock waits and checkpoints ---- */
+
+/* SQLite calls this while another connection holds a lock; 0 gives up
+ * (the statement fails with SQLITE_BUSY). It waits 1 ms at a time out of
+ * the tick's budget, so all waits between two ticks add up to at most
+ * STORE_BUSY_BUDGET_MS whatever the number of statements. */
+static int
+s_busy(void *arg, int count)
+{
+	store *s = arg;
+
+	(void)count;
+	if (s->busy_budget_ms <= 0)
+		return 0;
+	s->busy_budget_ms--;
+	sqlite3_sleep(1);
+	return 1;
+}
+
+/* After each commit (replaces SQLite's automatic checkpoint, which would
+ * run inside a write and wait on readers). */
+static int
+s_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	store *s = arg;
+
+	(void)db;
+	(void)name;
+	s->wal_pages = pages;
+	s->wal_dirty = true;
+	return SQLITE_OK;
+}
+
+/* From open to close, the event loop's rules. */
+static void
+s_loop_mode(store *s)
+{
+	s->busy_budget_ms = STORE_BUSY_BUDGET_MS;
+	sqlite3_busy_handler(s->db, s_busy, s);
+	sqlite3_wal_hook(s->db, s_wal_hook, s);
+	s->checkpoint_at = platform_mono_ms();
+	/* What opening wrote (a migration) goes to the main file now. */
+	s->wal_dirty = true;
+}
+
+/* Copies the WAL into the main file without waiting for anyone (PASSIVE:
+ * frames a reader still needs stay for the next one). */
+static void
+s_checkpoint(store *s, int mode)
+{
+	int log_frames = 0, done = 0, rc;
+
+	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, mode, &log_frames, &done);
+	s->checkpoint_at = platform_mono_ms();
+	if (rc == SQLITE_OK && done == log_frames) {
+		s->wal_dirty = false;
+		return;
+	}
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+		log_warnx("store: %s: checkpoint failed: %s", s->path,
+		    sqlite3_errmsg(s->db));
+}
+
+/* A WAL file removed under a running controller would take every write
+ * since the last checkpoint with it at the next crash: copy it over now
+ * (this connection still holds the removed file open) and say so. */
+static void
+s_check_wal_file(store *s)
+{
+	char *wal = xasprintf("%s-wal", s->path);
+	bool present = platform_file_exists(wal);
+
+	if (!present && !s->wal_missing)
+		log_warnx("store: %s was removed while the controller runs; "
+		    "checkpointing what it held into %s (do not remove "
+		    "-wal or -shm files of a database in use)", wal, s->path);
+	if (!present)
+		s->wal_dirty = true;
+	s->wal_missing = !present;
+	free(wal);
+}
+
+static void
+s_checkpoint_at_close(store *s)
+{
+	sqlite3_busy_handler(s->db, NULL, NULL);
+	sqlite3_busy_timeout(s->db, S_BUSY_TIMEOUT_MS);
+	s_checkpoint(s, SQLITE_CHECKPOINT_TRUNCATE);
+}
+
+void
+store_tick(store *s)
+{
+	int64_t now = platform_mono_ms();
+
+	s->busy_budget_ms = STORE_BUSY_BUDGET_MS;
+	if (now - s->checkpoint_at < STORE_CHECKPOINT_MS &&
+	    s->wal_pages < STORE_CHECKPOINT_PAGES)
+		return;
+	s_check_wal_file(s);
+	if (!s->wal_dirty)
+		return;
+	s->wal_pages = 0;
+	s_checkpoint(s, SQLITE_CHECKPOINT_PASSIVE);
+}
+
 static int s_load_event_top(store *s, char **err);
 
 store *
@@ -606,6 +733,7 @@ store_open(const char *data_dir, char **err)
 		store_free(&s);
 		return NULL;
 	}
+	s_loop_mode(s);
 	return s;
 }
 
@@ -616,6 +744,8 @@ store_free(store **sp)
 
 	if (sp == NULL || (s = *sp) == NULL)
 		return;
+	if (s->db)
+		s_checkpoint_at_close(s);
 	if (s->db)
 		sqlite3_close(s->db);
 	free(s->path);

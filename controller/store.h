@@ -31,6 +31,24 @@
 
 typedef struct store store;
 
+/*
+ * The event loop never waits long on another process's lock: after
+ * store_open() (which waits up to 5 s), all lock waits between two calls
+ * of store_tick() add up to at most STORE_BUSY_BUDGET_MS; a statement
+ * that cannot get its lock then fails at once with an error ending in
+ * STORE_BUSY_MESSAGE, and the caller keeps what it meant to write for
+ * the next tick (or, for a read, tells the client). store_tick(), once a
+ * second from the loop, also copies the write-ahead log into the main
+ * file (a PASSIVE checkpoint, which waits for nobody) when anything was
+ * committed, at most every STORE_CHECKPOINT_MS or when the log reaches
+ * STORE_CHECKPOINT_PAGES pages; store_free() truncates the log.
+ */
+#define STORE_BUSY_BUDGET_MS 20
+#define STORE_CHECKPOINT_MS 1000
+#define STORE_CHECKPOINT_PAGES 1000
+#define STORE_BUSY_MESSAGE "store busy: another process holds " \
+	STORE_FILE_NAME "'s lock; try again"
+
 #define STORE_NKINDS ((int)DRIFT_INVENTORY + 1)
 #define STORE_NSTATUSES ((int)DRIFT_RESOLVED + 1)
 
@@ -49,7 +67,10 @@ void store_get_stats(const store *s, store_stats *out);
  * hvpolicy.db and brings its schema up to date. Refuses a database whose
  * schema is newer than this code knows. */
 store *store_open(const char *data_dir, char **err);
+/* Checkpoints the log into the main file (TRUNCATE) and closes. */
 void store_free(store **s);
+/* Refills the lock-wait budget and checkpoints when due (see above). */
+void store_tick(store *s);
 const char *store_path(const store *s);		/* the database file */
 /* Full integrity and foreign key check; -1 with the problems in *err. */
 int store_check_integrity(store *s, char **err);

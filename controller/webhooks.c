@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,10 @@ typedef struct s_worker {
 	bool stop;		/* under lock */
 	int64_t top;		/* newest event notified, under lock */
 	webhook_view view;	/* under lock */
+	/* A line for the log, written by the loop (the log is not the
+	 * workers' to write: it keeps state for rate limiting). Under lock. */
+	char note[256];
+	bool note_warn;
 } s_worker;
 
 struct webhooks {
@@ -104,6 +109,25 @@ s_running(s_worker *k)
 	go = !k->stop;
 	mtx_unlock(&k->lock);
 	return go;
+}
+
+/* Leaves a line for the loop to log (a newer one replaces one not yet
+ * logged). */
+static void
+s_note(s_worker *k, bool warn, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+s_note(s_worker *k, bool warn, const char *fmt, ...)
+{
+	va_list ap;
+
+	mtx_lock(&k->lock);
+	va_start(ap, fmt);
+	vsnprintf(k->note, sizeof k->note, fmt, ap);
+	va_end(ap);
+	k->note_warn = warn;
+	mtx_unlock(&k->lock);
 }
 
 /* ---- one request ---- */
@@ -219,7 +243,7 @@ s_save(s_worker *k, store *st)
 	c.failures = k->view.failures;
 	mtx_unlock(&k->lock);
 	if (store_set_webhook_cursor(st, k->e->name, &c, &err) == -1) {
-		log_warnx("webhook %s: %s", k->e->name, err);
+		s_note(k, true, "webhook %s: %s", k->e->name, err);
 		free(err);
 	}
 }
@@ -277,7 +301,7 @@ s_deliver(s_worker *k, store *st, CURL *curl)
 	f.statuses = k->e->statuses;
 	f.limit = S_BATCH;
 	if (store_list_events(st, &f, &list, &n, NULL, &err) == -1) {
-		log_warnx("webhook %s: %s", k->e->name, err);
+		s_note(k, true, "webhook %s: %s", k->e->name, err);
 		free(err);
 		return s_wait(k, S_IDLE_MS, false);
 	}
@@ -288,7 +312,7 @@ s_deliver(s_worker *k, store *st, CURL *curl)
 
 		if (s_post(k, curl, &list[i], attempt, why, sizeof why) == 0) {
 			if (attempt > 1)
-				log_info("webhook %s: event %lld delivered "
+				s_note(k, false, "webhook %s: event %lld delivered "
 				    "after %d tries", k->e->name,
 				    (long long)list[i].seq, attempt);
 			s_record(k, st, &list[i], true, NULL);
@@ -297,7 +321,7 @@ s_deliver(s_worker *k, store *st, CURL *curl)
 		}
 		attempt = s_record(k, st, &list[i], false, why);
 		if (attempt == 1 || attempt % 10 == 0)
-			log_warnx("webhook %s: event %lld not delivered (try "
+			s_note(k, true, "webhook %s: event %lld not delivered (try "
 			    "%d): %s; retrying", k->e->name,
 			    (long long)list[i].seq, attempt, why);
 		go = s_wait(k, s_backoff_ms(k, attempt), false);
@@ -314,7 +338,7 @@ s_open_store(s_worker *k)
 	char *err = NULL;
 
 	while ((st = store_open(k->set->data_dir, &err)) == NULL) {
-		log_warnx("webhook %s: %s", k->e->name, err);
+		s_note(k, true, "webhook %s: %s", k->e->name, err);
 		free(err);
 		err = NULL;
 		if (!s_wait(k, S_STORE_RETRY_MS, false))
@@ -335,7 +359,7 @@ s_main(void *arg)
 	if ((st = s_open_store(k)) == NULL)
 		return 0;
 	if (store_get_webhook_cursor(st, k->e->name, &c, &err) == -1) {
-		log_warnx("webhook %s: %s", k->e->name, err);
+		s_note(k, true, "webhook %s: %s", k->e->name, err);
 		free(err);
 		memset(&c, 0, sizeof c);
 	}
@@ -345,9 +369,10 @@ s_main(void *arg)
 	k->view.failures = c.failures;
 	mtx_unlock(&k->lock);
 	if ((curl = curl_easy_init()) == NULL)
-		log_warnx("webhook %s: cannot make a curl handle", k->e->name);
+		s_note(k, true, "webhook %s: cannot make a curl handle",
+		    k->e->name);
 	while (curl && s_deliver(k, st, curl))
-		;
+		store_tick(st);	/* this connection's lock-wait budget */
 	if (curl)
 		curl_easy_cleanup(curl);
 	store_free(&st);
@@ -399,12 +424,22 @@ webhooks_notify(webhooks *w, int64_t top)
 	for (size_t i = 0; i < w->n; i++) {
 		s_worker *k = &w->workers[i];
 
+		char note[sizeof k->note];
+		bool warn;
+
 		mtx_lock(&k->lock);
 		if (top > k->top) {
 			k->top = top;
 			cnd_signal(&k->wake);
 		}
+		memcpy(note, k->note, sizeof note);
+		warn = k->note_warn;
+		k->note[0] = '\0';
 		mtx_unlock(&k->lock);
+		if (note[0] && warn)
+			log_warnx("%s", note);
+		else if (note[0])
+			log_info("%s", note);
 	}
 }
 

@@ -40,7 +40,8 @@ typedef struct webhook_view {
  * data_dir's store itself. NULL with *err when a worker cannot start. */
 webhooks *webhooks_start(const char *data_dir, const char *cluster,
     hook_endpoint *list, size_t n, char **err);
-/* Wakes the workers: the stream has events up to top. */
+/* Wakes the workers (the stream has events up to top) and logs what they
+ * left to log. From the loop, every pass. */
 void webhooks_notify(webhooks *w, int64_t top);
 size_t webhooks_count(const webhooks *w);
 /* A consistent copy of endpoint i's state. */

@@ -16,6 +16,8 @@
 #include "hostfile.h"
 #include "json.h"
 #include "lab.h"
+#include "names.h"
+#include "platform.h"
 #include "strbuf.h"
 #include "xalloc.h"
 #include "ydoc.h"
@@ -356,19 +358,62 @@ out:
 	return rc;
 }
 
-/* A guest name Hyper-V and the lab's paths accept. */
-static bool
-s_guest_name_valid(const char *name)
+/* A guest name the lab accepts: the rule every part of hvpolicy applies
+ * (names.h), and none of the characters Windows forbids in the file
+ * names the lab builds from it, nor a final space or '.'. 0, or -1 with
+ * *why owned. */
+static int
+s_guest_name_check(const char *name, char **why)
 {
-	size_t n = strlen(name);
+	size_t n;
 
-	if (n == 0 || n > 100 || name[0] == ' ' || name[n - 1] == ' ' ||
-	    name[n - 1] == '.')
-		return false;
+	if (names_check_guest(name, why) == -1)
+		return -1;
+	n = strlen(name);
+	if (name[0] == ' ' || name[n - 1] == ' ' || name[n - 1] == '.') {
+		*why = xstrdup("name starts or ends with a space, or ends "
+		    "with '.'");
+		return -1;
+	}
 	for (const char *p = name; *p; p++)
-		if ((unsigned char)*p < 0x20 || strchr("\\/:*?\"<>|", *p))
-			return false;
-	return true;
+		if (strchr("\\/:*?\"<>|", *p)) {
+			*why = xasprintf("name has '%c', which Windows file "
+			    "names cannot hold", *p);
+			return -1;
+		}
+	return 0;
+}
+
+/* A name from --name-file: the file's bytes, one final newline dropped,
+ * no rule applied (to try what a misbehaving host reports). */
+static char *
+s_read_name_file(const char *path)
+{
+	char *data = NULL, *err = NULL;
+	size_t len = 0;
+
+	if (platform_read_file(path, PLATFORM_MAX_FILE, &data, &len,
+	    &err) == -1) {
+		lab_error("add-guest", 0, "%s", err);
+		free(err);
+		return NULL;
+	}
+	if (len > 0 && data[len - 1] == '\n')
+		data[--len] = '\0';
+	if (len > YDOC_LIMITS_LARGE.max_scalar) {
+		lab_error("add-guest", 0, "%s: %zu bytes; a host file holds "
+		    "values of at most %zu bytes", path, len,
+		    YDOC_LIMITS_LARGE.max_scalar);
+		free(data);
+		return NULL;
+	}
+	if (memchr(data, '\0', len) != NULL) {
+		lab_error("add-guest", 0, "%s: a name cannot hold a NUL byte",
+		    path);
+		free(data);
+		return NULL;
+	}
+	return data;
 }
 
 /* True when some host has a guest by this name (or id). */
@@ -381,39 +426,68 @@ s_guest_exists(edit *e, const char *name_or_id)
 	return false;
 }
 
-#define ADD_GUEST_USAGE "add-guest DIR NODE NAME --csv VOLUME[,VOLUME...]"
+#define ADD_GUEST_USAGE "add-guest DIR NODE NAME --csv VOLUME[,VOLUME...]\n" \
+	"       add-guest DIR NODE --name-file FILE --csv VOLUME[,VOLUME...]"
 
 int
 lab_cmd_add_guest(int argc, char **argv)
 {
-	const char *pos[3], *csv = NULL, **vols = NULL;
-	lab_opt opts[] = { { "csv", &csv, 1, NULL } };
+	const char *pos[3], *csv = NULL, **vols = NULL, *name_file = NULL;
+	lab_opt opts[] = { { "csv", &csv, 1, NULL },
+	    { "name-file", &name_file, 1, NULL } };
 	size_t npos, nvols;
 	int rc, node;
-	char guid[37];
+	char guid[37], *name = NULL, *why = NULL, *shown;
 	host_guest g, *added;
 	lab_rand r;
 	edit e;
 
 	if ((rc = lab_args_parse("add-guest", ADD_GUEST_USAGE, argc, argv,
-	    opts, 1, pos, 3, 3, &npos)) != 0)
+	    opts, 2, pos, 2, 3, &npos)) != 0)
 		return rc;
 	if (csv == NULL)
 		return lab_error("add-guest", LAB_EXIT_USAGE, "--csv is required"
 		    "\nusage: %s %s", LAB_PROGRAM, ADD_GUEST_USAGE);
-	if (!s_guest_name_valid(pos[2]))
-		return lab_error("add-guest", LAB_EXIT_USAGE, "'%s' is not a "
-		    "valid guest name: 1 to 100 characters, none of \\ / : * ? "
-		    "\" < > | or control characters, not ending in a space or "
-		    "'.'", pos[2]);
-	if (s_edit_open(&e, "add-guest", pos[0]) == -1)
+	if ((npos == 3) == (name_file != NULL))
+		return lab_error("add-guest", LAB_EXIT_USAGE, "give NAME or "
+		    "--name-file FILE, not both\nusage: %s %s", LAB_PROGRAM,
+		    ADD_GUEST_USAGE);
+	if (name_file != NULL) {
+		if ((name = s_read_name_file(name_file)) == NULL)
+			return LAB_EXIT_FAIL;
+		if (names_check_guest(name, &why) == -1) {
+			shown = names_show(name);
+			fprintf(stderr, "%s: add-guest: warning: '%s': %s; the "
+			    "controller will leave this guest unplanned and "
+			    "say so\n", LAB_PROGRAM, shown, why);
+			free(shown);
+			free(why);
+		}
+	} else if (s_guest_name_check(pos[2], &why) == -1) {
+		shown = names_show(pos[2]);
+		rc = lab_error("add-guest", LAB_EXIT_USAGE, "'%s' is not a "
+		    "valid guest name: %s (names are 1 to %d characters, none "
+		    "of \\ / : * ? \" < > | or control characters, not "
+		    "ending in a space or '.'; --name-file takes any name)",
+		    shown, why, NAMES_GUEST_MAX);
+		free(shown);
+		free(why);
+		return rc;
+	} else {
+		name = xstrdup(pos[2]);
+	}
+	if (s_edit_open(&e, "add-guest", pos[0]) == -1) {
+		free(name);
 		return LAB_EXIT_FAIL;
+	}
 	rc = LAB_EXIT_FAIL;
 	if ((node = s_hyperv_node(&e, pos[1])) < 0)
 		goto out;
-	if (s_guest_exists(&e, pos[2])) {
+	if (s_guest_exists(&e, name)) {
+		shown = names_show(name);
 		lab_error("add-guest", 0, "a guest named '%s' already exists in "
-		    "the lab; guest names are unique, ignoring case", pos[2]);
+		    "the lab; guest names are unique, ignoring case", shown);
+		free(shown);
 		goto out;
 	}
 	if (lab_csv_list(e.l, csv, &vols, &nvols, &rc) == -1)
@@ -422,17 +496,30 @@ lab_cmd_add_guest(int argc, char **argv)
 	do
 		lab_rand_guid(&r, guid);
 	while (s_guest_exists(&e, guid));
-	lab_guest_make(&g, pos[2], guid, vols, nvols);
+	if (name_file != NULL) {
+		/* Files named after the GUID: the name may be no file name. */
+		char *safe = xasprintf("guest-%.8s", guid);
+
+		lab_guest_make(&g, safe, guid, vols, nvols);
+		free(safe);
+		free(g.name);
+		g.name = xstrdup(name);
+	} else {
+		lab_guest_make(&g, name, guid, vols, nvols);
+	}
 	added = host_guest_add(e.hs.h[node], &g);
 	host_guest_clear(&g);
 	rc = LAB_EXIT_FAIL;
 	if (s_save(&e, node) == 0) {
+		shown = names_show(added->name);
 		printf("added guest %s (%s) on %s, Backup (VSS) on:\n",
-		    added->name, added->id, e.l->nodes[node]);
+		    shown, added->id, e.l->nodes[node]);
+		free(shown);
 		s_print_paths(added);
 		rc = LAB_EXIT_OK;
 	}
 out:
+	free(name);
 	free(vols);
 	s_edit_close(&e);
 	return rc;

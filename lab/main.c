@@ -21,8 +21,9 @@ typedef struct lab_command {
 /* This has to stay sorted by name (bsearch). */
 static const lab_command s_commands[] = {
 	{ "add-guest", lab_cmd_add_guest,
-	    "add-guest DIR NODE NAME --csv VOLUME[,VOLUME...]",
-	    "create a guest (Backup service on, as Hyper-V does)" },
+	    "add-guest DIR NODE (NAME | --name-file FILE) --csv VOLUME[,VOLUME...]",
+	    "create a guest (Backup service on, as Hyper-V does); "
+	    "--name-file takes any name, to try hostile hosts" },
 	{ "add-node", lab_cmd_add_node, "add-node DIR NAME",
 	    "a new node: key, config, host without policy settings" },
 	{ "delete-registry", lab_cmd_delete_registry,

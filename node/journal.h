@@ -21,10 +21,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bounds.h"
 #include "drift.h"
 
 /* Batches: at most this many records (the protocol's limit). */
-#define JOURNAL_BATCH_MAX 256
+#define JOURNAL_BATCH_MAX LIMIT_DRIFT_BATCH	/* bounds.h */
 /* Segments kept before an append merges them into one. */
 #define JOURNAL_MAX_SEGMENTS 64
 

@@ -1,7 +1,8 @@
 /*
  * fuzz_peer.c: the controller's node-message handler. The first input
  * byte picks the speaking node; the rest goes through wire_decode and, if
- * it decodes, peer_dispatch with a real store behind it.
+ * it is within the bounds (as wire_recv checks them) and decodes,
+ * peer_dispatch with a real store behind it.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +11,7 @@
 #include "peer.h"
 #include "push.h"
 #include "wire.h"
+#include "wirecheck.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -24,6 +26,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
+	if (wirecheck_envelope(data + 1, size - 1, &err) == WIRECHECK_OVER) {
+		free(err);
+		return 0;
+	}
+	free(err);
+	err = NULL;
 	e = wire_decode(data + 1, size - 1, &err);
 	free(err);
 	if (e == NULL)

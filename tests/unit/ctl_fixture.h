@@ -125,6 +125,7 @@ fx_stop(fx *f)
 	sessions_release(&f->s.nodes);
 	dryrun_release(&f->s.dryrun);
 	conflicts_release(&f->s.conflicts);
+	linger_release(&f->s.linger);
 	progress_release(&f->s.progress);
 	events_release(&f->s.events);
 	policy_free(&f->s.policy);

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "dsgroups.h"
 #include "plan.h"
 #include "planner.h"
 #include "strbuf.h"
@@ -141,8 +142,9 @@ test_single_csv(void **state)
 }
 
 /* A guest reported without a name (the controller plans whatever nodes
- * send) is planned, sorted first, without undefined behaviour; the fuzzer
- * found the sort key's shift by 64 for "". */
+ * send) cannot be written to DataSourceGroups.xml: it is unplanned with
+ * the reason, the rest is planned, without undefined behaviour (the
+ * fuzzer found the sort key's shift by 64 for ""). */
 static void
 test_empty_name(void **state)
 {
@@ -153,10 +155,65 @@ test_empty_name(void **state)
 	planner_result r = build(in, NELEM(in), NULL);
 
 	assert_int_equal(r.plan->ngroups, 1);
-	assert_int_equal(r.plan->groups[0].nguests, 2);
-	assert_guest(&r.plan->groups[0].guests[0], "", ID_B, "HV01");
-	assert_guest(&r.plan->groups[0].guests[1], "VM0001", ID_A, "HV01");
+	assert_int_equal(r.plan->groups[0].nguests, 1);
+	assert_guest(&r.plan->groups[0].guests[0], "VM0001", ID_A, "HV01");
+	assert_int_equal(r.plan->nunplanned, 1);
+	assert_string_equal(r.plan->unplanned[0].name, "");
+	assert_string_equal(r.plan->unplanned[0].id, ID_B);
+	assert_string_equal(r.plan->unplanned[0].reason, "name is empty");
 	planner_result_clear(&r);
+	(void)state;
+}
+
+/* Names, GUIDs and paths DataSourceGroups.xml cannot carry (names.h)
+ * make that guest unplanned with the reason; the rest is planned and the
+ * plan renders. The unplanned list shows the name escaped and cut. */
+static void
+test_unrepresentable(void **state)
+{
+	char *huge = xmalloc(4u * 1024 * 1024 + 1);
+	planner_guest in[] = {
+		G("VM0001", ID_A, "HV01", V1 "VM0001\\VM0001.vmcx"),
+		G("bad\x1bname", ID_B, "HV01", V1 "b\\b.vmcx"),
+		G("bad\xff", ID_C, "HV02", V1 "c\\c.vmcx"),
+		G(huge, ID_D, "HV02", V1 "d\\d.vmcx"),
+		G("VM0005", "not-a-guid\n", "HV02", V1 "e\\e.vmcx"),
+		G("VM0006", ID_E, "HV02", V1 "f\\f\x07.vmcx"),
+	};
+	planner_result r;
+	const plan *p;
+	char *xml = NULL;
+	size_t len = 0;
+
+	memset(huge, 'A', 4u * 1024 * 1024);
+	huge[4u * 1024 * 1024] = '\0';
+	r = build(in, NELEM(in), NULL);
+	p = r.plan;
+	assert_int_equal(p->ngroups, 1);
+	assert_int_equal(p->groups[0].nguests, 1);
+	assert_guest(&p->groups[0].guests[0], "VM0001", ID_A, "HV01");
+	assert_int_equal(p->nunplanned, 5);
+	/* Sorted by shown name: "AAA...", "VM0005", "VM0006", "bad\\x1Bname",
+	 * "bad\\xFF". */
+	assert_true(strlen(p->unplanned[0].name) < 200);
+	assert_non_null(strstr(p->unplanned[0].name, "(4194304 bytes)"));
+	assert_string_equal(p->unplanned[0].reason,
+	    "name is longer than 100 characters");
+	assert_string_equal(p->unplanned[1].name, "VM0005");
+	assert_string_equal(p->unplanned[1].id, "not-a-guid\\x0A");
+	assert_string_equal(p->unplanned[2].reason,
+	    "path 1 has control character U+0007 at character 30");
+	assert_string_equal(p->unplanned[4].name, "bad\\xFF");
+	assert_string_equal(p->unplanned[4].reason,
+	    "name is not valid UTF-8 (byte 0xFF at byte 4)");
+	assert_string_equal(p->unplanned[3].name, "bad\\x1Bname");
+	assert_string_equal(p->unplanned[3].id, ID_B);
+	assert_string_equal(p->unplanned[3].reason,
+	    "name has control character U+001B at character 4");
+	assert_int_equal(dsgroups_render(p, &xml, &len), 0);
+	free(xml);
+	planner_result_clear(&r);
+	free(huge);
 	(void)state;
 }
 
@@ -942,6 +999,7 @@ main(void)
 		cmocka_unit_test(test_unplanned),
 		cmocka_unit_test(test_case_insensitive),
 		cmocka_unit_test(test_empty_name),
+		cmocka_unit_test(test_unrepresentable),
 		cmocka_unit_test(test_byte_order),
 		cmocka_unit_test(test_long_group_name),
 		cmocka_unit_test(test_stability_and_generation),

@@ -137,6 +137,38 @@ test_disagreeing_reports_are_drift(void **state)
 	assert_int_equal(open + resolved, 1);
 }
 
+/* The source reports the guest gone before the target reports it (or a
+ * restarted controller hears the source first): the guest stays planned
+ * meanwhile, and a guest deleted for good leaves the plan after the
+ * lingering time. */
+static void
+test_departed_guest_lingers(void **state)
+{
+	fx *f = *state;
+	fx_peer *dpm = fx_peer_new(f, "DPM01");
+	fx_peer *hv1 = fx_peer_new(f, "HV01"), *hv2 = fx_peer_new(f, "HV02");
+	const char *group = NULL;
+
+	fx_hello(f, dpm, "dpm-server", 0, NULL);
+	assert_int_equal(fx_apply(f, FX_POLICY("DPM01"), false), 0);
+	fx_hello(f, hv1, "hyperv-node", 1, fx_inventory(HV01_X, 2));
+	fx_hello(f, hv2, "hyperv-node", 1, NULL);
+	push_replan(&f->s);
+	s_inventory(f, hv1, fx_inventory(HV01_NO_X, 1));
+	assert_int_equal(s_count(&f->s, ID_X, &group), 1);
+	s_inventory(f, hv2, fx_inventory(HV02_X, 1));
+	assert_int_equal(s_count(&f->s, ID_X, &group), 1);
+	/* Deleted on HV02: still planned until the lingering ends. */
+	s_inventory(f, hv2, fx_inventory(NULL, 0));
+	assert_int_equal(s_count(&f->s, ID_X, &group), 1);
+	for (size_t i = 0; i < f->s.linger.count; i++)
+		f->s.linger.items[i].until_mono = 0;
+	linger_tick(&f->s);
+	assert_true(f->s.plan_dirty);
+	push_replan(&f->s);
+	assert_int_equal(s_count(&f->s, ID_X, &group), 0);
+}
+
 /* Offline nodes' guests stay planned: the DPM server's file never loses a
  * guest some node, online or not, still reports. */
 static void
@@ -166,6 +198,8 @@ main(void)
 		    fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_disagreeing_reports_are_drift, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_departed_guest_lingers,
+		    fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_offline_guests_stay_planned,
 		    fx_setup, fx_teardown),
 	};

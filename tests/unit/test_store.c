@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <sqlite3.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -1230,6 +1231,105 @@ test_events(void **state)
 	store_free(&s);
 }
 
+/* ---- another process's lock, checkpoints ---- */
+
+static sqlite3 *
+s_other(const char *dir)
+{
+	char *path = s_db_path(dir);
+	sqlite3 *db = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	free(path);
+	return db;
+}
+
+/* A write that cannot get the lock fails at once with the busy message
+ * (every time: the loop's wait budget is spent), reads go on, and the
+ * next tick's write succeeds once the lock is gone. */
+static void
+test_busy_lock(void **state)
+{
+	const char *dir = *state;
+	store *s = s_open(dir);
+	sqlite3 *other = s_other(dir);
+	store_revision *list = NULL;
+	int64_t rev = 0;
+	size_t n = 0;
+	char *err = NULL;
+
+	assert_int_equal(store_add_revision(s, "one\n", HASH_A, "a", "t", 1,
+	    &rev, &err), 0);
+	assert_int_equal(sqlite3_exec(other, "BEGIN EXCLUSIVE; UPDATE revisions "
+	    "SET applied_by = applied_by", NULL, NULL, NULL), SQLITE_OK);
+	for (int i = 0; i < 50; i++) {
+		assert_int_equal(store_add_revision(s, "two\n", HASH_B, "b", "t",
+		    2, &rev, &err), -1);
+		assert_non_null(strstr(err, STORE_BUSY_MESSAGE));
+		free(err);
+		err = NULL;
+	}
+	assert_int_equal(store_list_revisions(s, &list, &n, &err), 0);
+	assert_int_equal(n, 1);
+	store_revision_list_free(&list, n);
+	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL),
+	    SQLITE_OK);
+	store_tick(s);
+	assert_int_equal(store_add_revision(s, "two\n", HASH_B, "b", "t", 2,
+	    &rev, &err), 0);
+	assert_int_equal(rev, 2);
+	sqlite3_close(other);
+	store_free(&s);
+	(void)state;
+}
+
+/* The newest revision in the main file alone (a copy without the WAL). */
+static int64_t
+s_main_file_revision(const char *dir)
+{
+	char *path = s_db_path(dir), *copy = xasprintf("%s/copy.db", dir);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t rev = -1;
+	char *data;
+	size_t len;
+
+	if (platform_read_file(path, PLATFORM_MAX_FILE, &data, &len, NULL) == 0) {
+		s_write_file(copy, data, len);
+		free(data);
+		if (sqlite3_open(copy, &db) == SQLITE_OK &&
+		    sqlite3_prepare_v2(db, "SELECT max(revision) FROM revisions",
+		    -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+			rev = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+		remove(copy);
+	}
+	free(copy);
+	free(path);
+	return rev;
+}
+
+/* What is committed reaches the main file through store_tick alone. */
+static void
+test_checkpoint(void **state)
+{
+	const char *dir = *state;
+	store *s = s_open(dir);
+	int64_t rev = 0, deadline = platform_mono_ms() + 20000;
+	char *err = NULL;
+
+	assert_int_equal(store_add_revision(s, "one\n", HASH_A, "a", "t", 1,
+	    &rev, &err), 0);
+	while (s_main_file_revision(dir) != rev && platform_mono_ms() < deadline) {
+		store_tick(s);
+		platform_sleep_ms(50);
+	}
+	assert_int_equal(s_main_file_revision(dir), rev);
+	store_free(&s);
+	(void)state;
+}
+
 int
 main(void)
 {
@@ -1256,6 +1356,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_damaged_files, setup_dir,
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_kill9, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_busy_lock, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_checkpoint, setup_dir,
 		    teardown_dir),
 	};
 
