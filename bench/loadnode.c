@@ -36,11 +36,12 @@
 #include "log.h"
 #include "plan.h"
 #include "platform.h"
+#include "version.h"
 #include "wire.h"
 #include "xalloc.h"
 
 #define LOAD_PROGRAM		"hvpolicy-loadnode"
-#define LOAD_VERSION		"0.1.0-loadnode"
+#define LOAD_VERSION		HVP_VERSION "-loadnode"
 #define LOAD_MAX_NODES		20000
 #define LOAD_MAX_GUESTS		LIMIT_GUESTS	/* bounds.h */
 #define LOAD_MAX_CSVS		64
@@ -321,6 +322,10 @@ s_sims_free(s_load *l)
 
 /* ---- sending ---- */
 
+/* --protocol: the version the simulated nodes claim (compatibility tests
+ * speak one older or newer than this build). */
+static uint32_t s_protocol = WIRE_PROTOCOL_VERSION;
+
 static bool
 s_send(s_sim *s, Hvp__Envelope__BodyCase body_case, void *body)
 {
@@ -328,7 +333,7 @@ s_send(s_sim *s, Hvp__Envelope__BodyCase body_case, void *body)
 
 	if (s->sock == NULL)
 		return false;
-	e.protocol = WIRE_PROTOCOL_VERSION;
+	e.protocol = s_protocol;
 	e.body_case = body_case;
 	e.hello = body;		/* the oneof's members share storage */
 	if (wire_send(s->sock, &e, NULL) == -1) {
@@ -679,7 +684,9 @@ s_usage(FILE *f)
 	    "  --report FILE         append JSON lines: all welcomed, all acked\n"
 	    "  --keygen-only         make the keys and exit\n"
 	    "  --insecure            plain text (controller with --insecure)\n"
-	    "  --verbose             debug logging\n", LOAD_PROGRAM);
+	    "  --verbose             debug logging\n"
+	    "  --protocol N          claim protocol version N (compatibility "
+	    "tests)\n", LOAD_PROGRAM);
 }
 
 static int
@@ -774,6 +781,10 @@ s_parse(int argc, char **argv, s_opts *o)
 			if (s_number(name, val, 0, 600000, &v) == -1)
 				return 64;
 			o->ramp_ms = v;
+		} else if (strcmp(name, "protocol") == 0) {
+			if (s_number(name, val, 0, 1000, &v) == -1)
+				return 64;
+			s_protocol = (uint32_t)v;
 		} else if (strcmp(name, "controller") == 0)
 			o->endpoint = val;
 		else if (strcmp(name, "controller-key") == 0)
@@ -851,6 +862,8 @@ main(int argc, char **argv)
 	s_load l;
 	int rc;
 
+	if (version_option(LOAD_PROGRAM, argc, argv))
+		return 0;
 	memset(&l, 0, sizeof l);
 	if ((rc = s_parse(argc, argv, &l.o)) != 0)
 		return rc == 1 ? 0 : rc;

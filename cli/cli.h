@@ -24,6 +24,7 @@ typedef struct cli_ctx {
 	const char *controller;		/* --controller tcp://HOST:PORT */
 	const char *admin_key;		/* --admin-key FILE (secret key) */
 	const char *controller_key;	/* --controller-key FILE (public) */
+	bool wide;			/* --wide: tables at full width */
 	const char *verb;
 } cli_ctx;
 
@@ -55,6 +56,9 @@ int cli_follow(const cli_ctx *ctx, struct Hvp__AdminRequest *q);
 
 /* Verbs. Each returns an exit code. */
 int cmd_apply(cli_ctx *ctx, int argc, char **argv);
+int cmd_backup(cli_ctx *ctx, int argc, char **argv);
+int cmd_completion(cli_ctx *ctx, int argc, char **argv);
+int cmd_help(cli_ctx *ctx, int argc, char **argv);
 int cmd_diagnose(cli_ctx *ctx, int argc, char **argv);
 int cmd_drift(cli_ctx *ctx, int argc, char **argv);
 int cmd_events(cli_ctx *ctx, int argc, char **argv);

@@ -13,6 +13,7 @@
 #include "keys.h"
 #include "platform.h"
 #include "strbuf.h"
+#include "textsafe.h"
 #include "wire.h"
 #include "xalloc.h"
 
@@ -225,6 +226,26 @@ out:
 	return rc;
 }
 
+/* Columns tables are fitted to: none with --wide; $COLUMNS when set;
+ * none when standard output is not a terminal (pipes and files get
+ * everything); else the terminal's width, else 80. */
+static uint32_t
+s_columns(const cli_ctx *ctx)
+{
+	const char *env = getenv("COLUMNS");
+	unsigned cols;
+
+	if (ctx->wide)
+		return 0;
+	if (env && *env && strspn(env, "0123456789") == strlen(env) &&
+	    strlen(env) < 6 && atoi(env) >= CLIENT_MIN_COLUMNS)
+		return (uint32_t)atoi(env);
+	if (!platform_stdout_is_tty())
+		return 0;
+	cols = platform_stdout_columns();
+	return cols >= CLIENT_MIN_COLUMNS ? cols : 80;
+}
+
 int
 client_call(client *c, Hvp__AdminRequest *q, int timeout_ms,
     Hvp__AdminReply **reply)
@@ -237,6 +258,7 @@ client_call(client *c, Hvp__AdminRequest *q, int timeout_ms,
 	*reply = NULL;
 	q->protocol = WIRE_PROTOCOL_VERSION;
 	q->parts = true;
+	q->width = s_columns(c->ctx);
 	if (wire_encode_admin_request(q, &buf, &len) == -1 ||
 	    zmq_send(c->sock, buf, len, 0) == -1) {
 		free(buf);
@@ -265,6 +287,30 @@ client_call(client *c, Hvp__AdminRequest *q, int timeout_ms,
 	return EXIT_OK;
 }
 
+/* The controller's error text on standard error after "hvpolicy: VERB: ",
+ * each of its lines made safe to show (it may quote what nodes or files
+ * said); its own line breaks are kept. */
+static void
+s_print_error(const cli_ctx *ctx, const char *error)
+{
+	strbuf sb;
+
+	strbuf_init(&sb);
+	strbuf_addf(&sb, "hvpolicy: %s: ", ctx->verb);
+	while (*error) {
+		size_t n = strcspn(error, "\n");
+		char *line = xstrndup(error, n);
+
+		textsafe_add(&sb, line);
+		if (error[n] == '\n' && error[n + 1] != '\0')
+			strbuf_addch(&sb, '\n');
+		free(line);
+		error += n + (error[n] == '\n');
+	}
+	fprintf(stderr, "%s\n", sb.data);
+	strbuf_release(&sb);
+}
+
 int
 client_print(const cli_ctx *ctx, const Hvp__AdminReply *r)
 {
@@ -274,7 +320,7 @@ client_print(const cli_ctx *ctx, const Hvp__AdminReply *r)
 		fwrite(r->data.data, 1, r->data.len, stdout);
 	fflush(stdout);
 	if (r->error && *r->error)
-		fprintf(stderr, "hvpolicy: %s: %s\n", ctx->verb, r->error);
+		s_print_error(ctx, r->error);
 	return r->status;
 }
 

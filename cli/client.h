@@ -11,6 +11,8 @@
 #include "hvpolicy.pb-c.h"
 
 #define CLIENT_TIMEOUT_MS 10000
+/* Narrower terminals get full-width tables (and wrap them). */
+#define CLIENT_MIN_COLUMNS 20
 
 typedef struct client client;
 

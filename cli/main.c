@@ -9,38 +9,33 @@
 #include <string.h>
 
 #include "cli.h"
+#include "help.h"
 #include "log.h"
+#include "version.h"
 
 typedef struct verb {
 	const char *name;
 	int (*fn)(cli_ctx *ctx, int argc, char **argv);
-	const char *summary;
 } verb;
 
-/* Sorted by name. */
+/* Sorted by name; help.c describes each (usage, options, example). */
 static const verb s_verbs[] = {
-	{ "apply", cmd_apply, "store a policy as a new revision and push it" },
-	{ "diagnose", cmd_diagnose, "30112 findings per node" },
-	{ "drift", cmd_drift, "the drift report" },
-	{ "events", cmd_events, "the event stream (--follow: as it happens)" },
-	{ "get", cmd_get, "print a stored policy revision" },
-	{ "history", cmd_history, "list policy revisions" },
-	{ "keygen", cmd_keygen, "write a CURVE key pair" },
-	{ "plan", cmd_plan, "what each node would change under a policy" },
-	{ "rollback", cmd_rollback, "apply an old revision as a new one" },
-	{ "serialization", cmd_serialization, "the serialization plan" },
-	{ "status", cmd_status, "nodes, convergence, plan, findings" },
-	{ "validate", cmd_validate, "check policy files offline" },
+	{ "apply", cmd_apply },
+	{ "backup", cmd_backup },
+	{ "completion", cmd_completion },
+	{ "diagnose", cmd_diagnose },
+	{ "drift", cmd_drift },
+	{ "events", cmd_events },
+	{ "get", cmd_get },
+	{ "help", cmd_help },
+	{ "history", cmd_history },
+	{ "keygen", cmd_keygen },
+	{ "plan", cmd_plan },
+	{ "rollback", cmd_rollback },
+	{ "serialization", cmd_serialization },
+	{ "status", cmd_status },
+	{ "validate", cmd_validate },
 };
-
-static void
-s_usage(FILE *out)
-{
-	fprintf(out, "usage: hvpolicy [--socket PATH | --controller tcp://HOST:PORT "
-	    "--admin-key FILE --controller-key FILE] VERB [ARGS]\nverbs:\n");
-	for (size_t i = 0; i < sizeof s_verbs / sizeof s_verbs[0]; i++)
-		fprintf(out, "  %-14s %s\n", s_verbs[i].name, s_verbs[i].summary);
-}
 
 /* Takes a global option at argv[*i] if there is one. 1 taken, 0 not one,
  * -1 missing value. */
@@ -53,6 +48,11 @@ s_global(cli_ctx *ctx, int argc, char **argv, int *i)
 		{ "--admin-key", offsetof(cli_ctx, admin_key) },
 		{ "--controller-key", offsetof(cli_ctx, controller_key) },
 	};
+
+	if (strcmp(argv[*i], "--wide") == 0) {
+		ctx->wide = true;
+		return 1;
+	}
 
 	for (size_t g = 0; g < sizeof globals / sizeof globals[0]; g++) {
 		size_t len = strlen(globals[g].name);
@@ -75,6 +75,19 @@ s_global(cli_ctx *ctx, int argc, char **argv, int *i)
 		return 1;
 	}
 	return 0;
+}
+
+/* True when the verb's arguments (before a "--") ask for its help. */
+static bool
+s_wants_help(int nrest, char **rest)
+{
+	for (int i = 1; i < nrest; i++) {
+		if (strcmp(rest[i], "--") == 0)
+			break;
+		if (strcmp(rest[i], "--help") == 0 || strcmp(rest[i], "-h") == 0)
+			return true;
+	}
+	return false;
 }
 
 int
@@ -102,11 +115,21 @@ main(int argc, char **argv)
 		if (taken == 0)
 			rest[nrest++] = argv[i];
 	}
+	if (nrest > 0 && strcmp(rest[0], "--version") == 0) {
+		printf("hvpolicy %s\n", HVP_VERSION);
+		free(rest);
+		return EXIT_OK;
+	}
 	if (nrest == 0 || strcmp(rest[0], "--help") == 0 ||
-	    strcmp(rest[0], "-h") == 0 || strcmp(rest[0], "help") == 0) {
-		s_usage(nrest == 0 ? stderr : stdout);
+	    strcmp(rest[0], "-h") == 0) {
+		cli_help_overview(nrest == 0 ? stderr : stdout);
 		free(rest);
 		return nrest == 0 ? EXIT_USAGE : EXIT_OK;
+	}
+	if (s_wants_help(nrest, rest) && cli_help_find(rest[0]) != NULL) {
+		cli_help_print(cli_help_find(rest[0]), stdout);
+		free(rest);
+		return EXIT_OK;
 	}
 	if (ctx.socket_path == NULL)
 		ctx.socket_path = getenv(CLI_SOCKET_ENV);
@@ -121,7 +144,7 @@ main(int argc, char **argv)
 		}
 	}
 	fprintf(stderr, "hvpolicy: unknown verb '%s'\n", rest[0]);
-	s_usage(stderr);
+	cli_help_overview(stderr);
 	free(rest);
 	return EXIT_USAGE;
 }

@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "textsafe.h"
 #include "timefmt.h"
 #include "xalloc.h"
 
@@ -141,17 +142,7 @@ drift_record_json(const drift_record *r, jsonw *j)
 static void
 s_csv_field(strbuf *out, const char *s, bool last)
 {
-	if (s != NULL && s[strcspn(s, ",\"\r\n")] != '\0') {
-		strbuf_addch(out, '"');
-		for (const char *p = s; *p != '\0'; p++) {
-			if (*p == '"')
-				strbuf_addch(out, '"');
-			strbuf_addch(out, *p);
-		}
-		strbuf_addch(out, '"');
-	} else if (s != NULL) {
-		strbuf_addstr(out, s);
-	}
+	textsafe_csv_cell(out, s);
 	strbuf_addch(out, last ? '\n' : ',');
 }
 

@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "log.h"
+#include "table.h"
 #include "textenc.h"
 #include "xalloc.h"
 
@@ -322,60 +323,6 @@ plan_render_json(const plan *p, jsonw *j)
 
 /* ---- text table --------------------------------------------------- */
 
-#define TABLE_COLS	4
-
-typedef struct table {
-	char **cells;		/* rows * TABLE_COLS, owned */
-	size_t rows, cap;
-	size_t width[TABLE_COLS];
-} table;
-
-static void
-s_table_row(table *t, const char *const *cols)
-{
-	xgrow(&t->cells, &t->cap, (t->rows + 1) * TABLE_COLS, sizeof *t->cells);
-	for (size_t c = 0; c < TABLE_COLS; c++) {
-		char *s = xstrdup(cols[c] ? cols[c] : "");
-		size_t w;
-
-		/* Control characters would break the layout. */
-		for (char *p = s; *p; p++)
-			if ((unsigned char)*p < 0x20 || *p == 0x7F)
-				*p = '?';
-		w = textenc_utf8_width(s);
-		t->cells[t->rows * TABLE_COLS + c] = s;
-		if (w > t->width[c])
-			t->width[c] = w;
-	}
-	t->rows++;
-}
-
-/* Writes the rows, columns two spaces apart, no trailing blanks. */
-static void
-s_table_flush(table *t, strbuf *out)
-{
-	for (size_t r = 0; r < t->rows; r++) {
-		char **row = &t->cells[r * TABLE_COLS];
-		size_t last = TABLE_COLS;
-
-		while (last > 1 && row[last - 1][0] == '\0')
-			last--;
-		for (size_t c = 0; c < last; c++) {
-			strbuf_addstr(out, row[c]);
-			if (c + 1 == last)
-				break;
-			for (size_t w = textenc_utf8_width(row[c]);
-			    w < t->width[c] + 2; w++)
-				strbuf_addch(out, ' ');
-		}
-		strbuf_addch(out, '\n');
-	}
-	for (size_t i = 0; i < t->rows * TABLE_COLS; i++)
-		free(t->cells[i]);
-	free(t->cells);
-	memset(t, 0, sizeof *t);
-}
-
 static char *
 s_join_csvs(const plan_group *g)
 {
@@ -391,48 +338,51 @@ s_join_csvs(const plan_group *g)
 }
 
 static void
-s_table_groups(const plan *p, strbuf *out)
+s_table_groups(const plan *p, strbuf *out, size_t columns)
 {
-	table t = { 0 };
-	const char *head[] = { "GROUP", "CSVS", "GUEST", "NODE" };
+	static const char *const head[] = { "GROUP", "CSVS", "GUEST", "NODE" };
+	table *t = table_new(4, head);
 
-	s_table_row(&t, head);
+	table_keep(t, 0);
 	for (size_t i = 0; i < p->ngroups; i++) {
 		const plan_group *g = &p->groups[i];
 		char *csvs = s_join_csvs(g);
 		const char *row[] = { g->name, csvs, "-", "" };
 
 		if (g->nguests == 0)
-			s_table_row(&t, row);
+			table_add(t, row);
 		for (size_t k = 0; k < g->nguests; k++) {
-			row[2] = g->guests[k].name;
-			row[3] = g->guests[k].node;
-			s_table_row(&t, row);
+			row[2] = g->guests[k].name ? g->guests[k].name : "";
+			row[3] = g->guests[k].node ? g->guests[k].node : "";
+			table_add(t, row);
 			row[0] = row[1] = "";
 		}
 		free(csvs);
 	}
-	s_table_flush(&t, out);
+	table_render_fit(t, out, columns);
+	table_free(&t);
 }
 
 static void
-s_table_unplanned(const plan *p, strbuf *out)
+s_table_unplanned(const plan *p, strbuf *out, size_t columns)
 {
-	table t = { 0 };
-	const char *head[] = { "GUEST", "ID", "NODE", "REASON" };
+	static const char *const head[] = { "GUEST", "ID", "NODE", "REASON" };
+	table *t = table_new(4, head);
 
-	s_table_row(&t, head);
+	table_keep(t, 1);
 	for (size_t i = 0; i < p->nunplanned; i++) {
 		const plan_unplanned *u = &p->unplanned[i];
-		const char *row[] = { u->name, u->id, u->node, u->reason };
+		const char *row[] = { u->name ? u->name : "", u->id ? u->id : "",
+		    u->node ? u->node : "", u->reason ? u->reason : "" };
 
-		s_table_row(&t, row);
+		table_add(t, row);
 	}
-	s_table_flush(&t, out);
+	table_render_fit(t, out, columns);
+	table_free(&t);
 }
 
 void
-plan_render_table(const plan *p, strbuf *out)
+plan_render_table(const plan *p, strbuf *out, size_t columns)
 {
 	strbuf_addf(out, "serialization plan: generation %llu, hash %s\n",
 	    (unsigned long long)p->generation, p->hash);
@@ -440,13 +390,13 @@ plan_render_table(const plan *p, strbuf *out)
 	    p->ngroups == 1 ? "" : "s");
 	if (p->ngroups) {
 		strbuf_addch(out, '\n');
-		s_table_groups(p, out);
+		s_table_groups(p, out, columns);
 	}
 	strbuf_addf(out, "\n%zu unplanned guest%s\n", p->nunplanned,
 	    p->nunplanned == 1 ? "" : "s");
 	if (p->nunplanned) {
 		strbuf_addch(out, '\n');
-		s_table_unplanned(p, out);
+		s_table_unplanned(p, out, columns);
 	}
 }
 

@@ -59,7 +59,8 @@ void plan_compute_hash(plan *p);
 void plan_sort(plan *p);
 /* The {"generation","hash","groups","unplanned"} object of the contract. */
 void plan_render_json(const plan *p, jsonw *j);
-void plan_render_table(const plan *p, strbuf *out);
+/* The plan as text tables, fitted to columns (0: full width; table.h). */
+void plan_render_table(const plan *p, strbuf *out, size_t columns);
 /* What changes from before to after (either may be NULL: no plan), one
  * line each: groups added (+) and removed (-), guests added, removed and
  * moved (~) between groups, matched by GUID. Returns how many lines. */

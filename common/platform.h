@@ -89,6 +89,9 @@ void platform_signals_install(platform_signal_flags *flags);
 
 /* Terminals: true when standard output is a terminal. */
 bool platform_stdout_is_tty(void);
+/* Columns of the terminal standard output is, or 0 when it is none or
+ * does not say (platform_posix.c; platform_console_win.c on Windows). */
+unsigned platform_stdout_columns(void);
 /* The user running this process, for audit fields; owned. */
 char *platform_user_name(void);
 /* The name of user id uid (the password database), or "uid N" when it

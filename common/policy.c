@@ -1056,7 +1056,7 @@ policy_parse(const char *file, const char *text, size_t len, diag_list *d)
 	nodes = s_render(c.p, &sb);
 	if (sb.len > YDOC_LIMITS_SMALL.max_bytes ||
 	    nodes > YDOC_LIMITS_SMALL.max_nodes) {
-		diag_add(d, file, 0, 0, NULL, "the policy is too large: its "
+		diag_add(d, file, 1, 1, NULL, "the policy is too large: its "
 		    "canonical form has %zu bytes and %zu YAML nodes (at most "
 		    "%zu and %zu)", sb.len, nodes, YDOC_LIMITS_SMALL.max_bytes,
 		    YDOC_LIMITS_SMALL.max_nodes);

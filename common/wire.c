@@ -128,9 +128,13 @@ wire_decode(const void *data, size_t len, char **err)
 	    err);
 	if (e == NULL)
 		return NULL;
-	if (e->protocol != WIRE_PROTOCOL_VERSION) {
-		*err = xasprintf("protocol version %u, this program speaks %u",
-		    e->protocol, WIRE_PROTOCOL_VERSION);
+	/* A refusal is read whatever version sent it, so that a refusal of
+	 * this program's version is understood (docs/protocol.md). */
+	if ((e->protocol < WIRE_PROTOCOL_MIN ||
+	    e->protocol > WIRE_PROTOCOL_VERSION) &&
+	    e->body_case != HVP__ENVELOPE__BODY_REFUSED) {
+		*err = xasprintf("protocol version %u, this program speaks %s",
+		    e->protocol, WIRE_PROTOCOL_RANGE);
 		wire_envelope_free(&e);
 		return NULL;
 	}
@@ -765,6 +769,41 @@ s_bounds(zmq_msg_t *payload, char **why)
 	return WIRE_MALFORMED;
 }
 
+/* A Hello in a protocol version this program does not speak is answered
+ * with a Refused naming both versions and what to upgrade, so the node
+ * says why in its log (and keeps retrying with back-off until one side
+ * is upgraded). Here, not in each caller, so every receiver of Hellos
+ * (ROUTER sockets) answers alike. */
+static void
+s_refuse_version(void *socket, const wire_rid *rid, const void *data,
+    size_t len)
+{
+	Hvp__Envelope *e, out = HVP__ENVELOPE__INIT;
+	Hvp__Refused r = HVP__REFUSED__INIT;
+	char *unused = NULL;
+
+	if (rid == NULL || rid->len == 0 || (e = (Hvp__Envelope *)s_unpack(
+	    &hvp__envelope__descriptor, data, len, &unused)) == NULL) {
+		free(unused);
+		return;
+	}
+	if (e->body_case == HVP__ENVELOPE__BODY_HELLO &&
+	    (e->protocol < WIRE_PROTOCOL_MIN ||
+	    e->protocol > WIRE_PROTOCOL_VERSION)) {
+		r.reason = xasprintf("protocol version %u is not spoken here "
+		    "(this controller speaks %s): %s", e->protocol,
+		    WIRE_PROTOCOL_RANGE, e->protocol > WIRE_PROTOCOL_VERSION ?
+		    "upgrade the controller first, then the nodes" :
+		    "upgrade this node");
+		out.protocol = WIRE_PROTOCOL_VERSION;
+		out.body_case = HVP__ENVELOPE__BODY_REFUSED;
+		out.refused = &r;
+		wire_send(socket, &out, rid);
+		free(r.reason);
+	}
+	wire_envelope_free(&e);
+}
+
 int
 wire_recv(void *socket, Hvp__Envelope **e, wire_rid *rid, char **user_id,
     char **err)
@@ -838,6 +877,9 @@ wire_recv(void *socket, Hvp__Envelope **e, wire_rid *rid, char **user_id,
 		    &why);
 		if (*e != NULL)
 			rc = WIRE_OK;
+		else if (want == 2)
+			s_refuse_version(socket, rid, zmq_msg_data(payload),
+			    zmq_msg_size(payload));
 	}
 	for (size_t i = 0; i < nkept; i++)
 		zmq_msg_close(&frames[i]);

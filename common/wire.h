@@ -29,7 +29,11 @@
 #include "bounds.h"
 #include "plan.h"
 
+/* The node protocol version this program speaks, and the oldest a
+ * controller still accepts from nodes (docs/protocol.md, "Versions"). */
 #define WIRE_PROTOCOL_VERSION 1
+#define WIRE_PROTOCOL_MIN 1
+#define WIRE_PROTOCOL_RANGE "1"	/* as text: "MIN" or "MIN to VERSION" */
 /* The one limit on a message, checked before any byte is decoded. */
 #define WIRE_MAX_MESSAGE LIMIT_MESSAGE_BYTES
 /* Longest routing id wire_recv() accepts (ZeroMQ's own limit). */
@@ -44,7 +48,8 @@
 
 /* Envelopes. wire_decode() refuses, with an owned message in *err: more
  * than WIRE_MAX_MESSAGE bytes, bytes protobuf-c cannot decode, a protocol
- * other than WIRE_PROTOCOL_VERSION, no body. */
+ * outside WIRE_PROTOCOL_MIN..WIRE_PROTOCOL_VERSION (but for a Refused,
+ * read from any version), no body. */
 Hvp__Envelope *wire_decode(const void *data, size_t len, char **err);
 /* Encodes into an owned buffer (*out, free()). -1 when the encoding would
  * exceed WIRE_MAX_MESSAGE (nothing is allocated then). */
@@ -140,7 +145,10 @@ int wire_send_raw(void *socket, const void *rid, size_t rid_len,
  * read and dropped, *err (owned) says why, *rid and *user_id are set when
  * known so the caller can log them. WIRE_REFUSED: the same, for a
  * message over a bound, so the caller can tell the sender why. WIRE_NONE:
- * nothing pending. Any out pointer but e may be NULL. */
+ * nothing pending. Any out pointer but e may be NULL. On a ROUTER, a
+ * Hello in a protocol version outside WIRE_PROTOCOL_MIN..
+ * WIRE_PROTOCOL_VERSION is also answered with a Refused that names both
+ * versions and what to upgrade (then WIRE_MALFORMED as above). */
 int wire_recv(void *socket, Hvp__Envelope **e, wire_rid *rid,
     char **user_id, char **err);
 /* Sets ZMQ_MAXMSGSIZE to WIRE_MAX_MESSAGE: ZeroMQ then drops a peer that

@@ -304,7 +304,7 @@ ydoc_parse(const char *file, const char *data, size_t len,
 	b.file = file;
 	b.d = d;
 	if (len > limits->max_bytes) {
-		diag_add(d, file, 0, 0, NULL, "file is larger than %zu bytes",
+		diag_add(d, file, 1, 1, NULL, "file is larger than %zu bytes",
 		    limits->max_bytes);
 		return NULL;
 	}
@@ -327,7 +327,10 @@ ydoc_parse(const char *file, const char *data, size_t len,
 	while (b.depth > 0)
 		s_pop(&b);
 	if (!b.failed && b.root == NULL) {
-		diag_add(d, file, 0, 0, NULL, "file is empty");
+		/* At its first line, like every other finding in a file. */
+		diag_add(d, file, 1, 1, NULL, len == 0 ? "file is empty: "
+		    "expected a YAML mapping" : "no document: the file holds "
+		    "only comments and blank lines");
 		b.failed = true;
 	} else if (!b.failed && b.root->kind != YNODE_MAP) {
 		diag_add(d, file, b.root->line, b.root->column, NULL,

@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <zmq.h>
 
+#include "backup.h"
 #include "diagnose.h"
 #include "dryrun.h"
 #include "dsgroups.h"
@@ -105,7 +106,7 @@ s_status(server *s, reply_to *c, const Hvp__AdminRequest *q)
 	v.unmanaged = unmanaged;
 	s_webhooks(s, &v, &hooks, &backlog);
 	strbuf_init(&out);
-	render_status(s, &v, render_is_json(q->format), &out);
+	render_status(s, &v, render_is_json(q->format), q->width, &out);
 	free(hooks);
 	free(backlog);
 	findings_free(&f, v.nfindings);
@@ -123,7 +124,7 @@ s_diagnose(server *s, reply_to *c, const Hvp__AdminRequest *q)
 	strbuf out;
 
 	strbuf_init(&out);
-	render_findings(f, nf, render_is_json(q->format), &out);
+	render_findings(f, nf, render_is_json(q->format), q->width, &out);
 	findings_free(&f, nf);
 	reply_text(c, nf ? 2 : 0, out.data, NULL);
 	strbuf_release(&out);
@@ -145,7 +146,7 @@ s_history(server *s, reply_to *c, const Hvp__AdminRequest *q)
 		return;
 	}
 	strbuf_init(&out);
-	render_history(list, n, render_is_json(q->format), &out);
+	render_history(list, n, render_is_json(q->format), q->width, &out);
 	store_revision_list_free(&list, n);
 	reply_text(c, 0, out.data, NULL);
 	strbuf_release(&out);
@@ -222,7 +223,8 @@ s_drift(server *s, reply_to *c, const Hvp__AdminRequest *q)
 	for (size_t i = 0; i < n; i++)
 		open += list[i].status == DRIFT_OPEN;
 	from = s_newest(n, q->limit);
-	render_drift(n ? list + from : list, n - from, q->format, &out);
+	render_drift(n ? list + from : list, n - from, q->format, q->width,
+	    &out);
 	store_drift_list_free(&list, n);
 	r.status = 0;
 	r.body = out.data ? out.data : (char *)"";
@@ -261,7 +263,7 @@ s_serialization(server *s, reply_to *c, const Hvp__AdminRequest *q)
 		r.data.data = (uint8_t *)xml;
 		r.data.len = len;
 	} else {
-		render_plan(s->plan, fmt, &out);
+		render_plan(s->plan, fmt, q->width, &out);
 	}
 	r.body = out.data;
 	reply_send(c, &r);
@@ -539,11 +541,31 @@ s_plan(server *s, reply_to *c, const Hvp__AdminRequest *q)
 	canon = policy_canonical(p);
 	problem = push_dpm_problem(s, p);
 	preface = s_plan_preface(s, p, canon, problem);
-	dryrun_start(s, c, q->format, canon, preface, problem);
+	dryrun_start(s, c, q->format, q->width, canon, preface, problem);
 	free(problem);
 	free(preface);
 	free(canon);
 	policy_free(&p);
+}
+
+/* ---- backup (controller/backup.c makes and reads the copy) ---- */
+
+static void
+s_backup(server *s, reply_to *c, const Hvp__AdminRequest *q)
+{
+	Hvp__AdminReply r = HVP__ADMIN_REPLY__INIT;
+	char *err = NULL;
+
+	if (backup_part(s->store, q->token, q->offset, &r, &err) == -1) {
+		log_warnx("backup: %s", err);
+		reply_text(c, 1, NULL, err);
+		free(err);
+		return;
+	}
+	r.body = (char *)"";
+	r.error = (char *)"";
+	reply_send(c, &r);
+	free(r.data.data);
 }
 
 /* ---- dispatch ---- */
@@ -551,11 +573,13 @@ s_plan(server *s, reply_to *c, const Hvp__AdminRequest *q)
 typedef struct control_verb {
 	const char *name;
 	void (*fn)(server *s, reply_to *c, const Hvp__AdminRequest *q);
-	bool writes;		/* refused to read-only admin keys */
+	bool writes;		/* refused to read-only admin keys (not one
+				 * of the contract's read verbs) */
 } control_verb;
 
 static const control_verb s_verbs[] = {
 	{ "apply", s_apply, true },
+	{ "backup", s_backup, true },	/* the whole store: not a read verb */
 	{ "diagnose", s_diagnose, false },
 	{ "drift", s_drift, false },
 	{ "events", s_events, false },

@@ -10,6 +10,7 @@
 #include "render.h"
 #include "server.h"
 #include "strbuf.h"
+#include "textsafe.h"
 #include "wire.h"
 #include "xalloc.h"
 
@@ -66,9 +67,12 @@ s_finish(server *s)
 	strbuf_init(&missing);
 	changes = render_dryrun(w, &out);
 	for (size_t i = 0; i < w->nresults; i++)
-		if (w->results[i]->error && *w->results[i]->error)
-			strbuf_addf(&missing, "%s%s: %s", missing.len ? "; " : "",
-			    w->result_nodes[i], w->results[i]->error);
+		if (w->results[i]->error && *w->results[i]->error) {
+			/* A node's words reach the admin's terminal: escaped. */
+			strbuf_addf(&missing, "%s%s: ", missing.len ? "; " : "",
+			    w->result_nodes[i]);
+			textsafe_add(&missing, w->results[i]->error);
+		}
 	for (size_t i = 0; i < w->nwaiting; i++)
 		strbuf_addf(&missing, "%s%s did not answer", missing.len ? "; " : "",
 		    w->waiting[i]);
@@ -93,7 +97,8 @@ s_wait_for(dryrun_wait *w, size_t *cap, char *name)
 
 void
 dryrun_start(server *s, const reply_to *c, const char *format,
-    const char *canonical_text, const char *preface, const char *warning)
+    uint32_t width, const char *canonical_text, const char *preface,
+    const char *warning)
 {
 	Hvp__DryRun dr = HVP__DRY_RUN__INIT;
 	Hvp__Envelope e = HVP__ENVELOPE__INIT;
@@ -110,6 +115,7 @@ dryrun_start(server *s, const reply_to *c, const char *format,
 	w->client = *c;
 	w->client.user = NULL;
 	w->format = xstrdup(format ? format : "");
+	w->width = width;
 	w->preface = preface ? xstrdup(preface) : NULL;
 	w->warning = warning ? xstrdup(warning) : NULL;
 	w->deadline_mono = platform_mono_ms() + DRYRUN_DEADLINE_MS;

@@ -22,6 +22,7 @@ typedef struct dryrun_wait {
 	uint64_t request;
 	reply_to client;	/* user is NULL here */
 	char *format;
+	uint32_t width;		/* table columns asked for (0: full) */
 	char *preface;		/* printed before the nodes' answers (owned) */
 	char *warning;		/* to standard error (owned), or NULL */
 	char **waiting;		/* node names still to answer */
@@ -37,7 +38,8 @@ typedef struct dryrun_wait {
  * (may be NULL) goes to the client's standard error in every format.
  * Answers the client itself when another plan is pending. */
 void dryrun_start(struct server *s, const reply_to *c, const char *format,
-    const char *canonical_text, const char *preface, const char *warning);
+    uint32_t width, const char *canonical_text, const char *preface,
+    const char *warning);
 void dryrun_result(struct server *s, const char *node,
     const Hvp__DryRunResult *r);
 /* Answers the client once nobody online is left to answer, or at the

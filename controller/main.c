@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 #include <zmq.h>
 
+#include "backup.h"
 #include "bounds.h"
 #include "config.h"
 #include "connguard.h"
@@ -22,6 +23,7 @@
 #include "keys.h"
 #include "log.h"
 #include "metrics.h"
+#include "notify.h"
 #include "peer.h"
 #include "progress.h"
 #include "push.h"
@@ -29,6 +31,7 @@
 #include "server.h"
 #include "store.h"
 #include "webhooks.h"
+#include "version.h"
 #include "wire.h"
 #include "xalloc.h"
 #include "zap.h"
@@ -362,6 +365,7 @@ s_loop(server *s)
 		if (s->plan_dirty && s->revision > 0)
 			push_replan(s);
 		if (now >= next_tick) {
+			notify_watchdog();
 			store_tick(s->store);
 			peer_tick(s);
 			connguard_tick(s->connguard);
@@ -370,6 +374,7 @@ s_loop(server *s)
 		}
 		dryrun_tick(s);
 		progress_tick(s);
+		backup_tick();
 		events_tick(s);
 		webhooks_notify(s->hooks, store_last_event(s->store));
 		metrics_tick(s->metrics, s);
@@ -385,6 +390,8 @@ main(int argc, char **argv)
 	const char *log_flag = NULL;
 	char *err = NULL;
 
+	if (version_option("hvpolicy-controller", argc, argv))
+		return 0;
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			config_print_help(s_options, NOPTIONS, "hvpolicy-controller",
@@ -432,7 +439,9 @@ main(int argc, char **argv)
 	log_info("cluster %s listening on %s, control socket %s, revision %lld",
 	    s.cluster, config_str(&cfg, "listen"), config_str(&cfg, "controlSocket"),
 	    (long long)s.revision);
+	notify_ready("serving");
 	s_loop(&s);
+	notify_stopping();
 	log_info("stopping");
 	peer_flush_acks(&s);
 	s_teardown(&s);

@@ -124,7 +124,8 @@ s_status_json(const server *s, const status_view *v, strbuf *out)
 }
 
 static void
-s_status_table(const server *s, const status_view *v, strbuf *out)
+s_status_table(const server *s, const status_view *v, size_t width,
+    strbuf *out)
 {
 	static const char *const head[] = { "NODE", "ROLE", "ONLINE",
 	    "LAST SEEN", "REVISION", "CONVERGED", "COMPLIANT", "OPEN DRIFT" };
@@ -156,7 +157,9 @@ s_status_table(const server *s, const status_view *v, strbuf *out)
 	strbuf_addf(out, "cluster %s  revision %lld  %zu/%zu nodes converged, "
 	    "%zu compliant\n\n", s->cluster, (long long)s->revision, converged,
 	    s->nodes.count, compliant);
-	table_render(t, out);
+	for (size_t c = 1; c < 8; c++)
+		table_keep(t, c);
+	table_render_fit(t, out, width);
 	table_free(&t);
 	if (v->unmanaged && s->policy &&
 	    s->policy->strategy == STRATEGY_SYSTEM_SOFTWARE && s->policy->per_csv)
@@ -186,18 +189,20 @@ s_status_table(const server *s, const status_view *v, strbuf *out)
 }
 
 void
-render_status(const server *s, const status_view *v, bool json, strbuf *out)
+render_status(const server *s, const status_view *v, bool json,
+    size_t width, strbuf *out)
 {
 	if (json)
 		s_status_json(s, v, out);
 	else
-		s_status_table(s, v, out);
+		s_status_table(s, v, width, out);
 }
 
 /* ---- diagnose ---- */
 
 void
-render_findings(const finding *f, size_t nf, bool json, strbuf *out)
+render_findings(const finding *f, size_t nf, bool json, size_t width,
+    strbuf *out)
 {
 	static const char *const head[] = { "NODE", "KIND", "EVIDENCE", "FIX" };
 
@@ -227,7 +232,10 @@ render_findings(const finding *f, size_t nf, bool json, strbuf *out)
 
 			table_add(t, row);
 		}
-		table_render(t, out);
+		table_keep(t, 0);
+		table_keep(t, 1);
+		table_shrink_first(t, 3);
+		table_render_fit(t, out, width);
 		table_free(&t);
 	}
 }
@@ -235,7 +243,8 @@ render_findings(const finding *f, size_t nf, bool json, strbuf *out)
 /* ---- history, get ---- */
 
 void
-render_history(const store_revision *list, size_t n, bool json, strbuf *out)
+render_history(const store_revision *list, size_t n, bool json,
+    size_t width, strbuf *out)
 {
 	static const char *const head[] = { "REVISION", "HASH", "APPLIED AT",
 	    "APPLIED BY", "SOURCE", "CHANGE", "MESSAGE" };
@@ -276,7 +285,9 @@ render_history(const store_revision *list, size_t n, bool json, strbuf *out)
 			row[6] = list[i].message;
 			table_add(t, row);
 		}
-		table_render(t, out);
+		for (size_t k = 0; k < 4; k++)
+			table_keep(t, k);
+		table_render_fit(t, out, width);
 		table_free(&t);
 	}
 }
@@ -325,7 +336,7 @@ render_revision(const store_revision *r, bool json, strbuf *out)
 /* ---- drift ---- */
 
 static void
-s_drift_table(const drift_record *list, size_t n, strbuf *out)
+s_drift_table(const drift_record *list, size_t n, size_t width, strbuf *out)
 {
 	static const char *const head[] = { "ID", "NODE", "KIND", "RESOURCE",
 	    "EXPECTED", "ACTUAL", "STATUS", "DETECTED", "ACTION" };
@@ -348,13 +359,20 @@ s_drift_table(const drift_record *list, size_t n, strbuf *out)
 		row[8] = r->action;
 		table_add(t, row);
 	}
-	table_render(t, out);
+	{
+		static const size_t keep[] = { 0, 1, 2, 6, 7 };
+
+		for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++)
+			table_keep(t, keep[k]);
+	}
+	table_shrink_first(t, 8);
+	table_render_fit(t, out, width);
 	table_free(&t);
 }
 
 void
 render_drift(const drift_record *list, size_t n, const char *format,
-    strbuf *out)
+    size_t width, strbuf *out)
 {
 	const char *fmt = format && *format ? format : "table";
 	jsonw j;
@@ -379,14 +397,14 @@ render_drift(const drift_record *list, size_t n, const char *format,
 	} else if (n == 0) {
 		strbuf_addstr(out, "no drift\n");
 	} else {
-		s_drift_table(list, n, out);
+		s_drift_table(list, n, width, out);
 	}
 }
 
 /* ---- serialization ---- */
 
 void
-render_plan(const plan *p, const char *format, strbuf *out)
+render_plan(const plan *p, const char *format, size_t width, strbuf *out)
 {
 	jsonw j;
 
@@ -395,7 +413,7 @@ render_plan(const plan *p, const char *format, strbuf *out)
 		plan_render_json(p, &j);
 		strbuf_addch(out, '\n');
 	} else {
-		plan_render_table(p, out);
+		plan_render_table(p, out, width);
 	}
 }
 
@@ -445,7 +463,9 @@ render_dryrun(const dryrun_wait *w, strbuf *out)
 		jsonw_end_array(&j);
 		strbuf_addch(out, '\n');
 	} else if (changes) {
-		table_render(t, out);
+		table_keep(t, 0);
+		table_shrink_first(t, 4);
+		table_render_fit(t, out, w->width);
 	} else {
 		strbuf_addstr(out, "no changes: every node answering already "
 		    "complies\n");

@@ -34,17 +34,20 @@ typedef struct status_view {
 	size_t nhooks;
 } status_view;
 
+/* width: the columns a table must fit (0: full width; table.h). */
 void render_status(const struct server *s, const status_view *v, bool json,
+    size_t width, strbuf *out);
+void render_findings(const finding *f, size_t n, bool json, size_t width,
     strbuf *out);
-void render_findings(const finding *f, size_t n, bool json, strbuf *out);
 void render_history(const struct store_revision *list, size_t n, bool json,
-    strbuf *out);
+    size_t width, strbuf *out);
 void render_revision(const struct store_revision *r, bool json, strbuf *out);
 /* format: table (default), json, jsonl or csv. */
 void render_drift(const drift_record *list, size_t n, const char *format,
-    strbuf *out);
+    size_t width, strbuf *out);
 /* The serialization plan; format: table (default) or json. */
-void render_plan(const plan *p, const char *format, strbuf *out);
+void render_plan(const plan *p, const char *format, size_t width,
+    strbuf *out);
 /* The answers of a finished dry run (sorted by node); returns how many
  * changes they name. */
 size_t render_dryrun(const dryrun_wait *w, strbuf *out);

@@ -37,6 +37,7 @@
 #define S_BUSY_TIMEOUT_MS 5000
 #define S_MIN_SQLITE 3024000	/* UPSERT */
 #define S_MAX_INTEGRITY_LINES 10
+#define S_BACKUP_TRIES 20	/* 10 ms apart: a lock held longer fails it */
 
 struct store {
 	sqlite3 *db;
@@ -757,6 +758,140 @@ const char *
 store_path(const store *s)
 {
 	return s->path;
+}
+
+int
+store_schema_version(void)
+{
+	return S_SCHEMA_VERSION;
+}
+
+/* Makes the copy a single self-contained file (rollback journal, not
+ * WAL). No PRAGMA quick_check here: it would hold the controller's loop
+ * for a pass over the whole file, and the backup API copies pages as
+ * they are; the client checks the bytes it received (SHA-256). */
+static int
+s_backup_standalone(sqlite3 *db, const char *path, char **err)
+{
+	if (sqlite3_exec(db, "PRAGMA journal_mode = DELETE", NULL, NULL,
+	    NULL) != SQLITE_OK) {
+		*err = xasprintf("%s: cannot finish the copy: %s", path,
+		    sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * SQLite's online backup (https://www.sqlite.org/backup.html): each step
+ * copies some pages under a short read transaction, which in WAL mode
+ * blocks no writer. Pages this connection writes between steps are
+ * carried into the copy by SQLite itself; a write by another process
+ * restarts the copy (https://www.sqlite.org/c3ref/backup_finish.html).
+ */
+struct store_backup {
+	sqlite3 *dst;
+	sqlite3_backup *b;
+	char *path;
+	bool done;
+};
+
+store_backup *
+store_backup_begin(store *s, const char *path, char **err)
+{
+	store_backup *bk;
+
+	if (platform_file_exists(path) && platform_remove_file(path, err) == -1)
+		return NULL;
+	bk = xcalloc(1, sizeof *bk);
+	bk->path = xstrdup(path);
+	if (sqlite3_open_v2(path, &bk->dst, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		*err = xasprintf("%s: cannot create the copy: %s", path,
+		    bk->dst ? sqlite3_errmsg(bk->dst) : "out of memory");
+		store_backup_end(&bk, NULL);
+		return NULL;
+	}
+	/* The copy is read out and deleted again: no fsync of the whole
+	 * file (which would hold the loop) is worth making here. */
+	sqlite3_exec(bk->dst, "PRAGMA synchronous = OFF", NULL, NULL, NULL);
+	if ((bk->b = sqlite3_backup_init(bk->dst, "main", s->db, "main")) ==
+	    NULL) {
+		*err = xasprintf("%s: cannot start the copy: %s", path,
+		    sqlite3_errmsg(bk->dst));
+		store_backup_end(&bk, NULL);
+		return NULL;
+	}
+	return bk;
+}
+
+int
+store_backup_step(store_backup *bk, int pages, char **err)
+{
+	int rc;
+
+	if (bk->done)
+		return 1;
+	rc = sqlite3_backup_step(bk->b, pages);
+	if (rc == SQLITE_DONE) {
+		bk->done = true;
+		return 1;
+	}
+	if (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return 0;
+	*err = xasprintf("%s: copy failed: %s", bk->path, sqlite3_errstr(rc));
+	return -1;
+}
+
+int
+store_backup_end(store_backup **bkp, char **err)
+{
+	store_backup *bk = *bkp;
+	int rc = 0;
+	char *why = NULL;
+
+	if (bk == NULL)
+		return 0;
+	if (bk->b)
+		sqlite3_backup_finish(bk->b);
+	if (err && bk->done) {
+		rc = s_backup_standalone(bk->dst, bk->path, &why);
+	} else if (err) {
+		why = xasprintf("%s: copy not finished", bk->path);
+		rc = -1;
+	}
+	if (bk->dst && sqlite3_close(bk->dst) != SQLITE_OK && rc == 0) {
+		why = xasprintf("%s: cannot close the copy", bk->path);
+		rc = -1;
+	}
+	if (err)
+		*err = why;
+	else
+		free(why);
+	free(bk->path);
+	free(bk);
+	*bkp = NULL;
+	return rc;
+}
+
+int
+store_backup_to(store *s, const char *path, char **err)
+{
+	store_backup *bk = store_backup_begin(s, path, err);
+	int rc = 0;
+
+	for (int tries = 0; bk && tries < S_BACKUP_TRIES; tries++) {
+		if ((rc = store_backup_step(bk, -1, err)) != 0)
+			break;
+		sqlite3_sleep(10);	/* busy: another process writes */
+	}
+	if (bk == NULL)
+		return -1;
+	if (rc == -1) {
+		store_backup_end(&bk, NULL);
+		return -1;
+	}
+	return store_backup_end(&bk, err);
 }
 
 int

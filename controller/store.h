@@ -72,6 +72,20 @@ void store_free(store **s);
 /* Refills the lock-wait budget and checkpoints when due (see above). */
 void store_tick(store *s);
 const char *store_path(const store *s);		/* the database file */
+/* A consistent copy of the whole store at path (a new file; an existing
+ * one is replaced), made with SQLite's online backup API while the store
+ * stays in use, a few pages at a time: _begin, then _step until it
+ * returns 1 (0: more to copy; -1 with *err), then _end, which leaves a
+ * plain (rollback-journal) database, or -1 with *err. _end with err NULL abandons the copy (the file stays:
+ * remove it). */
+typedef struct store_backup store_backup;
+store_backup *store_backup_begin(store *s, const char *path, char **err);
+int store_backup_step(store_backup *b, int pages, char **err);
+int store_backup_end(store_backup **b, char **err);
+/* The whole copy in one go (the four calls above). */
+int store_backup_to(store *s, const char *path, char **err);
+/* The schema version this program writes (docs/store.md). */
+int store_schema_version(void);
 /* Full integrity and foreign key check; -1 with the problems in *err. */
 int store_check_integrity(store *s, char **err);
 

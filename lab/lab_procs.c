@@ -330,9 +330,15 @@ s_hint_down(const lab *l)
  * Waits until every node in want (indexes of l->nodes) is online, while
  * the controller and those daemons keep running. Exit code.
  */
+static int s_start_controller(const lab *l, proc *ctl, bool *started);
+
+/* Waits until the controller answers and sees every wanted node online.
+ * restart: the controller was found running, not started; if it exits
+ * now it was on its way out (killed just before), so it is started once
+ * more rather than reported. */
 static int
 s_wait_online(const lab *l, const char *cmd, proc *ctl, proc *nodes,
-    const bool *want)
+    const bool *want, bool restart)
 {
 	int64_t deadline = platform_mono_ms() + LAB_UP_TIMEOUT_MS;
 	bool *online = xcalloc(l->nnodes + 1, sizeof *online);
@@ -342,6 +348,13 @@ s_wait_online(const lab *l, const char *cmd, proc *ctl, proc *nodes,
 
 	strbuf_init(&missing);
 	while (!done) {
+		bool started = false;
+
+		if (!s_proc_running(ctl) && restart) {
+			restart = false;
+			if (s_start_controller(l, ctl, &started) != LAB_EXIT_OK)
+				goto out;
+		}
 		if (!s_proc_running(ctl)) {
 			lab_error(cmd, 0, "the controller exited; its log is "
 			    "%s:", ctl->log);
@@ -497,7 +510,8 @@ lab_cmd_up(int argc, char **argv)
 		nstarted += (size_t)r;
 		want[i] = true;
 	}
-	if ((rc = s_wait_online(l, "up", &ctl, nodes, want)) == LAB_EXIT_OK)
+	if ((rc = s_wait_online(l, "up", &ctl, nodes, want, !started)) ==
+	    LAB_EXIT_OK)
 		printf("lab up: controller and %zu nodes online (%zu started); "
 		    "export HVPOLICY_SOCKET=%s/controller/control.sock\n",
 		    l->nnodes, nstarted, l->dir);
@@ -676,7 +690,8 @@ lab_start_node(const lab *l, const char *cmd, const char *node)
 		goto out;
 	}
 	want[idx] = true;
-	if ((rc = s_wait_online(l, cmd, &ctl, nodes, want)) == LAB_EXIT_OK)
+	if ((rc = s_wait_online(l, cmd, &ctl, nodes, want, false)) ==
+	    LAB_EXIT_OK)
 		printf("%s %s (pid %ld): online\n", started ? "started" :
 		    "already running:", node, nodes[idx].pid);
 out:

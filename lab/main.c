@@ -10,12 +10,14 @@
 
 #include "lab.h"
 #include "log.h"
+#include "version.h"
 
 typedef struct lab_command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *usage;	/* after the program name */
 	const char *summary;
+	const char *example;	/* after the program name */
 } lab_command;
 
 /* This has to stay sorted by name (bsearch). */
@@ -23,40 +25,56 @@ static const lab_command s_commands[] = {
 	{ "add-guest", lab_cmd_add_guest,
 	    "add-guest DIR NODE (NAME | --name-file FILE) --csv VOLUME[,VOLUME...]",
 	    "create a guest (Backup service on, as Hyper-V does); "
-	    "--name-file takes any name, to try hostile hosts" },
+	    "--name-file takes any name, to try hostile hosts",
+	    "add-guest /tmp/lab HV01 VM0100 --csv Volume1" },
 	{ "add-node", lab_cmd_add_node, "add-node DIR NAME",
-	    "a new node: key, config, host without policy settings" },
+	    "a new node: key, config, host without policy settings",
+	    "add-node /tmp/lab HV07" },
 	{ "delete-registry", lab_cmd_delete_registry,
 	    "delete-registry DIR NODE KEY [--value NAME]",
-	    "delete a registry key or value on a host" },
+	    "delete a registry key or value on a host",
+	    "delete-registry /tmp/lab HV01 'HKLM\\SOFTWARE\\Contoso' --value Window" },
 	{ "down", lab_cmd_down, "down DIR",
-	    "stop the controller and every node daemon" },
+	    "stop the controller and every node daemon",
+	    "down /tmp/lab" },
 	{ "env", lab_cmd_env, "env DIR",
-	    "print export HVPOLICY_SOCKET=... for the lab's controller" },
+	    "print export HVPOLICY_SOCKET=... for the lab's controller",
+	    "env /tmp/lab  (then: eval \"$(hvpolicy-lab env /tmp/lab)\")" },
 	{ "init", lab_cmd_init, "init DIR --nodes N --csvs K --guests M "
 	    "[--seed S] [--port P] [--cluster NAME]",
-	    "make a lab: keys, configs, host files" },
+	    "make a lab: keys, configs, host files",
+	    "init /tmp/lab --nodes 6 --csvs 3 --guests 40 --seed 7" },
 	{ "migrate", lab_cmd_migrate, "migrate DIR GUEST NODE",
-	    "live-migrate a guest to another node" },
+	    "live-migrate a guest to another node",
+	    "migrate /tmp/lab VM0001 HV02" },
 	{ "move-storage", lab_cmd_move_storage,
 	    "move-storage DIR GUEST VOLUME[,VOLUME...]",
-	    "move a guest's files to other CSVs" },
+	    "move a guest's files to other CSVs",
+	    "move-storage /tmp/lab VM0002 Volume3" },
 	{ "remove-guest", lab_cmd_remove_guest, "remove-guest DIR GUEST",
-	    "delete a guest" },
+	    "delete a guest",
+	    "remove-guest /tmp/lab VM0003" },
 	{ "set-integration", lab_cmd_set_integration,
 	    "set-integration DIR GUEST SERVICE on|off",
-	    "switch a guest's integration service" },
+	    "switch a guest's integration service",
+	    "set-integration /tmp/lab VM0001 VSS off" },
 	{ "set-registry", lab_cmd_set_registry, "set-registry DIR NODE KEY "
 	    "[--value NAME --type T --data D]",
-	    "create a registry key or set a value on a host" },
+	    "create a registry key or set a value on a host",
+	    "set-registry /tmp/lab HV01 'HKLM\\SOFTWARE\\Contoso' "
+	    "--value Window --type REG_SZ --data 22:00-05:00" },
 	{ "show", lab_cmd_show, "show DIR NODE [--format yaml|json]",
-	    "a host's current state" },
+	    "a host's current state",
+	    "show /tmp/lab HV01 --format json" },
 	{ "start-node", lab_cmd_start_node, "start-node DIR NAME",
-	    "start one node's daemon" },
+	    "start one node's daemon",
+	    "start-node /tmp/lab HV03" },
 	{ "stop-node", lab_cmd_stop_node, "stop-node DIR NAME",
-	    "stop one node's daemon" },
+	    "stop one node's daemon",
+	    "stop-node /tmp/lab HV03" },
 	{ "up", lab_cmd_up, "up DIR",
-	    "start the controller and every node daemon; wait until online" },
+	    "start the controller and every node daemon; wait until online",
+	    "up /tmp/lab" },
 };
 #define NCOMMANDS (sizeof s_commands / sizeof s_commands[0])
 
@@ -115,6 +133,10 @@ main(int argc, char **argv)
 {
 	const lab_command *c;
 
+	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+		printf("%s %s\n", LAB_PROGRAM, HVP_VERSION);
+		return LAB_EXIT_OK;
+	}
 	log_init(LAB_PROGRAM, false);
 	if (argc < 2) {
 		s_usage(stderr);
@@ -129,8 +151,9 @@ main(int argc, char **argv)
 		return LAB_EXIT_USAGE;
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0) {
-			printf("usage: %s %s\n  %s\n", LAB_PROGRAM, c->usage,
-			    c->summary);
+			printf("usage: %s %s\n  %s\nexample:\n  %s %s\n",
+			    LAB_PROGRAM, c->usage, c->summary, LAB_PROGRAM,
+			    c->example);
 			return LAB_EXIT_OK;
 		}
 		if (strcmp(argv[i], "--") == 0)

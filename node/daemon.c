@@ -42,13 +42,11 @@
 #include "platform.h"
 #include "policy.h"
 #include "tracker.h"
+#include "version.h"
 #include "wire.h"
 #include "xalloc.h"
 #include "ydoc.h"
 
-#ifndef HVP_VERSION
-#define HVP_VERSION "0.1.0"
-#endif
 
 #define S_PROGRAM "hvpolicy-node"
 #define S_CMDLINE "<command line>"

@@ -9,6 +9,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "once.h"
+#include "version.h"
 #include "winevlog.h"
 #include "winservice.h"
 
@@ -24,6 +25,8 @@ s_has_flag(int argc, char **argv, const char *flag)
 int
 main(int argc, char **argv)
 {
+	if (version_option("hvpolicy-node", argc, argv))
+		return 0;
 	log_init("hvpolicy-node", false);
 	if (winsvc_is_command(argc, argv))
 		return winsvc_main(argc, argv);

@@ -23,6 +23,7 @@
 #include "policy.h"
 #include "reconcile.h"
 #include "strbuf.h"
+#include "textsafe.h"
 #include "xalloc.h"
 
 #define AGENT_LOG_TAIL (256u * 1024)
@@ -282,12 +283,28 @@ s_load_inputs(once_ctx *c)
 	return 0;
 }
 
+/* Writes data made safe to show (common/textsafe.h): names and values
+ * from a host file never reach the terminal raw. */
+static void
+s_put(once_ctx *c, const char *data)
+{
+	strbuf sb;
+
+	strbuf_init(&sb);
+	textsafe_add(&sb, data);
+	fputs(sb.data, c->out);
+	strbuf_release(&sb);
+}
+
 /* Prints a line that is information, not a change (text mode only). */
 static void
 s_note(once_ctx *c, const char *line)
 {
-	if (!c->json)
-		fprintf(c->out, "note: %s\n", line);
+	if (c->json)
+		return;
+	fputs("note: ", c->out);
+	s_put(c, line);
+	fputc('\n', c->out);
 }
 
 static void
@@ -448,22 +465,30 @@ static void
 s_print_text(once_ctx *c, const engine_result *r)
 {
 	if (r->nrecords == 0) {
-		fprintf(c->out, "host %s complies with policy %s\n",
-		    c->host->node, c->pol->name);
+		fputs("host ", c->out);
+		s_put(c, c->host->node);
+		fputs(" complies with policy ", c->out);
+		s_put(c, c->pol->name);
+		fputc('\n', c->out);
 		return;
 	}
 	for (size_t i = 0; i < r->nrecords; i++) {
 		const drift_record *d = &r->records[i];
 
-		fprintf(c->out, "%s: %s -> %s ", d->resource,
-		    s_or_absent(d->actual), s_or_absent(d->expected));
+		s_put(c, d->resource);
+		fputs(": ", c->out);
+		s_put(c, s_or_absent(d->actual));
+		fputs(" -> ", c->out);
+		s_put(c, s_or_absent(d->expected));
+		fputc(' ', c->out);
 		switch (d->status) {
 		case DRIFT_CORRECTED:
 			fprintf(c->out, "(corrected)\n");
 			break;
 		case DRIFT_FAILED:
-			fprintf(c->out, "(failed: %s)\n",
-			    d->error ? d->error : "?");
+			fputs("(failed: ", c->out);
+			s_put(c, d->error ? d->error : "?");
+			fputs(")\n", c->out);
 			break;
 		default:
 			if (r->mode == POLICY_AUDIT)

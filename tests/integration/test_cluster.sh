@@ -120,7 +120,11 @@ for round in $(seq 1 20); do
 	hvp apply -f "$TMP/r.yaml" >"$TMP/apply.out" 2>/dev/null &
 	apid=$!
 	sleep "0.0$(( RANDOM % 10 ))"
-	kill -9 "$(cat "$LAB/controller/controller.pid")" 2>/dev/null
+	cpid=$(cat "$LAB/controller/controller.pid")
+	kill -9 "$cpid" 2>/dev/null
+	# Gone before the next one starts: a dying controller still holds the
+	# data directory's lock, and a loaded machine takes its time.
+	wait_until 10 sh -c "! kill -0 $cpid"
 	wait "$apid"
 	rev=$(sed -n 's/^revision \([0-9]*\)$/\1/p' "$TMP/apply.out" | head -1)
 	[ -n "$rev" ] && acked+=("$rev")

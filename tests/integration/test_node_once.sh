@@ -205,6 +205,26 @@ rc=${PIPESTATUS[0]}
 	fail "unwritable host file: expected 4 failed lines carrying the error"
 same_file hv01.yaml
 
+# A guest name with escape sequences, a tab and a newline: the text
+# output shows it escaped, on one line; JSON carries it exact.
+fresh
+python3 - "$TMP/w/hv01.yaml" <<'PY'
+import sys
+p = sys.argv[1]
+s = open(p, encoding="utf-8").read()
+s = s.replace("name: VM0002", 'name: "Evil\\e]0;pwned\\a\\tTab\\nForged"', 1)
+open(p, "w", encoding="utf-8").write(s)
+PY
+run 2 --once --policy hardware-saved-state.yaml --host-file hv01.yaml --dry-run
+if grep -q $'\e\|\a\|\t' "$OUT" || grep -q '^Forged' "$OUT"; then
+	fail "--once text output carries raw control characters"
+elif ! grep -qF 'Evil\x1B]0;pwned\x07\tTab\nForged' "$OUT"; then
+	fail "--once text output: the name is not shown escaped"
+fi
+run 2 --once --policy hardware-saved-state.yaml --host-file hv01.yaml --dry-run --format json
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert any("Evil\x1b]0;pwned\x07\tTab\nForged" in r["resource"] for r in d)' "$OUT" ||
+	fail "--once json: the name is not exact"
+
 if [ "$failures" -ne 0 ]; then
 	echo "$failures check(s) failed" >&2
 	exit 1

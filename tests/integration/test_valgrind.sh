@@ -1,7 +1,7 @@
 #!/bin/bash
 # The daemons under valgrind for one whole run: a controller, a Hyper-V
 # node and the DPM server start, a policy is applied, a drift is
-# corrected, and SIGTERM stops everything. Fails on any memory error or
+# corrected, the store is backed up, and SIGTERM stops everything. Fails on any memory error or
 # definite leak (valgrind's exit code) or a non-zero exit. Skipped in the
 # sanitizer build, where ASan already watches the same code.
 set -u
@@ -34,6 +34,8 @@ hvp apply -f "$TMP/p.yaml" --wait --timeout 120 >/dev/null && ok "converged unde
 wait_until 60 sh -c "'$LABBIN' show '$LAB' HV01 | grep -q UseSystemSoftwareProvider" &&
     ok "drift corrected under valgrind" || fail "drift not corrected"
 hvp drift --format csv >/dev/null || fail "drift query"
+COLUMNS=80 hvp drift >/dev/null || fail "drift table fitted"
+hvp backup "$TMP/copy.db" >/dev/null && ok "backup under valgrind" || fail "backup"
 
 for p in "${pids[@]}" "$cpid"; do kill -TERM "$p"; done
 for p in "${pids[@]}" "$cpid"; do

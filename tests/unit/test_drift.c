@@ -203,7 +203,7 @@ test_csv(void **state)
 	    "0123456789abcdef,HV-CLUSTER-01,HV01,hyperv-node,registry,"
 	    "HKLM\\SOFTWARE\\Contoso[Window],\"REG_SZ \"\"22:00-05:00\"\"\","
 	    "plain,,enforce,corrected,2026-01-02T03:04:05Z,,"
-	    "\"disable VSS, then\r\nre-check\",\"a,b\",,\n");
+	    "\"disable VSS, then\\r\\nre-check\",\"a,b\",,\n");
 	assert_int_equal(s_csv_fields(sb.data), header_fields);
 	/* An all-absent record still has every column. */
 	drift_record_clear(&r);

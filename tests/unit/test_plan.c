@@ -423,16 +423,16 @@ test_render_table(void **state)
 	p->generation = 5;
 	plan_compute_hash(p);
 	strbuf_init(&sb);
-	plan_render_table(p, &sb);
+	plan_render_table(p, &sb, 0);
 	want = xasprintf(
 	    "serialization plan: generation 5, hash %s\n"
 	    "3 groups\n"
 	    "\n"
-	    "GROUP        CSVS             GUEST   NODE\n"
-	    "csv-Volume1  Volume1          VM0001  HV01\n"
-	    "                              VM0002  HV02\n"
-	    "csv-Volume2  Volume2,Volume3  Prüf    HV01\n"
-	    "                              a?b?c   HV02\n"
+	    "GROUP        CSVS             GUEST    NODE\n"
+	    "csv-Volume1  Volume1          VM0001   HV01\n"
+	    "                              VM0002   HV02\n"
+	    "csv-Volume2  Volume2,Volume3  Prüf     HV01\n"
+	    "                              a\\tb\\nc  HV02\n"
 	    "csv-Volume4  Volume4          -\n"
 	    "\n"
 	    "1 unplanned guest\n"
@@ -454,7 +454,7 @@ test_render_table_empty(void **state)
 
 	(void)state;
 	strbuf_init(&sb);
-	plan_render_table(p, &sb);
+	plan_render_table(p, &sb, 0);
 	want = xasprintf("serialization plan: generation 0, hash %s\n"
 	    "0 groups\n\n0 unplanned guests\n", p->hash);
 	assert_string_equal(sb.data, want);

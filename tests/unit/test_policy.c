@@ -743,8 +743,11 @@ test_hostile_yaml(void **state)
 	EXPECT(HEAD "  strategy: !!str hardware-saved-state\n",
 	    { 7, 13, NULL, "tags (tag:yaml.org,2002:str) are not allowed" });
 	EXPECT(HW "---\n" HW, { 8, 1, NULL, "only one YAML document" });
-	EXPECT("", { 0, 0, NULL, "file is empty" });
-	EXPECT("# only a comment\n", { 0, 0, NULL, "file is empty" });
+	EXPECT("", { 1, 1, NULL, "file is empty: expected a YAML mapping" });
+	EXPECT("# only a comment\n", { 1, 1, NULL, "no document: the file "
+	    "holds only comments and blank lines" });
+	EXPECT("\n\n   \n# c\n\n", { 1, 1, NULL, "no document: the file "
+	    "holds only comments and blank lines" });
 	EXPECT("- a\n- b\n", { 1, 1, NULL, "the top level must be a mapping" });
 	EXPECT("just text\n", { 1, 1, NULL, "the top level must be a mapping" });
 	EXPECT("a: [[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]\n",
@@ -767,7 +770,7 @@ test_hostile_yaml(void **state)
 	big = xmalloc(n + 1);
 	memset(big, '#', n);
 	big[n] = '\0';
-	EXPECT(big, { 0, 0, NULL, "file is larger than 1048576 bytes" });
+	EXPECT(big, { 1, 1, NULL, "file is larger than 1048576 bytes" });
 	free(big);
 }
 
@@ -792,7 +795,7 @@ test_hostile_size(void **state)
 	assert_true(platform_mono_ms() - t0 < 5000);
 	assert_null(p);
 	assert_int_equal(d.count, 1);
-	assert_int_equal(d.items[0].line, 0);
+	assert_int_equal(d.items[0].line, 1);
 	assert_non_null(strstr(d.items[0].message, "the policy is too large"));
 	diag_list_release(&d);
 	/* Many duplicates of one absent key: every one reported (up to the

@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include <sqlite3.h>
+
 #include <dirent.h>
 #include <sqlite3.h>
 #include <fcntl.h>
@@ -960,6 +962,154 @@ test_refuse_newer_schema(void **state)
 	free(db);
 }
 
+/* Builds dir's database from a schema fixture (tests/data/store). */
+static bool
+s_db_from_fixture(const char *dir, int version)
+{
+	char *path = xasprintf("%s/store/schema-v%d.sql", HVP_TEST_DATA,
+	    version), *sql = NULL, *err = NULL, *db = s_db_path(dir);
+	size_t len = 0;
+	sqlite3 *h = NULL;
+
+	if (platform_read_file(path, 1 << 20, &sql, &len, &err) == -1) {
+		free(err);
+		free(path);
+		free(db);
+		return false;
+	}
+	unlink(db);
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	if (sqlite3_exec(h, sql, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("%s: %s", path, err);
+	assert_int_equal(sqlite3_close(h), SQLITE_OK);
+	free(sql);
+	free(path);
+	free(db);
+	return true;
+}
+
+/* What schema-v1.sql holds, as the current code reads it. */
+static void
+s_assert_v1_rows(store *s)
+{
+	store_revision *r = NULL;
+	store_node *n = NULL;
+	drift_record *list = NULL;
+	store_drift_filter f = { 0 };
+	plan *p = NULL;
+	size_t nd = 0;
+	char *err = NULL;
+
+	assert_int_equal(store_get_revision(s, 2, &r, &err), 0);
+	assert_non_null(r);
+	assert_string_equal(r->hash, HASH_B);
+	assert_string_equal(r->source, "rollback 1");
+	store_revision_free(&r);
+	assert_int_equal(store_get_node(s, "HV01", &n, &err), 0);
+	assert_non_null(n);
+	assert_int_equal(n->acked_revision, 2);
+	assert_int_equal(n->last_drift_seq, 7);
+	store_node_free(&n);
+	assert_int_equal(store_query_drift(s, &f, &list, &nd, &err), 0);
+	assert_int_equal(nd, 1);
+	assert_string_equal(list[0].id, "0123456789abcdef");
+	assert_int_equal(list[0].status, DRIFT_OPEN);
+	store_drift_list_free(&list, nd);
+	assert_int_equal(store_load_latest_plan(s, &p, &err), 0);
+	assert_non_null(p);
+	assert_int_equal(p->generation, 1);
+	assert_int_equal(p->ngroups, 1);
+	plan_free(&p);
+}
+
+/* Every schema version ever released (a fixture per version, the current
+ * one included, so the next migration is tested from it) opens with this
+ * code, is migrated to the current version, and keeps its rows. */
+static void
+test_migrate_from_every_version(void **state)
+{
+	const char *dir = *state;
+	char *db = s_db_path(dir), *err = NULL;
+	int current = store_schema_version();
+
+	for (int v = 0; v <= current; v++) {
+		store *s;
+
+		if (!s_db_from_fixture(dir, v))
+			fail_msg("no fixture tests/data/store/schema-v%d.sql: add "
+			    "one for every schema version (docs/store.md)", v);
+		s = s_open(dir);
+		assert_int_equal(store_check_integrity(s, &err), 0);
+		if (v >= 1)
+			s_assert_v1_rows(s);
+		store_free(&s);
+		assert_int_equal(s_read_user_version(db), current);
+	}
+	free(db);
+}
+
+/* store_backup_to() while the store is open and written: the copy opens
+ * as a store of its own with the same rows, and replaces an old copy. */
+static void
+test_backup_copy(void **state)
+{
+	const char *dir = *state;
+	char *sub = platform_path_join(dir, "copy"), *err = NULL;
+	char *copy = platform_path_join(sub, STORE_FILE_NAME);
+	store *s, *c;
+	store_revision *r = NULL;
+	int64_t rev = 0;
+
+	assert_true(s_db_from_fixture(dir, 1));
+	s = s_open(dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	s_write_file(copy, "old", 3);
+	assert_int_equal(store_backup_to(s, copy, &err), 0);
+	/* Written after the copy: not in it. */
+	assert_int_equal(store_add_revision(s, "t\n", HASH_A, "a", "b", 9,
+	    &rev, &err), 0);
+	c = s_open(sub);
+	s_assert_v1_rows(c);
+	assert_int_equal(store_get_revision(c, rev, &r, &err), 0);
+	assert_null(r);
+	store_free(&c);
+	assert_int_equal(store_backup_to(s, "/nonexistent/dir/x.db", &err), -1);
+	assert_non_null(strstr(err, "/nonexistent/dir/x.db"));
+	free(err);
+	err = NULL;
+
+	/* In steps, with a write between them: the copy has it (SQLite
+	 * carries this connection's writes into a running backup). */
+	{
+		store_backup *bk = store_backup_begin(s, copy, &err);
+		int64_t later = 0;
+		int rc;
+
+		assert_non_null(bk);
+		assert_int_equal(store_backup_step(bk, 1, &err), 0);
+		assert_int_equal(store_add_revision(s, "u\n", HASH_B, "a", "b",
+		    10, &later, &err), 0);
+		while ((rc = store_backup_step(bk, 1, &err)) == 0)
+			;
+		assert_int_equal(rc, 1);
+		assert_int_equal(store_backup_end(&bk, &err), 0);
+		assert_null(bk);
+		c = s_open(sub);
+		assert_int_equal(store_get_revision(c, later, &r, &err), 0);
+		assert_non_null(r);
+		store_revision_free(&r);
+		store_free(&c);
+		/* Abandoned half way: nothing leaks, the store goes on. */
+		bk = store_backup_begin(s, copy, &err);
+		assert_int_equal(store_backup_step(bk, 1, &err), 0);
+		assert_int_equal(store_backup_end(&bk, NULL), 0);
+		assert_int_equal(store_check_integrity(s, &err), 0);
+	}
+	store_free(&s);
+	free(copy);
+	free(sub);
+}
+
 static void
 test_damaged_files(void **state)
 {
@@ -1350,6 +1500,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_plans, setup_dir,
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_migrate_empty_database,
+		    setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_migrate_from_every_version,
+		    setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_backup_copy,
 		    setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_refuse_newer_schema,
 		    setup_dir, teardown_dir),

@@ -600,6 +600,29 @@ test_wrong_version_and_no_body(void **state)
 	assert_string_equal(err, "protocol version 2, this program speaks 1");
 	free(err);
 	free(buf);
+	/* One older is refused alike. */
+	e.protocol = WIRE_PROTOCOL_MIN - 1;
+	assert_int_equal(wire_encode(&e, &buf, &len), 0);
+	assert_null(wire_decode(buf, len, &err));
+	assert_string_equal(err, "protocol version 0, this program speaks 1");
+	free(err);
+	free(buf);
+	/* A refusal is read whatever its version: it may be the one that
+	 * says the versions differ. */
+	{
+		Hvp__Refused r = HVP__REFUSED__INIT;
+		Hvp__Envelope *d;
+
+		r.reason = (char *)"protocol version 1 is not spoken here";
+		e.protocol = WIRE_PROTOCOL_VERSION + 1;
+		e.body_case = HVP__ENVELOPE__BODY_REFUSED;
+		e.refused = &r;
+		assert_int_equal(wire_encode(&e, &buf, &len), 0);
+		assert_non_null(d = wire_decode(buf, len, &err));
+		assert_string_equal(d->refused->reason, r.reason);
+		wire_envelope_free(&d);
+		free(buf);
+	}
 
 	e.protocol = WIRE_PROTOCOL_VERSION;
 	e.body_case = HVP__ENVELOPE__BODY__NOT_SET;

@@ -1,0 +1,2 @@
+-- Schema version 0: a new, empty database file (user_version 0, no
+-- tables), which is what the controller finds on its first start.
