@@ -5,7 +5,7 @@
  * rate limiter's table.
  *
  * Data cannot forge lines: every control character and every byte of
- * invalid UTF-8 in a message is written as \xNN (names_escape()).
+ * invalid UTF-8 in a message is written escaped (textsafe_add()).
  * Repeated messages cannot flood: a message is keyed by its format
  * string (its template) and its source (log_*_from(), "" otherwise);
  * each key may log LOG_RATE_BURST lines per LOG_RATE_WINDOW_MS, later
@@ -22,9 +22,9 @@
 #include <string.h>
 
 #include "json.h"
-#include "names.h"
 #include "platform.h"
 #include "strbuf.h"
+#include "textsafe.h"
 #include "timefmt.h"
 
 #define LOG_LINE_MAX	2048	/* bytes of one message before escaping */
@@ -184,10 +184,10 @@ s_write(const char *level, const char *msg, const char *suffix,
 
 	timefmt_utc_ms(platform_now_ms(), when, sizeof when);
 	strbuf_init(&esc);
-	names_escape(&esc, msg, strlen(msg));
+	textsafe_add(&esc, msg);
 	if (suffix) {
 		strbuf_addstr(&esc, ": ");
-		names_escape(&esc, suffix, strlen(suffix));
+		textsafe_add(&esc, suffix);
 	}
 	if (s_format == LOG_FORMAT_JSON) {
 		if (note)

@@ -11,6 +11,7 @@
 
 #include "hostfile.h"
 #include "textenc.h"
+#include "textsafe.h"
 #include "xalloc.h"
 
 static bool
@@ -109,29 +110,6 @@ names_clip(const char *s, size_t max_units)
 	return out;
 }
 
-void
-names_escape(strbuf *out, const char *s, size_t len)
-{
-	for (size_t i = 0; i < len;) {
-		uint32_t cp;
-		size_t n = textenc_utf8_next(s + i, len - i, &cp);
-
-		if (n == 0) {
-			strbuf_addf(out, "\\x%02X", (unsigned char)s[i]);
-			i++;
-		} else if (cp < 0x20 || cp == 0x7f) {
-			strbuf_addf(out, "\\x%02X", (unsigned)cp);
-			i += n;
-		} else if (s_is_control(cp)) {
-			strbuf_addf(out, "\\u%04X", (unsigned)cp);
-			i += n;
-		} else {
-			strbuf_add(out, s + i, n);
-			i += n;
-		}
-	}
-}
-
 char *
 names_show(const char *s)
 {
@@ -149,7 +127,7 @@ names_show(const char *s)
 		chars++;
 	}
 	strbuf_init(&sb);
-	names_escape(&sb, s, end);
+	textsafe_add_n(&sb, s, end);
 	if (end < len)
 		strbuf_addf(&sb, "...(%zu bytes)", len);
 	return strbuf_detach(&sb, NULL);

@@ -38,10 +38,6 @@ int names_check_path(const char *path, char **why);
  * while the node never sends megabytes for one name. */
 char *names_clip(const char *s, size_t max_units);
 
-/* Appends s[0..len) with every control character and every byte of an
- * invalid UTF-8 sequence written as \xNN (C1 controls as \u00NN), so the
- * result holds no line break or escape sequence. */
-void names_escape(strbuf *out, const char *s, size_t len);
 /* An owned, escaped copy of s for messages, cut after NAMES_SHOW_MAX
  * characters with "...(N bytes)" saying how long it was. NULL gives "". */
 char *names_show(const char *s);

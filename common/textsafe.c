@@ -40,7 +40,12 @@ s_safe_len(const char *s, size_t len)
 void
 textsafe_add(strbuf *out, const char *s)
 {
-	size_t len = s ? strlen(s) : 0;
+	textsafe_add_n(out, s, s ? strlen(s) : 0);
+}
+
+void
+textsafe_add_n(strbuf *out, const char *s, size_t len)
+{
 	uint32_t cp;
 
 	for (size_t i = 0; i < len;) {

@@ -20,6 +20,8 @@
  * bidirectional overrides and isolates as \uHHHH. Backslashes are kept
  * as they are (Windows paths stay readable). */
 void textsafe_add(strbuf *out, const char *s);
+/* The same for s[0..len), which may hold NUL bytes (escaped). */
+void textsafe_add_n(strbuf *out, const char *s, size_t len);
 /* An owned copy of s made safe as textsafe_add() does. */
 char *textsafe_dup(const char *s);
 /* True when textsafe_add() would append s unchanged. */

@@ -685,16 +685,73 @@ s_cause(const char *why)
 	    DRIFT_CAUSE_OUT_OF_BAND;
 }
 
+/* Feeds one pass's records to the tracker and journals the transitions
+ * it yields. */
+static size_t
+s_track(s_node *n, const engine_result *r, int64_t revision, int64_t now,
+    drift_cause cause)
+{
+	tracker_pass tp;
+	drift_record *out = NULL;
+	size_t nout = 0;
+
+	for (size_t i = 0; i < r->nrecords; i++)
+		r->records[i].cause = cause;
+	memset(&tp, 0, sizeof tp);
+	tp.records = r->records;
+	tp.count = r->nrecords;
+	tp.revision = revision;
+	tp.mode = r->mode;
+	tp.now = now;
+	tracker_update(n->tracker, &tp, &out, &nout);
+	s_journal_add(n, out, nout);
+	free(out);
+	return nout;
+}
+
+/*
+ * Enforce mode changes the host, and a daemon killed between a change and
+ * its journal entry would lose the report (the next pass finds nothing
+ * to report). So a pass first looks without changing anything (a dry
+ * run) and journals what it found as open, durably; only then does it
+ * correct. Returns 1 when the dry run found nothing (its result, in *r,
+ * is the pass's), 0 when the correcting pass must run, -1 when the host
+ * cannot be observed or the journal cannot take the intent (then nothing
+ * is changed this pass).
+ */
+static int
+s_journal_intent(s_node *n, const engine_options *o, drift_cause cause,
+    engine_result *r, char **err)
+{
+	engine_options dry = *o;
+
+	dry.dry_run = true;
+	if (engine_run(n->host, n->policy, n->role, s_plan(n), &dry, r,
+	    err) == -1)
+		return -1;
+	if (r->nrecords == 0) {
+		r->mode = POLICY_ENFORCE;
+		return 1;
+	}
+	s_track(n, r, o->revision, o->now, cause);
+	engine_result_release(r);
+	if (n->nbacklog > 0) {
+		*err = xstrdup("the journal cannot take the drift found; "
+		    "nothing is changed until it can");
+		return -1;
+	}
+	return 0;
+}
+
 static void
 s_pass(s_node *n, const char *why)
 {
 	engine_options o = { 0 };
 	engine_result r;
-	tracker_pass tp;
-	drift_record *out = NULL;
-	size_t nout = 0;
 	char *err = NULL;
 	int64_t now = platform_now_ms() / 1000;
+	size_t nout;
+	int rc;
 
 	n->next_pass = platform_mono_ms() + s_interval_ms(n);
 	if (n->policy == NULL) {
@@ -707,25 +764,19 @@ s_pass(s_node *n, const char *why)
 	o.revision = s_revision(n);
 	o.now = now;
 	o.id_stamp = platform_now_ms();
-	if (engine_run(n->host, n->policy, n->role, s_plan(n), &o, &r,
-	    &err) == -1) {
-		log_warnx("pass (%s): cannot observe the host: %s", why,
-		    err ? err : "?");
+	rc = n->policy->mode == POLICY_ENFORCE ?
+	    s_journal_intent(n, &o, s_cause(why), &r, &err) : 0;
+	if (rc == 0 && engine_run(n->host, n->policy, n->role, s_plan(n), &o,
+	    &r, &err) == -1)
+		rc = -1;
+	if (rc == -1) {
+		log_warnx("pass (%s): %s", why, err ? err : "cannot observe "
+		    "the host");
 		free(err);
 		n->converged = false;
 		return;
 	}
-	for (size_t i = 0; i < r.nrecords; i++)
-		r.records[i].cause = s_cause(why);
-	memset(&tp, 0, sizeof tp);
-	tp.records = r.records;
-	tp.count = r.nrecords;
-	tp.revision = o.revision;
-	tp.mode = r.mode;
-	tp.now = now;
-	tracker_update(n->tracker, &tp, &out, &nout);
-	s_journal_add(n, out, nout);
-	free(out);
+	nout = s_track(n, &r, o.revision, now, s_cause(why));
 	/* Converged: finished applying the revision as its mode allows. In
 	 * audit mode a whole pass is all there is to do (open drift is what
 	 * audit reports); in enforce mode every correction must have been

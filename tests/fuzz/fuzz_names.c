@@ -2,7 +2,7 @@
  * fuzz_names.c: libFuzzer target for the name rule (common/names.c). For
  * any bytes: the check never crashes; a clipped copy is accepted exactly
  * when the original is, unless the original is over its bound (then
- * both are refused); what names_show() and names_escape() produce is
+ * both are refused); what names_show() and textsafe_add_n() produce is
  * valid UTF-8 without a control character.
  */
 #include <stddef.h>
@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "names.h"
+#include "textsafe.h"
 #include "textenc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -57,7 +58,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s_check_shown(shown, strlen(shown));
 	free(shown);
 	strbuf_init(&sb);
-	names_escape(&sb, (const char *)data, size);
+	textsafe_add_n(&sb, (const char *)data, size);
 	s_check_shown(sb.data, sb.len);
 	strbuf_release(&sb);
 	free(s);

@@ -76,7 +76,7 @@ test_escape(void **state)
 	log_warnx("guest %s refused", "x\n2026-01-01T00:00:00Z INFO forged\x1b]0;t\x07\xff");
 	out = captured();
 	assert_int_equal(count(out, "\n"), 1);
-	assert_non_null(strstr(out, "guest x\\x0A2026-01-01T00:00:00Z INFO "
+	assert_non_null(strstr(out, "guest x\\n2026-01-01T00:00:00Z INFO "
 	    "forged\\x1B]0;t\\x07\\xFF refused\n"));
 	free(out);
 	(void)state;

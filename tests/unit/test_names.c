@@ -160,7 +160,7 @@ test_show(void **state)
 {
 	char *s = names_show("a\nb\x1b[31m\xff\xc2\x85z\\"), *big, *t;
 
-	assert_string_equal(s, "a\\x0Ab\\x1B[31m\\xFF\\u0085z\\");
+	assert_string_equal(s, "a\\nb\\x1B[31m\\xFF\\u0085z\\");
 	free(s);
 	big = repeat("\xc3\xa4", 5000);
 	t = names_show(big);

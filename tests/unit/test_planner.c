@@ -200,7 +200,7 @@ test_unrepresentable(void **state)
 	assert_string_equal(p->unplanned[0].reason,
 	    "name is longer than 100 characters");
 	assert_string_equal(p->unplanned[1].name, "VM0005");
-	assert_string_equal(p->unplanned[1].id, "not-a-guid\\x0A");
+	assert_string_equal(p->unplanned[1].id, "not-a-guid\\n");
 	assert_string_equal(p->unplanned[2].reason,
 	    "path 1 has control character U+0007 at character 30");
 	assert_string_equal(p->unplanned[4].name, "bad\\xFF");
