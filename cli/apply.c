@@ -152,15 +152,13 @@ s_change(const cli_ctx *ctx, Hvp__AdminRequest *q, bool wait, bool wait_all,
 {
 	Hvp__AdminReply *r = NULL;
 	client *c;
-	char *who;
 	int rc;
 
+	/* Who applies is the controller's to find out (peer credentials or
+	 * the admin key), never ours to say. */
 	if ((c = client_open(ctx, &rc)) == NULL)
 		return rc;
-	who = platform_user_name();
-	q->applied_by = who;
 	rc = client_call(c, q, CLIENT_TIMEOUT_MS, &r);
-	free(who);
 	if (rc == EXIT_OK)
 		rc = client_print(ctx, r);
 	if (rc == EXIT_OK && (wait || wait_all))
@@ -174,11 +172,13 @@ int
 cmd_apply(cli_ctx *ctx, int argc, char **argv)
 {
 	static const char usage[] = "apply -f FILE [--wait] [--wait-all] "
-	    "[--timeout S] [--force]";
+	    "[--timeout S] [--change-id ID] [--message TEXT] [--force]";
 	Hvp__AdminRequest q = HVP__ADMIN_REQUEST__INIT;
-	const char *file = NULL, *timeout = NULL;
+	const char *file = NULL, *timeout = NULL, *change = NULL, *msg = NULL;
 	bool wait = false, wait_all = false, force = false;
 	cli_opt opts[] = {
+		{ "change-id", true, &change, NULL },
+		{ "message", true, &msg, NULL },
 		{ "file", true, &file, NULL },
 		{ "wait", false, NULL, &wait },
 		{ "wait-all", false, NULL, &wait_all },
@@ -189,7 +189,7 @@ cmd_apply(cli_ctx *ctx, int argc, char **argv)
 	char **pos = NULL, *text;
 	size_t npos = 0, len;
 
-	if ((rc = cli_parse_opts(usage, argc, argv, opts, 5, &pos, &npos)) != 0)
+	if ((rc = cli_parse_opts(usage, argc, argv, opts, 7, &pos, &npos)) != 0)
 		return rc;
 	free(pos);
 	if (file == NULL || npos > 0)
@@ -203,6 +203,8 @@ cmd_apply(cli_ctx *ctx, int argc, char **argv)
 	q.policy.len = len;
 	q.source = (char *)file;
 	q.force = force;
+	q.change_id = (char *)change;
+	q.message = (char *)msg;
 	rc = s_change(ctx, &q, wait, wait_all, timeout_s);
 	free(text);
 	return rc;
@@ -212,11 +214,13 @@ int
 cmd_rollback(cli_ctx *ctx, int argc, char **argv)
 {
 	static const char usage[] = "rollback N [--wait] [--wait-all] "
-	    "[--timeout S] [--force]";
+	    "[--timeout S] [--change-id ID] [--message TEXT] [--force]";
 	Hvp__AdminRequest q = HVP__ADMIN_REQUEST__INIT;
-	const char *timeout = NULL;
+	const char *timeout = NULL, *change = NULL, *msg = NULL;
 	bool wait = false, wait_all = false, force = false;
 	cli_opt opts[] = {
+		{ "change-id", true, &change, NULL },
+		{ "message", true, &msg, NULL },
 		{ "wait", false, NULL, &wait },
 		{ "wait-all", false, NULL, &wait_all },
 		{ "timeout", true, &timeout, NULL },
@@ -227,7 +231,7 @@ cmd_rollback(cli_ctx *ctx, int argc, char **argv)
 	size_t npos = 0;
 	uint64_t v;
 
-	if ((rc = cli_parse_opts(usage, argc, argv, opts, 4, &pos, &npos)) != 0)
+	if ((rc = cli_parse_opts(usage, argc, argv, opts, 6, &pos, &npos)) != 0)
 		return rc;
 	if (npos != 1 || yparse_uint64(pos[0], INT64_MAX, &v) == -1 || v == 0) {
 		free(pos);
@@ -240,6 +244,8 @@ cmd_rollback(cli_ctx *ctx, int argc, char **argv)
 	q.verb = (char *)"rollback";
 	q.revision = (int64_t)v;
 	q.force = force;
+	q.change_id = (char *)change;
+	q.message = (char *)msg;
 	return s_change(ctx, &q, wait, wait_all, timeout_s);
 }
 

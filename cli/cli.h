@@ -48,6 +48,12 @@ int cli_error(const cli_ctx *ctx, int code, const char *fmt, ...)
 /* True when format is one of the NULL-terminated allowed values. */
 bool cli_format_ok(const char *format, const char *const *allowed);
 
+struct Hvp__AdminRequest;
+/* Follows q (events or drift --follow) until killed: long polls from
+ * q->after on, reconnecting when the controller goes away; returns only
+ * on an error the controller answers (its exit code). */
+int cli_follow(const cli_ctx *ctx, struct Hvp__AdminRequest *q);
+
 /* Verbs. Each returns an exit code. */
 int cmd_apply(cli_ctx *ctx, int argc, char **argv);
 int cmd_backup(cli_ctx *ctx, int argc, char **argv);
@@ -55,6 +61,7 @@ int cmd_completion(cli_ctx *ctx, int argc, char **argv);
 int cmd_help(cli_ctx *ctx, int argc, char **argv);
 int cmd_diagnose(cli_ctx *ctx, int argc, char **argv);
 int cmd_drift(cli_ctx *ctx, int argc, char **argv);
+int cmd_events(cli_ctx *ctx, int argc, char **argv);
 int cmd_get(cli_ctx *ctx, int argc, char **argv);
 int cmd_history(cli_ctx *ctx, int argc, char **argv);
 int cmd_keygen(cli_ctx *ctx, int argc, char **argv);

@@ -31,7 +31,8 @@ const cli_help_opt cli_global_opts[] = {
 
 /* Sorted by name; main.c holds the same names with their functions. */
 const cli_help cli_help_table[] = {
-	{ "apply", "apply -f FILE [--wait] [--wait-all] [--timeout S] [--force]",
+	{ "apply", "apply -f FILE [--wait] [--wait-all] [--timeout S] "
+	    "[--change-id ID] [--message TEXT] [--force]",
 	    "store a policy as a new revision and push it",
 	    "Stores FILE as a new revision (unless it equals the current one) "
 	    "and pushes it to every node. Prints \"revision N\". Refuses a "
@@ -43,9 +44,12 @@ const cli_help cli_help_table[] = {
 		"wait for offline nodes too" },
 	      { "timeout", CLI_ARG_WORD, NULL,
 		"seconds --wait waits (default 120); exit 3 after" },
+	      { "change-id", CLI_ARG_WORD, NULL,
+		"the change ticket, stored with the revision" },
+	      { "message", CLI_ARG_WORD, NULL, "why, stored with the revision" },
 	      { "force", CLI_ARG_NONE, NULL,
 		"apply although dpmServer names no known DPM server" } },
-	    "hvpolicy apply -f policy.yaml --wait" },
+	    "hvpolicy apply -f policy.yaml --wait --change-id CHG0042" },
 	{ "backup", "backup FILE",
 	    "write a consistent copy of the store to FILE",
 	    "Copies the controller's store while it runs (SQLite's online "
@@ -66,7 +70,7 @@ const cli_help cli_help_table[] = {
 	    { { "format", CLI_ARG_FORMAT, FMT_TJ, "output format" } },
 	    "hvpolicy diagnose --wide" },
 	{ "drift", "drift [--format table|json|jsonl|csv] [--node N] "
-	    "[--since TIME] [--open] [--limit N] [--exit-code]",
+	    "[--since TIME] [--open] [--limit N] [--exit-code] [--follow]",
 	    "the drift report",
 	    "Lists drift records. --since takes an RFC 3339 time, a date or a "
 	    "duration back from now (30m, 12h, 7d).",
@@ -79,8 +83,25 @@ const cli_help cli_help_table[] = {
 	      { "limit", CLI_ARG_WORD, NULL,
 		"only the newest N matching records" },
 	      { "exit-code", CLI_ARG_NONE, NULL,
-		"exit 2 when any matching record is open" } },
+		"exit 2 when any matching record is open" },
+	      { "follow", CLI_ARG_NONE, NULL,
+		"print each new drift transition as it happens" } },
 	    "hvpolicy drift --open --since 12h --format csv > drift.csv" },
+	{ "events", "events [--follow] [--after SEQ] "
+	    "[--type drift|revision|node|plan] [--node N] "
+	    "[--format jsonl|json|table]",
+	    "the event stream (--follow: as it happens)",
+	    "Lists drift transitions, revisions, nodes going online or offline "
+	    "and new plans, numbered by seq. --follow keeps printing and "
+	    "resumes after the last one printed across controller restarts.",
+	    { { "follow", CLI_ARG_NONE, NULL, "keep printing as events happen" },
+	      { "after", CLI_ARG_WORD, NULL, "only events after this seq" },
+	      { "type", CLI_ARG_FORMAT, "drift revision node plan",
+		"only events of this type" },
+	      { "node", CLI_ARG_WORD, NULL, "only this node's events" },
+	      { "format", CLI_ARG_FORMAT, "table jsonl json",
+		"output format" } },
+	    "hvpolicy events --follow --type drift --format jsonl" },
 	{ "get", "get [--revision N] [--format yaml|json]",
 	    "print a stored policy revision",
 	    "Prints a revision's canonical policy text (the latest by "
@@ -108,7 +129,8 @@ const cli_help cli_help_table[] = {
 	    { { "file", CLI_ARG_FILE, NULL, "the policy file (-f)" },
 	      { "format", CLI_ARG_FORMAT, FMT_TJ, "output format" } },
 	    "hvpolicy plan -f policy.yaml" },
-	{ "rollback", "rollback N [--wait] [--wait-all] [--timeout S] [--force]",
+	{ "rollback", "rollback N [--wait] [--wait-all] [--timeout S] "
+	    "[--change-id ID] [--message TEXT] [--force]",
 	    "apply an old revision as a new one",
 	    "Applies revision N's text as a new revision, with apply's checks.",
 	    { { "wait", CLI_ARG_NONE, NULL,
@@ -117,9 +139,12 @@ const cli_help cli_help_table[] = {
 		"wait for offline nodes too" },
 	      { "timeout", CLI_ARG_WORD, NULL,
 		"seconds --wait waits (default 120)" },
+	      { "change-id", CLI_ARG_WORD, NULL,
+		"the change ticket, stored with the revision" },
+	      { "message", CLI_ARG_WORD, NULL, "why, stored with the revision" },
 	      { "force", CLI_ARG_NONE, NULL,
 		"apply although dpmServer names no known DPM server" } },
-	    "hvpolicy rollback 4 --wait" },
+	    "hvpolicy rollback 4 --wait --change-id CHG0043" },
 	{ "serialization", "serialization [--format table|json|dpm-xml]",
 	    "the serialization plan",
 	    "Prints the current plan; dpm-xml writes DataSourceGroups.xml as "

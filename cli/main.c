@@ -25,6 +25,7 @@ static const verb s_verbs[] = {
 	{ "completion", cmd_completion },
 	{ "diagnose", cmd_diagnose },
 	{ "drift", cmd_drift },
+	{ "events", cmd_events },
 	{ "get", cmd_get },
 	{ "help", cmd_help },
 	{ "history", cmd_history },

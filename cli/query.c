@@ -152,6 +152,28 @@ s_since(const cli_ctx *ctx, const char *text, int64_t *out)
 	    "(30m, 12h, 7d)", text);
 }
 
+/* drift --follow: every drift transition from now on, as drift
+ * records. */
+static int
+s_drift_follow(cli_ctx *ctx, const char *format, const char *node,
+    const char *since, bool other)
+{
+	Hvp__AdminRequest q = HVP__ADMIN_REQUEST__INIT;
+
+	if (strcmp(format, "json") == 0)
+		return cli_error(ctx, EXIT_USAGE, "--follow prints records as "
+		    "they come: use --format jsonl, csv or table");
+	if (since || other)
+		return cli_error(ctx, EXIT_USAGE, "--follow takes only --node "
+		    "and --format");
+	q.verb = (char *)"drift";
+	q.format = (char *)format;
+	q.node = (char *)node;
+	q.drift_records = true;
+	q.after = -1;		/* from the stream's end: new transitions */
+	return cli_follow(ctx, &q);
+}
+
 /* --limit: a positive count of records. */
 static int
 s_limit(const cli_ctx *ctx, const char *text, uint32_t *out)
@@ -169,14 +191,16 @@ int
 cmd_drift(cli_ctx *ctx, int argc, char **argv)
 {
 	static const char usage[] = "drift [--format table|json|jsonl|csv] "
-	    "[--node N] [--since TIME] [--open] [--limit N] [--exit-code]";
+	    "[--node N] [--since TIME] [--open] [--limit N] [--exit-code] "
+	    "[--follow]";
 	static const char *const formats[] = { "table", "json", "jsonl", "csv",
 	    NULL };
 	Hvp__AdminRequest q = HVP__ADMIN_REQUEST__INIT;
 	Hvp__AdminReply *r = NULL;
 	const char *format = "table", *node = NULL, *since = NULL, *limit = NULL;
-	bool open = false, exit_code = false;
+	bool open = false, exit_code = false, follow = false;
 	cli_opt opts[] = {
+		{ "follow", false, NULL, &follow },
 		{ "format", true, &format, NULL },
 		{ "node", true, &node, NULL },
 		{ "since", true, &since, NULL },
@@ -187,7 +211,7 @@ cmd_drift(cli_ctx *ctx, int argc, char **argv)
 	char **pos = NULL;
 	size_t npos = 0;
 	client *c;
-	int rc = cli_parse_opts(usage, argc, argv, opts, 6, &pos, &npos);
+	int rc = cli_parse_opts(usage, argc, argv, opts, 7, &pos, &npos);
 
 	if (rc != 0)
 		return rc;
@@ -196,6 +220,9 @@ cmd_drift(cli_ctx *ctx, int argc, char **argv)
 		return cli_error(ctx, EXIT_USAGE, "usage: hvpolicy %s", usage);
 	if (!cli_format_ok(format, formats))
 		return cli_error(ctx, EXIT_USAGE, "unknown format '%s'", format);
+	if (follow)
+		return s_drift_follow(ctx, format, node, since,
+		    open || exit_code || limit);
 	if (since && (rc = s_since(ctx, since, &q.since)) != 0)
 		return rc;
 	if (limit && (rc = s_limit(ctx, limit, &q.limit)) != 0)

@@ -58,6 +58,10 @@ s_set_text(config_values *v, size_t i, const char *text, const char *where,
 		}
 		v->ints[i] = neg ? -(int64_t)u : (int64_t)u;
 		break;
+	case CONFIG_SECTION:
+		diag_add(d, where, 0, 0, o->name, "%s: can only be given in the "
+		    "config file", o->name);
+		return -1;
 	}
 	v->set[i] = true;
 	return 0;
@@ -101,6 +105,8 @@ s_load_file(config_values *v, const char *file, diag_list *d)
 			if (r == 0)
 				v->ints[i] = n;
 			break;
+		case CONFIG_SECTION:
+			break;	/* the program reads it */
 		}
 		if (r == 0)
 			v->set[i] = true;

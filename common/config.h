@@ -14,7 +14,13 @@
 
 #include "diag.h"
 
-typedef enum config_type { CONFIG_STRING, CONFIG_INT, CONFIG_BOOL } config_type;
+/* CONFIG_SECTION: a structured value (a list or map) that only the config
+ * file can give; config_load checks only that it is there and leaves
+ * reading it to the program (config_section_load), which reports its own
+ * errors. */
+typedef enum config_type {
+	CONFIG_STRING, CONFIG_INT, CONFIG_BOOL, CONFIG_SECTION
+} config_type;
 
 typedef struct config_option {
 	const char *name;	/* YAML key and --flag */

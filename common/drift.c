@@ -23,6 +23,10 @@ const char *const DRIFT_STATUS_NAMES[] = {
 	"open", "corrected", "failed", "resolved", NULL,
 };
 
+const char *const DRIFT_CAUSE_NAMES[] = {
+	NULL, "revision", "out-of-band",
+};
+
 #define DRIFT_ID_HEX 16
 
 static const char *
@@ -55,6 +59,25 @@ int
 drift_status_from_name(const char *name)
 {
 	return s_from_name(DRIFT_STATUS_NAMES, name);
+}
+
+drift_cause
+drift_cause_from_name(const char *name)
+{
+	if (name == NULL)
+		return DRIFT_CAUSE_UNKNOWN;
+	for (int i = DRIFT_CAUSE_REVISION; i <= DRIFT_CAUSE_OUT_OF_BAND; i++)
+		if (strcmp(DRIFT_CAUSE_NAMES[i], name) == 0)
+			return (drift_cause)i;
+	return DRIFT_CAUSE_UNKNOWN;
+}
+
+/* The cause's name, NULL when unknown. */
+static const char *
+s_cause(drift_cause c)
+{
+	return c > DRIFT_CAUSE_UNKNOWN && c <= DRIFT_CAUSE_OUT_OF_BAND ?
+	    DRIFT_CAUSE_NAMES[c] : NULL;
 }
 
 void
@@ -109,7 +132,7 @@ drift_record_json(const drift_record *r, jsonw *j)
 	jsonw_kv_time(j, "resolvedAt", r->resolved_at);
 	jsonw_kv_str(j, "action", r->action);
 	jsonw_kv_str(j, "error", r->error);
-	jsonw_kv_str(j, "cause", NULL);
+	jsonw_kv_str(j, "cause", s_cause(r->cause));
 	jsonw_kv_time(j, "receivedAt", r->received_at);
 	jsonw_end_object(j);
 }
@@ -157,7 +180,7 @@ drift_record_csv(const drift_record *r, strbuf *out)
 	s_csv_time(out, r->resolved_at, false);
 	s_csv_field(out, r->action, false);
 	s_csv_field(out, r->error, false);
-	s_csv_field(out, NULL, false);
+	s_csv_field(out, s_cause(r->cause), false);
 	s_csv_time(out, r->received_at, true);
 }
 

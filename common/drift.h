@@ -28,8 +28,17 @@ typedef enum drift_status {
 	DRIFT_RESOLVED,		/* went back by itself or policy changed */
 } drift_status;
 
+/* Why the host differed (contract: `cause`). */
+typedef enum drift_cause {
+	DRIFT_CAUSE_UNKNOWN = 0,	/* not said (older nodes): null */
+	DRIFT_CAUSE_REVISION,		/* a revision asked for the change */
+	DRIFT_CAUSE_OUT_OF_BAND,	/* found changed on the host */
+} drift_cause;
+
 extern const char *const DRIFT_KIND_NAMES[];	/* NULL-terminated */
 extern const char *const DRIFT_STATUS_NAMES[];
+/* Indexed by drift_cause; entry 0 is NULL (unknown). */
+extern const char *const DRIFT_CAUSE_NAMES[];
 
 typedef struct drift_record {
 	char *id;		/* stable per drift: node + resource + detection */
@@ -49,6 +58,7 @@ typedef struct drift_record {
 	char *error;		/* system error of a failed correction */
 	int64_t received_at;	/* when the controller stored it (its clock);
 				 * 0 = not stored */
+	drift_cause cause;
 } drift_record;
 
 /* CSV header line (no newline): the contract's columns in order. */
@@ -64,5 +74,7 @@ void drift_record_csv(const drift_record *r, strbuf *out);	/* + "\n" */
 char *drift_make_id(const char *node, const char *resource, int64_t detected_at);
 int drift_kind_from_name(const char *name);	/* -1 if unknown */
 int drift_status_from_name(const char *name);
+/* DRIFT_CAUSE_UNKNOWN for NULL, "" or a name it does not know. */
+drift_cause drift_cause_from_name(const char *name);
 
 #endif

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "platform.h"
 #include "strbuf.h"
 #include "textsafe.h"
@@ -46,6 +47,93 @@ typedef struct log_key {
 static const char *s_program = "hvpolicy";
 static bool s_verbose;
 static log_hook_fn s_hook;
+static log_format s_format;
+static bool s_journal;		/* standard error is the systemd journal */
+
+void
+log_set_format(log_format f)
+{
+	s_format = f;
+}
+
+int
+log_format_parse(const char *name, log_format *out)
+{
+	if (name && strcmp(name, "text") == 0)
+		*out = LOG_FORMAT_TEXT;
+	else if (name && strcmp(name, "json") == 0)
+		*out = LOG_FORMAT_JSON;
+	else
+		return -1;
+	return 0;
+}
+
+int
+log_take_format_flag(int *argc, char **argv, const char **value)
+{
+	int k = 1, rc = 0;
+
+	*value = NULL;
+	for (int i = 1; i < *argc; i++) {
+		if (strcmp(argv[i], "--log-format") == 0) {
+			if (i + 1 >= *argc) {
+				rc = -1;
+				continue;
+			}
+			*value = argv[++i];
+		} else if (strncmp(argv[i], "--log-format=", 13) == 0) {
+			*value = argv[i] + 13;
+		} else {
+			argv[k++] = argv[i];
+		}
+	}
+	*argc = k;
+	argv[k] = NULL;
+	return rc;
+}
+
+/* The syslog priority journald reads from a "<N>" line prefix
+ * (sd-daemon(3)); "" when standard error is not the journal. */
+static const char *
+s_priority(const char *level)
+{
+	if (!s_journal)
+		return "";
+	switch (level[0]) {
+	case 'F':
+		return "<3>";
+	case 'W':
+		return "<4>";
+	case 'I':
+		return "<6>";
+	default:
+		return "<7>";
+	}
+}
+
+/* One JSON object a line: fixed field names; msg (already made
+ * printable) escaped as a JSON string. */
+static void
+s_json_line(const char *when, const char *level, const char *msg)
+{
+	strbuf b;
+	char lower[8];
+	size_t i;
+
+	for (i = 0; level[i] && i < sizeof lower - 1; i++)
+		lower[i] = (char)(level[i] >= 'A' && level[i] <= 'Z' ?
+		    level[i] - 'A' + 'a' : level[i]);
+	lower[i] = '\0';
+	strbuf_init(&b);
+	strbuf_addf(&b, "%s{\"time\":\"%s\",\"level\":\"%s\",\"program\":",
+	    s_priority(level), when, lower);
+	json_escape(&b, s_program);
+	strbuf_addf(&b, ",\"pid\":%ld,\"message\":", platform_pid());
+	json_escape(&b, msg);
+	strbuf_addstr(&b, "}\n");
+	fputs(b.data, stderr);	/* one write per line */
+	strbuf_release(&b);
+}
 static unsigned s_burst = LOG_RATE_BURST;
 static int64_t s_window_ms = LOG_RATE_WINDOW_MS;
 static log_key s_keys[LOG_KEYS];
@@ -56,6 +144,7 @@ log_init(const char *program, bool verbose)
 {
 	s_program = program;
 	s_verbose = verbose;
+	s_journal = getenv("JOURNAL_STREAM") != NULL;
 }
 
 void
@@ -100,8 +189,16 @@ s_write(const char *level, const char *msg, const char *suffix,
 		strbuf_addstr(&esc, ": ");
 		textsafe_add(&esc, suffix);
 	}
-	fprintf(stderr, "%s %-5s %s[%ld]: %s%s\n", when, level, s_program,
-	    platform_pid(), esc.data, note ? note : "");
+	if (s_format == LOG_FORMAT_JSON) {
+		if (note)
+			strbuf_addstr(&esc, note);
+		s_json_line(when, level, esc.data);
+		note = NULL;	/* in esc now */
+	} else {
+		fprintf(stderr, "%s%s %-5s %s[%ld]: %s%s\n", s_priority(level),
+		    when, level, s_program, platform_pid(), esc.data,
+		    note ? note : "");
+	}
 	if (s_hook != NULL) {
 		if (note)
 			strbuf_addstr(&esc, note);

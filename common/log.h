@@ -22,6 +22,21 @@
 
 void log_init(const char *program, bool verbose);
 void log_set_verbose(bool verbose);
+
+/* Line format. text: "TIME LEVEL program[pid]: message". json: one
+ * object a line, {"time","level","program","pid","message"} (level
+ * lowercase: debug, info, warn, fatal). Either way, when standard error
+ * goes to the systemd journal ($JOURNAL_STREAM is set), each line starts
+ * with its syslog priority ("<3>" fatal, "<4>" warn, "<6>" info, "<7>"
+ * debug), which journald reads and strips. */
+typedef enum log_format { LOG_FORMAT_TEXT = 0, LOG_FORMAT_JSON } log_format;
+void log_set_format(log_format f);
+/* "text" or "json" to *out; -1 for anything else. */
+int log_format_parse(const char *name, log_format *out);
+/* Takes "--log-format VALUE" / "--log-format=VALUE" out of argv (the
+ * contract's spelling of the logFormat option); *value is NULL when it is
+ * absent. -1 when it has no value. */
+int log_take_format_flag(int *argc, char **argv, const char **value);
 /* A second destination for every line that is printed (level "DEBUG",
  * "INFO", "WARN" or "FATAL", the message without time or program); NULL
  * removes it. The Windows node sends lines to the Event Log with it. */

@@ -94,6 +94,15 @@ bool platform_stdout_is_tty(void);
 unsigned platform_stdout_columns(void);
 /* The user running this process, for audit fields; owned. */
 char *platform_user_name(void);
+/* The name of user id uid (the password database), or "uid N" when it
+ * has none; owned. */
+char *platform_uid_name(unsigned long uid);
+
+/* A socket address (struct sockaddr_in, owned) for an IPv4 HOST ("*"
+ * for every address) and PORT, for servers that bind one (the metrics
+ * endpoint). -1 with *err when HOST is not an IPv4 address. */
+int platform_inet_addr(const char *host, unsigned port, void **addr,
+    size_t *len, char **err);
 
 /* Local control socket: who may make it, reach it, and trust it. */
 /* This process's effective user id; -1 where there is none (Windows). */

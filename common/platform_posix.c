@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
@@ -576,6 +578,47 @@ platform_user_name(void)
 		u = pw->pw_name;
 	gethostname(host, sizeof host - 1);
 	return xasprintf("%s@%s", u && *u ? u : "unknown", host[0] ? host : "localhost");
+}
+
+int
+platform_inet_addr(const char *host, unsigned port, void **addr, size_t *len,
+    char **err)
+{
+	struct sockaddr_in *sin = xcalloc(1, sizeof *sin);
+
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons((uint16_t)port);
+	if (strcmp(host, "*") == 0)
+		sin->sin_addr.s_addr = htonl(INADDR_ANY);
+	else if (port > 65535 || inet_pton(AF_INET, host, &sin->sin_addr) != 1) {
+		free(sin);
+		if (err)
+			*err = xasprintf("'%s:%u' is not an IPv4 address and "
+			    "port", host, port);
+		return -1;
+	}
+	*addr = sin;
+	*len = sizeof *sin;
+	return 0;
+}
+
+char *
+platform_uid_name(unsigned long uid)
+{
+	struct passwd pw, *found = NULL;
+	long size = sysconf(_SC_GETPW_R_SIZE_MAX);
+	char *buf, *out;
+
+	if (size <= 0)
+		size = 16384;
+	buf = xmalloc((size_t)size);
+	if (getpwuid_r((uid_t)uid, &pw, buf, (size_t)size, &found) == 0 &&
+	    found != NULL && found->pw_name && *found->pw_name)
+		out = xstrdup(found->pw_name);
+	else
+		out = xasprintf("uid %lu", uid);
+	free(buf);
+	return out;
 }
 
 long

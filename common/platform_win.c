@@ -752,6 +752,26 @@ platform_user_name(void)
 	return out;
 }
 
+/* The controller (its metrics endpoint) runs on POSIX systems only. */
+int
+platform_inet_addr(const char *host, unsigned port, void **addr, size_t *len,
+    char **err)
+{
+	(void)addr;
+	(void)len;
+	if (err)
+		*err = xasprintf("%s:%u: not supported on Windows", host, port);
+	return -1;
+}
+
+/* Windows has no numeric user ids; the control socket's peer is named
+ * by its Unix uid only on POSIX systems. */
+char *
+platform_uid_name(unsigned long uid)
+{
+	return xasprintf("uid %lu", uid);
+}
+
 /* ---- processes ---- */
 
 /* Appends arg to the command line, quoted as CommandLineToArgvW reads it. */

@@ -314,6 +314,9 @@ wire_drift_new(const drift_record *r, uint64_t seq)
 	m->resolved_at = r->resolved_at;
 	m->action = s_str(r->action);
 	m->error = s_str(r->error);
+	m->cause = s_str(r->cause > DRIFT_CAUSE_UNKNOWN &&
+	    r->cause <= DRIFT_CAUSE_OUT_OF_BAND ? DRIFT_CAUSE_NAMES[r->cause] :
+	    NULL);
 	return m;
 }
 
@@ -353,6 +356,7 @@ wire_drift_to_record(const Hvp__Drift *m, drift_record *out, char **err)
 	out->resolved_at = m->resolved_at;
 	out->action = s_dup_or_null(m->action);
 	out->error = s_dup_or_null(m->error);
+	out->cause = drift_cause_from_name(m->cause);
 	return 0;
 }
 

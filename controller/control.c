@@ -12,6 +12,7 @@
 #include "diagnose.h"
 #include "dryrun.h"
 #include "dsgroups.h"
+#include "events.h"
 #include "log.h"
 #include "progress.h"
 #include "push.h"
@@ -19,6 +20,7 @@
 #include "reply.h"
 #include "store.h"
 #include "textdiff.h"
+#include "webhooks.h"
 #include "wire.h"
 #include "xalloc.h"
 #include "zap.h"
@@ -54,13 +56,43 @@ s_open_drift(server *s, char **err)
 	return open;
 }
 
+/* Each webhook endpoint's state and how many events it has yet to get
+ * (counted in the loop's store: the worker never waits for it). */
+static void
+s_webhooks(server *s, status_view *v, webhook_view **views,
+    int64_t **backlog)
+{
+	size_t n = webhooks_count(s->hooks);
+	char *err = NULL;
+
+	*views = xcalloc(n + 1, sizeof **views);
+	*backlog = xcalloc(n + 1, sizeof **backlog);
+	for (size_t i = 0; i < n; i++) {
+		store_event_filter f = { 0 };
+
+		webhooks_view(s->hooks, i, &(*views)[i]);
+		f.after = (*views)[i].delivered;
+		f.types = (*views)[i].types;
+		f.statuses = (*views)[i].statuses;
+		if (store_count_events(s->store, &f, &(*backlog)[i], &err) == -1) {
+			log_warnx("status: %s", err);
+			free(err);
+			err = NULL;
+		}
+	}
+	v->hooks = *views;
+	v->backlog = *backlog;
+	v->nhooks = n;
+}
+
 static void
 s_status(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	finding *f = NULL;
 	status_view v = { 0 };
+	webhook_view *hooks = NULL;
 	char *err = NULL, *unmanaged;
-	int64_t *open;
+	int64_t *open, *backlog = NULL;
 	strbuf out;
 
 	if ((open = s_open_drift(s, &err)) == NULL) {
@@ -72,8 +104,11 @@ s_status(server *s, reply_to *c, const Hvp__AdminRequest *q)
 	v.nfindings = diagnose_run(s, &f);
 	v.open_drift = open;
 	v.unmanaged = unmanaged;
+	s_webhooks(s, &v, &hooks, &backlog);
 	strbuf_init(&out);
 	render_status(s, &v, render_is_json(q->format), q->width, &out);
+	free(hooks);
+	free(backlog);
 	findings_free(&f, v.nfindings);
 	reply_text(c, 0, out.data, NULL);
 	strbuf_release(&out);
@@ -172,6 +207,10 @@ s_drift(server *s, reply_to *c, const Hvp__AdminRequest *q)
 	Hvp__AdminReply r = HVP__ADMIN_REPLY__INIT;
 	strbuf out;
 
+	if (q->drift_records) {	/* drift --follow */
+		events_request(s, c, q);
+		return;
+	}
 	f.node = q->node && *q->node ? q->node : NULL;
 	f.since = q->since;
 	f.open_only = q->open_only;
@@ -234,12 +273,35 @@ s_serialization(server *s, reply_to *c, const Hvp__AdminRequest *q)
 
 /* ---- apply, rollback, progress ---- */
 
+/* Who asked: the admin key's name on the remote port, the peer's user
+ * (its uid's name, from the control socket's credentials) locally. What
+ * the client says of itself (applied_by) is never believed. */
 static char *
 s_who(const reply_to *c, const Hvp__AdminRequest *q)
 {
+	(void)q;
 	if (c->remote)
 		return xstrdup(c->user ? c->user : "admin");
-	return xstrdup(q->applied_by && *q->applied_by ? q->applied_by : "local");
+	return xstrdup(c->user ? c->user : "local (no peer credentials)");
+}
+
+/* Refuses apply or rollback without --change-id when the controller
+ * requires one; true when refused. */
+static bool
+s_needs_change_id(server *s, reply_to *c, const Hvp__AdminRequest *q)
+{
+	if (!s->require_change_id || (q->change_id && *q->change_id))
+		return false;
+	reply_text(c, 1, NULL, "this controller requires a change record: "
+	    "give --change-id ID (and --message TEXT) naming the approved "
+	    "change (requireChangeId: true)");
+	return true;
+}
+
+static const char *
+s_opt(const char *v)
+{
+	return v && *v ? v : NULL;
 }
 
 /* A policy text sent by a client, parsed here (a client cannot smuggle
@@ -295,9 +357,12 @@ s_reply_revision(reply_to *c, int64_t rev, const char *note)
  * Replies itself. */
 static void
 s_store_and_push(server *s, reply_to *c, const char *label, const char *text,
-    size_t len, const char *who, const char *source, bool force)
+    size_t len, const char *who, const char *source,
+    const Hvp__AdminRequest *q)
 {
 	char *canon, hash[POLICY_HASH_HEX + 1], *err = NULL;
+	store_change ch = { 0 };
+	bool force = q->force;
 	int64_t rev = 0;
 	policy *p;
 
@@ -322,8 +387,15 @@ s_store_and_push(server *s, reply_to *c, const char *label, const char *text,
 		return;
 	}
 	canon = policy_canonical(p);
-	if (store_add_revision(s->store, canon, hash, who, source,
-	    platform_now_ms() / 1000, &rev, &err) == -1) {
+	ch.text = canon;
+	ch.hash = hash;
+	ch.applied_by = who;
+	ch.source = source;
+	ch.change_id = s_opt(q->change_id);
+	ch.message = s_opt(q->message);
+	ch.rollback_of = strcmp(q->verb, "rollback") == 0 ? q->revision : 0;
+	ch.applied_at = platform_now_ms() / 1000;
+	if (store_add_change(s->store, &ch, &rev, &err) == -1) {
 		reply_text(c, 1, NULL, err);
 		free(err);
 		free(canon);
@@ -331,7 +403,9 @@ s_store_and_push(server *s, reply_to *c, const char *label, const char *text,
 		return;
 	}
 	push_set_policy(s, rev, p, canon);
-	log_info("revision %lld applied by %s (%s)", (long long)rev, who, source);
+	log_info("revision %lld applied by %s (%s)%s%s", (long long)rev, who,
+	    source, ch.change_id ? " change " : "",
+	    ch.change_id ? ch.change_id : "");
 	push_replan(s);
 	push_all(s);
 	s_reply_revision(c, rev, NULL);
@@ -340,12 +414,15 @@ s_store_and_push(server *s, reply_to *c, const char *label, const char *text,
 static void
 s_apply(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
-	char *who = s_who(c, q), *source;
+	char *who, *source;
 	const char *label = q->source && *q->source ? q->source : "<policy>";
 
+	if (s_needs_change_id(s, c, q))
+		return;
+	who = s_who(c, q);
 	source = xasprintf("apply -f %s", label);
 	s_store_and_push(s, c, label, q->policy.len ? (const char *)q->policy.data : "",
-	    q->policy.len, who, source, q->force);
+	    q->policy.len, who, source, q);
 	free(source);
 	free(who);
 }
@@ -356,6 +433,8 @@ s_rollback(server *s, reply_to *c, const Hvp__AdminRequest *q)
 	store_revision *r = NULL;
 	char *err = NULL, *who, *source, *label;
 
+	if (s_needs_change_id(s, c, q))
+		return;
 	if (store_get_revision(s->store, q->revision, &r, &err) == -1 || r == NULL) {
 		if (err == NULL)
 			err = xasprintf("no revision %lld (see hvpolicy history)",
@@ -368,7 +447,7 @@ s_rollback(server *s, reply_to *c, const Hvp__AdminRequest *q)
 	source = xasprintf("rollback %lld", (long long)q->revision);
 	label = xasprintf("<revision %lld>", (long long)q->revision);
 	s_store_and_push(s, c, label, r->text, strlen(r->text), who, source,
-	    q->force);
+	    q);
 	free(label);
 	free(source);
 	free(who);
@@ -379,6 +458,12 @@ static void
 s_progress(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	progress_request(s, c, q);
+}
+
+static void
+s_events(server *s, reply_to *c, const Hvp__AdminRequest *q)
+{
+	events_request(s, c, q);
 }
 
 /* ---- plan (dry run on every online node) ---- */
@@ -488,32 +573,66 @@ s_backup(server *s, reply_to *c, const Hvp__AdminRequest *q)
 typedef struct control_verb {
 	const char *name;
 	void (*fn)(server *s, reply_to *c, const Hvp__AdminRequest *q);
+	bool writes;		/* refused to read-only admin keys (not one
+				 * of the contract's read verbs) */
 } control_verb;
 
 static const control_verb s_verbs[] = {
-	{ "apply", s_apply },
-	{ "backup", s_backup },
-	{ "diagnose", s_diagnose },
-	{ "drift", s_drift },
-	{ "get", s_get },
-	{ "history", s_history },
-	{ "plan", s_plan },
-	{ "progress", s_progress },
-	{ "rollback", s_rollback },
-	{ "serialization", s_serialization },
-	{ "status", s_status },
+	{ "apply", s_apply, true },
+	{ "backup", s_backup, true },	/* the whole store: not a read verb */
+	{ "diagnose", s_diagnose, false },
+	{ "drift", s_drift, false },
+	{ "events", s_events, false },
+	{ "get", s_get, false },
+	{ "history", s_history, false },
+	{ "plan", s_plan, false },
+	{ "progress", s_progress, false },
+	{ "rollback", s_rollback, true },
+	{ "serialization", s_serialization, false },
+	{ "status", s_status, false },
 };
 
 static void
 s_dispatch(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
+	char *msg;
+
 	for (size_t i = 0; i < sizeof s_verbs / sizeof s_verbs[0]; i++) {
-		if (q->verb && strcmp(q->verb, s_verbs[i].name) == 0) {
-			s_verbs[i].fn(s, c, q);
+		if (q->verb == NULL || strcmp(q->verb, s_verbs[i].name) != 0)
+			continue;
+		if (s_verbs[i].writes && c->read_only) {
+			log_warnx("control: refused %s to read-only admin key "
+			    "%s", q->verb, c->user ? c->user : "?");
+			msg = xasprintf("admin key %s may only read (it is in "
+			    "adminReadKeys); %s needs a key in adminKeys",
+			    c->user ? c->user : "?", q->verb);
+			reply_text(c, 1, NULL, msg);
+			free(msg);
 			return;
 		}
+		s_verbs[i].fn(s, c, q);
+		return;
 	}
 	reply_text(c, 64, NULL, "unknown request");
+}
+
+static void
+s_serve(server *s, reply_to *c, const void *data, size_t len)
+{
+	Hvp__AdminRequest *q;
+	char *err = NULL;
+
+	q = wire_decode_admin_request(data, len, &err);
+	if (q == NULL) {
+		log_warnx("control: %s", err);
+		reply_text(c, 1, NULL, err);
+	} else {
+		log_debug("control: %s", q->verb);
+		c->parts = q->parts;
+		s_dispatch(s, c, q);
+	}
+	wire_admin_request_free(&q);
+	free(err);
 }
 
 void
@@ -521,24 +640,40 @@ control_request(server *s, void *socket, const wire_rid *rid,
     const char *user, const void *data, size_t len)
 {
 	reply_to c = { 0 };
-	Hvp__AdminRequest *q;
-	char *err = NULL;
 
 	c.socket = socket;
 	c.rid = *rid;
 	c.remote = user != NULL;
 	c.user = user;
-	q = wire_decode_admin_request(data, len, &err);
-	if (q == NULL) {
-		log_warnx("control: %s", err);
-		reply_text(&c, 1, NULL, err);
-	} else {
-		log_debug("control: %s", q->verb);
-		c.parts = q->parts;
-		s_dispatch(s, &c, q);
-	}
-	wire_admin_request_free(&q);
-	free(err);
+	s_serve(s, &c, data, len);
+}
+
+/* The local peer's user from the connection's credentials. libzmq reads
+ * SO_PEERCRED when an ipc connection is accepted and appends
+ * ":UID:GID:PID" to the connection's Peer-Address property (libzmq
+ * src/stream_engine_base.cpp; ZMQ_HAVE_SO_PEERCRED on Linux). NULL when
+ * the property is missing or not in that form. Owned. */
+static char *
+s_peer_user(zmq_msg_t *m)
+{
+	const char *addr = zmq_msg_gets(m, "Peer-Address");
+	const char *colon[3];	/* before uid, gid, pid */
+	const char *p;
+	unsigned long uid;
+	char *end;
+	int k = 2;
+
+	if (addr == NULL)
+		return NULL;
+	for (p = addr + strlen(addr); p > addr && k >= 0; p--)
+		if (p[-1] == ':')
+			colon[k--] = p - 1;
+	if (k >= 0 || colon[1] == colon[0] + 1)
+		return NULL;
+	uid = strtoul(colon[0] + 1, &end, 10);
+	if (end != colon[1])
+		return NULL;
+	return platform_uid_name(uid);
 }
 
 void
@@ -548,7 +683,8 @@ control_handle(server *s, void *socket)
 	size_t n = 0;
 	int more = 1;
 	const char *uid = NULL;
-	wire_rid rid;
+	char *peer = NULL;
+	reply_to c = { 0 };
 
 	/* Read every frame of the message, keeping the first three. */
 	while (more) {
@@ -573,19 +709,29 @@ control_handle(server *s, void *socket)
 	}
 	if (socket == s->admin) {
 		uid = zmq_msg_gets(&frames[2], "User-Id");
-		if (uid == NULL || strncmp(uid, ZAP_ADMIN_PREFIX,
-		    strlen(ZAP_ADMIN_PREFIX)) != 0) {
+		if (uid && strncmp(uid, ZAP_READER_PREFIX,
+		    strlen(ZAP_READER_PREFIX)) == 0) {
+			c.read_only = true;
+			uid += strlen(ZAP_READER_PREFIX);
+		} else if (uid && strncmp(uid, ZAP_ADMIN_PREFIX,
+		    strlen(ZAP_ADMIN_PREFIX)) == 0) {
+			uid += strlen(ZAP_ADMIN_PREFIX);
+		} else {
 			log_warnx("control: remote request without an admin key; "
 			    "dropped");
 			goto out;
 		}
-		uid += strlen(ZAP_ADMIN_PREFIX);
+		c.remote = true;
+		c.user = uid;
+	} else {
+		c.user = peer = s_peer_user(&frames[2]);
 	}
-	rid.len = zmq_msg_size(&frames[0]);
-	memcpy(rid.data, zmq_msg_data(&frames[0]), rid.len);
-	control_request(s, socket, &rid, uid, zmq_msg_data(&frames[2]),
-	    zmq_msg_size(&frames[2]));
+	c.socket = socket;
+	c.rid.len = zmq_msg_size(&frames[0]);
+	memcpy(c.rid.data, zmq_msg_data(&frames[0]), c.rid.len);
+	s_serve(s, &c, zmq_msg_data(&frames[2]), zmq_msg_size(&frames[2]));
 out:
+	free(peer);
 	for (size_t i = 0; i < n; i++)
 		zmq_msg_close(&frames[i]);
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <curl/curl.h>
 #include <zmq.h>
 
 #include "backup.h"
@@ -17,8 +18,11 @@
 #include "control.h"
 #include "ctlsock.h"
 #include "dryrun.h"
+#include "events.h"
+#include "hookconf.h"
 #include "keys.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "peer.h"
 #include "progress.h"
@@ -26,6 +30,7 @@
 #include "restore.h"
 #include "server.h"
 #include "store.h"
+#include "webhooks.h"
 #include "version.h"
 #include "wire.h"
 #include "xalloc.h"
@@ -54,6 +59,17 @@ static const config_option s_options[] = {
 	    "node heartbeat period; offline after 3 missed" },
 	{ "insecure", CONFIG_BOOL, "false", false, 0, 0,
 	    "plain text, no authentication (tests only)" },
+	{ "adminReadKeys", CONFIG_STRING, NULL, false, 0, 0,
+	    "directory of read-only admin public keys (needs adminKeys' port)" },
+	{ "requireChangeId", CONFIG_BOOL, "false", false, 0, 0,
+	    "apply and rollback need --change-id" },
+	{ "metricsListen", CONFIG_STRING, NULL, false, 0, 0,
+	    "Prometheus text format at /metrics (tcp://HOST:PORT)" },
+	{ "webhooks", CONFIG_SECTION, NULL, false, 0, 0,
+	    "endpoints events are delivered to (config file only; "
+	    "docs/webhooks.md)" },
+	{ "logFormat", CONFIG_STRING, "text", false, 0, 0,
+	    "log lines as text or json (also --log-format)" },
 	{ "verbose", CONFIG_BOOL, "false", false, 0, 0, "debug logging" },
 };
 #define NOPTIONS (sizeof s_options / sizeof s_options[0])
@@ -75,12 +91,47 @@ s_check_config(const config_values *v, diag_list *d)
 			rc = -1;
 		}
 	}
+	if (config_str(v, "adminReadKeys") && config_str(v, "adminListen") ==
+	    NULL) {
+		diag_add(d, "<config>", 0, 0, "adminReadKeys", "adminReadKeys: "
+		    "needs adminListen (read-only keys use the remote port)");
+		rc = -1;
+	}
 	if (config_str(v, "adminListen") && config_str(v, "adminKeys") == NULL) {
 		diag_add(d, "<config>", 0, 0, "adminListen", "adminListen: "
 		    "needs adminKeys");
 		rc = -1;
 	}
 	return rc;
+}
+
+/* The webhooks section, checked with the rest of the config so that a
+ * bad one stops the start with every error listed. */
+static int
+s_check_webhooks(const char *file, diag_list *d)
+{
+	hook_endpoint *list = NULL;
+	size_t n = 0;
+	int rc = hookconf_load(file, &list, &n, d);
+
+	hookconf_free(&list, n);
+	return rc;
+}
+
+/* --log-format wins over logFormat. */
+static int
+s_log_format(const config_values *v, const char *flag, diag_list *d)
+{
+	const char *name = flag ? flag : config_str(v, "logFormat");
+	log_format f;
+
+	if (log_format_parse(name, &f) == -1) {
+		diag_add(d, "<config>", 0, 0, "logFormat", "logFormat: expected "
+		    "text or json, got '%s'", name);
+		return -1;
+	}
+	log_set_format(f);
+	return 0;
 }
 
 static void *
@@ -148,6 +199,32 @@ s_open_control(server *s, char **err)
 	    err);
 }
 
+/* The webhooks section was checked at start (s_check_webhooks); this
+ * loads it again for the workers, which own it. */
+static int
+s_start_webhooks(server *s, char **err)
+{
+	hook_endpoint *list = NULL;
+	size_t n = 0;
+	diag_list d;
+
+	diag_list_init(&d);
+	if (hookconf_load(s->config_file, &list, &n, &d) == -1) {
+		diag_sort(&d);
+		*err = diag_join(&d);
+		diag_list_release(&d);
+		return -1;
+	}
+	diag_list_release(&d);
+	if (n == 0) {
+		free(list);
+		return 0;
+	}
+	s->hooks = webhooks_start(config_str(s->cfg, "dataDir"), s->cluster,
+	    list, n, err);
+	return s->hooks ? 0 : -1;
+}
+
 static int
 s_setup(server *s, char **err)
 {
@@ -168,9 +245,10 @@ s_setup(server *s, char **err)
 		fatalx("zmq_ctx_new");
 	if ((s->connguard = connguard_new(s->zctx, err)) == NULL)
 		return -1;
-	if (!s->insecure && (s->zap = zap_new(s->zctx,
+	if (!s->insecure && ((s->zap = zap_new(s->zctx,
 	    config_str(s->cfg, "nodeKeys"), config_str(s->cfg, "adminKeys"),
-	    err)) == NULL)
+	    err)) == NULL || zap_set_read_keys(s->zap,
+	    config_str(s->cfg, "adminReadKeys"), err) == -1))
 		return -1;
 	if ((s->router = s_socket(s, ZMQ_ROUTER, err)) == NULL ||
 	    s_secure(s, s->router, ZAP_DOMAIN_NODES, err) == -1 ||
@@ -178,6 +256,11 @@ s_setup(server *s, char **err)
 	    s_bind(s->router, config_str(s->cfg, "listen"), err) == -1)
 		return -1;
 	if (s_open_control(s, err) == -1)
+		return -1;
+	if (s_start_webhooks(s, err) == -1)
+		return -1;
+	if (config_str(s->cfg, "metricsListen") && (s->metrics =
+	    metrics_start(config_str(s->cfg, "metricsListen"), err)) == NULL)
 		return -1;
 	if (config_str(s->cfg, "adminListen") &&
 	    ((s->admin = s_socket(s, ZMQ_ROUTER, err)) == NULL ||
@@ -193,6 +276,8 @@ s_setup(server *s, char **err)
 static void
 s_teardown(server *s)
 {
+	metrics_stop(&s->metrics);
+	webhooks_stop(&s->hooks);
 	connguard_free(&s->connguard);
 	if (s->router)
 		zmq_close(s->router);
@@ -211,6 +296,7 @@ s_teardown(server *s)
 	conflicts_release(&s->conflicts);
 	linger_release(&s->linger);
 	progress_release(&s->progress);
+	events_release(&s->events);
 	policy_free(&s->policy);
 	free(s->policy_text);
 	plan_free(&s->plan);
@@ -289,6 +375,9 @@ s_loop(server *s)
 		dryrun_tick(s);
 		progress_tick(s);
 		backup_tick();
+		events_tick(s);
+		webhooks_notify(s->hooks, store_last_event(s->store));
+		metrics_tick(s->metrics, s);
 	}
 }
 
@@ -298,6 +387,7 @@ main(int argc, char **argv)
 	server s;
 	config_values cfg;
 	diag_list d;
+	const char *log_flag = NULL;
 	char *err = NULL;
 
 	if (version_option("hvpolicy-controller", argc, argv))
@@ -310,8 +400,13 @@ main(int argc, char **argv)
 		}
 	log_init("hvpolicy-controller", false);
 	diag_list_init(&d);
+	if (log_take_format_flag(&argc, argv, &log_flag) == -1)
+		diag_add(&d, "<command line>", 0, 0, "logFormat", "--log-format "
+		    "needs a value: text or json");
 	if (config_load(s_options, NOPTIONS, config_file_arg(argc, argv), argc,
-	    argv, &cfg, &d) == -1 || s_check_config(&cfg, &d) == -1) {
+	    argv, &cfg, &d) == -1 || s_check_config(&cfg, &d) == -1 ||
+	    s_check_webhooks(config_file_arg(argc, argv), &d) == -1 ||
+	    s_log_format(&cfg, log_flag, &d) == -1 || d.count > 0) {
 		diag_sort(&d);
 		diag_print(&d, stderr);
 		fprintf(stderr, "hvpolicy-controller: configuration has errors, "
@@ -323,14 +418,17 @@ main(int argc, char **argv)
 	diag_list_release(&d);
 	memset(&s, 0, sizeof s);
 	s.cfg = &cfg;
+	s.config_file = config_file_arg(argc, argv);
 	s.cluster = config_str(&cfg, "cluster");
 	s.insecure = config_bool(&cfg, "insecure");
+	s.require_change_id = config_bool(&cfg, "requireChangeId");
 	s.heartbeat_seconds = (int)config_int(&cfg, "heartbeatSeconds");
 	log_set_verbose(config_bool(&cfg, "verbose"));
 	platform_signals_install(&s.signals);
 	if (s.insecure)
 		log_warnx("INSECURE: node and admin traffic is neither encrypted "
 		    "nor authenticated (--insecure)");
+	curl_global_init(CURL_GLOBAL_DEFAULT);	/* before any thread */
 	if (s_setup(&s, &err) == -1) {
 		log_warnx("cannot start: %s", err);
 		free(err);
@@ -347,6 +445,7 @@ main(int argc, char **argv)
 	log_info("stopping");
 	peer_flush_acks(&s);
 	s_teardown(&s);
+	curl_global_cleanup();
 	config_values_release(&cfg);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include "store.h"
 #include "table.h"
 #include "timefmt.h"
+#include "webhooks.h"
 
 /* Same bound as the controller's clock check (peer.c). */
 #define RENDER_MAX_CLOCK_SKEW_MS (120 * 1000)
@@ -31,6 +32,42 @@ s_clock_off(const node_session *n, int64_t *seconds)
 {
 	*seconds = n->clock_skew_ms / 1000;
 	return n->has_clock && llabs(n->clock_skew_ms) > RENDER_MAX_CLOCK_SKEW_MS;
+}
+
+static void
+s_webhooks_json(const status_view *v, jsonw *j)
+{
+	jsonw_key(j, "webhooks");
+	jsonw_begin_array(j);
+	for (size_t i = 0; i < v->nhooks; i++) {
+		const webhook_view *h = &v->hooks[i];
+
+		jsonw_begin_object(j);
+		jsonw_kv_str(j, "name", h->name);
+		jsonw_kv_str(j, "url", h->url);
+		jsonw_kv_int(j, "delivered", h->delivered);
+		jsonw_kv_int(j, "backlog", v->backlog[i]);
+		jsonw_kv_int(j, "deliveries", h->deliveries);
+		jsonw_kv_int(j, "failures", h->failures);
+		jsonw_kv_int(j, "retrying", h->attempt);
+		jsonw_kv_str(j, "lastError", h->last_error[0] ? h->last_error :
+		    NULL);
+		jsonw_end_object(j);
+	}
+	jsonw_end_array(j);
+}
+
+static void
+s_webhooks_table(const status_view *v, strbuf *out)
+{
+	for (size_t i = 0; i < v->nhooks; i++) {
+		const webhook_view *h = &v->hooks[i];
+
+		strbuf_addf(out, "webhook %s: backlog %lld, delivered up to "
+		    "event %lld%s%s\n", h->name, (long long)v->backlog[i],
+		    (long long)h->delivered, h->last_error[0] ? ", failing: " :
+		    "", h->last_error);
+	}
 }
 
 static void
@@ -81,6 +118,7 @@ s_status_json(const server *s, const status_view *v, strbuf *out)
 		jsonw_null(&j);
 	}
 	jsonw_kv_int(&j, "findings", (int64_t)v->nfindings);
+	s_webhooks_json(v, &j);
 	jsonw_end_object(&j);
 	strbuf_addch(out, '\n');
 }
@@ -147,6 +185,7 @@ s_status_table(const server *s, const status_view *v, size_t width,
 		    (long long)s->revision, (long long)s->revision_floor + 1);
 	strbuf_addf(out, "30112 findings: %zu%s\n", v->nfindings,
 	    v->nfindings ? " (see hvpolicy diagnose)" : "");
+	s_webhooks_table(v, out);
 }
 
 void
@@ -208,7 +247,7 @@ render_history(const store_revision *list, size_t n, bool json,
     size_t width, strbuf *out)
 {
 	static const char *const head[] = { "REVISION", "HASH", "APPLIED AT",
-	    "APPLIED BY", "SOURCE" };
+	    "APPLIED BY", "SOURCE", "CHANGE", "MESSAGE" };
 
 	if (json) {
 		jsonw j;
@@ -222,16 +261,18 @@ render_history(const store_revision *list, size_t n, bool json,
 			jsonw_kv_time(&j, "appliedAt", list[i].applied_at);
 			jsonw_kv_str(&j, "appliedBy", list[i].applied_by);
 			jsonw_kv_str(&j, "source", list[i].source);
+			jsonw_kv_str(&j, "changeId", list[i].change_id);
+			jsonw_kv_str(&j, "message", list[i].message);
 			jsonw_end_object(&j);
 		}
 		jsonw_end_array(&j);
 		strbuf_addch(out, '\n');
 	} else {
-		table *t = table_new(5, head);
+		table *t = table_new(7, head);
 
 		for (size_t i = 0; i < n; i++) {
 			char rev[24], at[40];
-			const char *row[5];
+			const char *row[7];
 
 			snprintf(rev, sizeof rev, "%lld", (long long)list[i].revision);
 			timefmt_rfc3339(list[i].applied_at, at, sizeof at);
@@ -240,6 +281,8 @@ render_history(const store_revision *list, size_t n, bool json,
 			row[2] = at;
 			row[3] = list[i].applied_by;
 			row[4] = list[i].source;
+			row[5] = list[i].change_id;
+			row[6] = list[i].message;
 			table_add(t, row);
 		}
 		for (size_t k = 0; k < 4; k++)
@@ -247,6 +290,20 @@ render_history(const store_revision *list, size_t n, bool json,
 		table_render_fit(t, out, width);
 		table_free(&t);
 	}
+}
+
+/* "# change ID: MESSAGE" as one YAML comment line: a line break in the
+ * message must not end the comment. */
+static void
+s_comment(strbuf *out, const char *change_id, const char *message)
+{
+	strbuf_addf(out, "# change %s", change_id ? change_id : "-");
+	if (message) {
+		strbuf_addstr(out, ": ");
+		for (const char *p = message; *p; p++)
+			strbuf_addch(out, *p == '\n' || *p == '\r' ? ' ' : *p);
+	}
+	strbuf_addch(out, '\n');
 }
 
 void
@@ -259,12 +316,20 @@ render_revision(const store_revision *r, bool json, strbuf *out)
 		jsonw_begin_object(&j);
 		jsonw_kv_int(&j, "revision", r->revision);
 		jsonw_kv_str(&j, "hash", r->hash);
+		jsonw_kv_time(&j, "appliedAt", r->applied_at);
+		jsonw_kv_str(&j, "appliedBy", r->applied_by);
+		jsonw_kv_str(&j, "source", r->source);
+		jsonw_kv_str(&j, "changeId", r->change_id);
+		jsonw_kv_str(&j, "message", r->message);
 		jsonw_kv_str(&j, "policy", r->text);
 		jsonw_end_object(&j);
 		strbuf_addch(out, '\n');
 	} else {
-		strbuf_addf(out, "# revision %lld, hash %s\n%s",
-		    (long long)r->revision, r->hash, r->text);
+		strbuf_addf(out, "# revision %lld, hash %s\n",
+		    (long long)r->revision, r->hash);
+		if (r->change_id || r->message)
+			s_comment(out, r->change_id, r->message);
+		strbuf_addstr(out, r->text);
 	}
 }
 

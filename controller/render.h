@@ -23,10 +23,15 @@ struct store_revision;
 bool render_is_json(const char *format);
 
 /* What status shows beside the sessions themselves. */
+struct webhook_view;
+
 typedef struct status_view {
 	size_t nfindings;		/* 30112 findings */
 	const int64_t *open_drift;	/* per session: open drift records */
 	const char *unmanaged;		/* why serialization is unmanaged */
+	const struct webhook_view *hooks;	/* webhook endpoints */
+	const int64_t *backlog;		/* per endpoint: events to deliver */
+	size_t nhooks;
 } status_view;
 
 /* width: the columns a table must fit (0: full width; table.h). */

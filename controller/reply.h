@@ -21,7 +21,9 @@ typedef struct reply_to {
 	wire_rid rid;		/* which connection */
 	bool remote;		/* the CURVE admin port */
 	bool parts;		/* the client reassembles parts */
-	const char *user;	/* admin key name on the remote port (borrowed) */
+	const char *user;	/* admin key name on the remote port, or the
+				 * local peer's user name (borrowed) */
+	bool read_only;		/* a key of adminReadKeys: read verbs only */
 } reply_to;
 
 /* Sends r (borrowed; body and data may be of any size). */

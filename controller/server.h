@@ -14,6 +14,7 @@
 #include "config.h"
 #include "conflicts.h"
 #include "dryrun.h"
+#include "events.h"
 #include "linger.h"
 #include "plan.h"
 #include "platform.h"
@@ -22,13 +23,17 @@
 #include "sessions.h"
 
 struct connguard;
+struct metrics;
 struct store;
+struct webhooks;
 struct zap;
 
 typedef struct server {
 	const config_values *cfg;
+	const char *config_file;	/* --config, or NULL */
 	const char *cluster;
 	bool insecure;
+	bool require_change_id;	/* apply, rollback need --change-id */
 	int heartbeat_seconds;
 	void *zctx;
 	void *router;		/* node traffic */
@@ -53,6 +58,9 @@ typedef struct server {
 	linger_table linger;
 	dryrun_wait dryrun;
 	progress_table progress;
+	events_table events;	/* held `events --follow` requests */
+	struct webhooks *hooks;	/* delivery workers, or NULL */
+	struct metrics *metrics;	/* metricsListen, or NULL */
 	uint64_t next_request;
 	platform_signal_flags signals;
 } server;

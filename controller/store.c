@@ -27,8 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "log.h"
 #include "platform.h"
+#include "strbuf.h"
 #include "xalloc.h"
 
 /* Opening (and migrating) may wait this long for another process. */
@@ -40,6 +42,11 @@
 struct store {
 	sqlite3 *db;
 	char *path;
+	int64_t last_event;	/* highest committed event seq (or floor) */
+	int64_t pending_event;	/* added by the open transaction */
+	store_stats stats;
+	/* Drift transitions of the open transaction, by kind and status. */
+	uint64_t pending_transitions[STORE_NKINDS][STORE_NSTATUSES];
 	/* Lock waits left to the event loop until the next store_tick(), ms
 	 * (the busy handler spends it); see STORE_BUSY_BUDGET_MS. */
 	int busy_budget_ms;
@@ -159,9 +166,42 @@ static const char s_schema_v2[] =
 	"  value INTEGER NOT NULL"
 	") WITHOUT ROWID;";
 
+/* Version 3: the event stream (one sequence over drift transitions,
+ * revisions, node liveness and plans; drift_events keeps each
+ * transition's own fields so an event shows the record as it was then),
+ * change records on revisions, and the cause of a drift record. Earlier
+ * drift transitions become the first events, in their order. */
+static const char s_schema_v3[] =
+	"ALTER TABLE revisions ADD COLUMN change_id TEXT;"
+	"ALTER TABLE revisions ADD COLUMN message TEXT;"
+	"ALTER TABLE drift ADD COLUMN cause TEXT;"
+	"ALTER TABLE drift_events ADD COLUMN resolved_at INTEGER;"
+	"ALTER TABLE drift_events ADD COLUMN action TEXT;"
+	"ALTER TABLE drift_events ADD COLUMN error TEXT;"
+	"ALTER TABLE drift_events ADD COLUMN received_at INTEGER;"
+	"CREATE TABLE events ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  type TEXT NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  node TEXT,"
+	"  drift_event INTEGER REFERENCES drift_events (seq),"
+	"  data TEXT,"
+	"  summary TEXT"
+	");"
+	"CREATE INDEX events_by_type ON events (type, seq);"
+	"CREATE TABLE webhook_cursors ("
+	"  endpoint TEXT PRIMARY KEY NOT NULL,"
+	"  delivered INTEGER NOT NULL DEFAULT 0,"
+	"  deliveries INTEGER NOT NULL DEFAULT 0,"
+	"  failures INTEGER NOT NULL DEFAULT 0"
+	") WITHOUT ROWID;"
+	"INSERT INTO events (type, at, node, drift_event) "
+	"  SELECT 'drift', at, node, seq FROM drift_events ORDER BY seq;";
+
 static const char *const s_migrations[] = {
 	s_schema_v1,
 	s_schema_v2,
+	s_schema_v3,
 };
 #define S_SCHEMA_VERSION \
 	((int)(sizeof(s_migrations) / sizeof(s_migrations[0])))
@@ -330,6 +370,8 @@ s_exec(store *s, const char *sql, const char *what, char **err)
 static void
 s_rollback(store *s)
 {
+	s->pending_event = 0;
+	memset(s->pending_transitions, 0, sizeof(s->pending_transitions));
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -352,10 +394,24 @@ s_begin_read(store *s, char **err)
 static int
 s_commit(store *s, char **err)
 {
+	int64_t t0 = platform_mono_ms();
+
 	if (s_exec(s, "COMMIT", "cannot commit", err) == -1) {
 		s_rollback(s);
 		return -1;
 	}
+	s->stats.commits++;
+	s->stats.commit_seconds_last = (double)(platform_mono_ms() - t0) / 1000;
+	s->stats.commit_seconds_sum += s->stats.commit_seconds_last;
+	for (int k = 0; k < STORE_NKINDS; k++)
+		for (int st = 0; st < STORE_NSTATUSES; st++) {
+			s->stats.transitions[k][st] +=
+			    s->pending_transitions[k][st];
+			s->pending_transitions[k][st] = 0;
+		}
+	if (s->pending_event > s->last_event)
+		s->last_event = s->pending_event;
+	s->pending_event = 0;
 	return 0;
 }
 
@@ -645,6 +701,8 @@ store_tick(store *s)
 	s_checkpoint(s, SQLITE_CHECKPOINT_PASSIVE);
 }
 
+static int s_load_event_top(store *s, char **err);
+
 store *
 store_open(const char *data_dir, char **err)
 {
@@ -671,7 +729,8 @@ store_open(const char *data_dir, char **err)
 	}
 	s = xcalloc(1, sizeof(*s));
 	s->path = platform_path_join(data_dir, STORE_FILE_NAME);
-	if (s_connect(s, err) == -1 || s_migrate(s, err) == -1) {
+	if (s_connect(s, err) == -1 || s_migrate(s, err) == -1 ||
+	    s_load_event_top(s, err) == -1) {
 		store_free(&s);
 		return NULL;
 	}
@@ -905,16 +964,310 @@ s_query_int(store *s, const char *sql, int64_t *v, char **err)
 	return rc == 1 ? 0 : -1;
 }
 
-int
-store_add_revision(store *s, const char *canonical_text, const char *hash,
-    const char *applied_by, const char *source, int64_t applied_at,
-    int64_t *revision_out, char **err)
+
+/* ---- events ---- */
+
+#define S_EVENT_TOP \
+	"SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = " \
+	"'events'), 0), COALESCE((SELECT value FROM meta WHERE key = " \
+	"'event_floor'), 0))"
+
+/* Appends one event inside the caller's transaction: numbered one above
+ * both the highest ever used (AUTOINCREMENT's record, which survives
+ * deletes) and the floor. data: a JSON object of the type's fields, or
+ * NULL; drift_event: the transition's drift_events seq, or 0. */
+static int
+s_add_event(store *s, const char *type, int64_t at, const char *node,
+    int64_t drift_event, const char *data, const char *summary, char **err)
 {
-	sqlite3_stmt *st = NULL;
-	int64_t next;
+	sqlite3_stmt *st;
 	int rc = SQLITE_OK;
 
-	if (canonical_text == NULL || hash == NULL) {
+	st = s_prepare(s, "INSERT INTO events (seq, type, at, node, "
+	    "drift_event, data, summary) VALUES ((" S_EVENT_TOP ") + 1, ?1, "
+	    "?2, ?3, ?4, ?5, ?6)", err);
+	if (st == NULL)
+		return -1;
+	s_bind_text(st, 1, type, &rc);
+	s_bind_int(st, 2, at, &rc);
+	s_bind_text(st, 3, node, &rc);
+	s_bind_opt_int(st, 4, drift_event, &rc);
+	s_bind_text(st, 5, data, &rc);
+	s_bind_text(st, 6, summary, &rc);
+	rc = s_run(s, st, rc, "cannot add an event", err);
+	sqlite3_finalize(st);
+	if (rc == 0)
+		s->pending_event = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+static int
+s_load_event_top(store *s, char **err)
+{
+	return s_query_int(s, S_EVENT_TOP, &s->last_event, err);
+}
+
+int64_t
+store_last_event(const store *s)
+{
+	return s->last_event;
+}
+
+int
+store_raise_event_floor(store *s, int64_t seq, char **err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
+
+	if (seq <= s->last_event)
+		return 0;
+	if (s_begin_write(s, err) == -1)
+		return -1;
+	st = s_prepare(s, "INSERT INTO meta (key, value) VALUES "
+	    "('event_floor', ?1) ON CONFLICT (key) DO UPDATE SET value = "
+	    "MAX(value, excluded.value)", err);
+	if (st == NULL)
+		goto fail;
+	s_bind_int(st, 1, seq, &rc);
+	rc = s_run(s, st, rc, "cannot raise the event floor", err);
+	sqlite3_finalize(st);
+	if (rc == -1)
+		goto fail;
+	if (s_commit(s, err) == -1)
+		return -1;
+	if (seq > s->last_event)
+		s->last_event = seq;
+	return 0;
+fail:
+	s_rollback(s);
+	return -1;
+}
+
+/* A JSON object of fields, written by fill. Owned. */
+static char *
+s_json_object(void (*fill)(jsonw *j, const void *arg), const void *arg)
+{
+	strbuf out;
+	jsonw j;
+
+	strbuf_init(&out);
+	jsonw_init(&j, &out, false);
+	jsonw_begin_object(&j);
+	fill(&j, arg);
+	jsonw_end_object(&j);
+	return strbuf_detach(&out, NULL);
+}
+
+static int s_drift_row(store *s, sqlite3_stmt *st, drift_record *r,
+    char **err);
+
+/* Drift columns first (as s_drift_row reads them), then the event's. */
+#define S_EVENT_COLUMNS \
+	"SELECT d.id, d.cluster, d.node, d.role, d.kind, d.resource, " \
+	"d.expected, d.actual, d.policy_revision, d.mode, de.status, " \
+	"d.detected_at, de.resolved_at, de.action, de.error, " \
+	"COALESCE(de.received_at, d.received_at), d.cause, " \
+	"e.seq, e.type, e.at, e.node, e.data, e.drift_event, e.summary " \
+	"FROM events e LEFT JOIN drift_events de ON de.seq = e.drift_event " \
+	"LEFT JOIN drift d ON d.id = de.drift_id "
+
+/* ?2 type, ?3 node, ?4 ",type,type,", ?5 ",status,status," (drift
+ * events only). */
+#define S_EVENT_WHERE \
+	"AND (?2 IS NULL OR e.type = ?2) AND (?3 IS NULL OR e.node = ?3) " \
+	"AND (?4 IS NULL OR instr(?4, ',' || e.type || ',') > 0) " \
+	"AND (?5 IS NULL OR e.type != 'drift' OR " \
+	"instr(?5, ',' || de.status || ',') > 0) "
+
+static void
+s_bind_event_filter(sqlite3_stmt *st, const store_event_filter *f, int *rc)
+{
+	s_bind_int(st, 1, f ? f->after : 0, rc);
+	s_bind_text(st, 2, f ? f->type : NULL, rc);
+	s_bind_text(st, 3, f ? f->node : NULL, rc);
+	s_bind_text(st, 4, f ? f->types : NULL, rc);
+	s_bind_text(st, 5, f ? f->statuses : NULL, rc);
+}
+
+int
+store_count_events(store *s, const store_event_filter *f, int64_t *n,
+    char **err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
+
+	*n = 0;
+	st = s_prepare(s, "SELECT COUNT(*) FROM events e LEFT JOIN "
+	    "drift_events de ON de.seq = e.drift_event WHERE e.seq > ?1 "
+	    S_EVENT_WHERE, err);
+	if (st == NULL)
+		return -1;
+	s_bind_event_filter(st, f, &rc);
+	rc = s_step(s, st, rc, "cannot count events", err);
+	if (rc == 1)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == -1 ? -1 : 0;
+}
+
+int
+store_get_webhook_cursor(store *s, const char *endpoint,
+    store_webhook_cursor *out, char **err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
+
+	memset(out, 0, sizeof(*out));
+	st = s_prepare(s, "SELECT delivered, deliveries, failures FROM "
+	    "webhook_cursors WHERE endpoint = ?1", err);
+	if (st == NULL)
+		return -1;
+	s_bind_text(st, 1, endpoint, &rc);
+	rc = s_step(s, st, rc, "cannot read a webhook cursor", err);
+	if (rc == 1) {
+		out->delivered = sqlite3_column_int64(st, 0);
+		out->deliveries = sqlite3_column_int64(st, 1);
+		out->failures = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	return rc == -1 ? -1 : 0;
+}
+
+int
+store_set_webhook_cursor(store *s, const char *endpoint,
+    const store_webhook_cursor *c, char **err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
+
+	st = s_prepare(s, "INSERT INTO webhook_cursors (endpoint, delivered, "
+	    "deliveries, failures) VALUES (?1, ?2, ?3, ?4) ON CONFLICT "
+	    "(endpoint) DO UPDATE SET delivered = MAX(delivered, "
+	    "excluded.delivered), deliveries = excluded.deliveries, "
+	    "failures = excluded.failures", err);
+	if (st == NULL)
+		return -1;
+	s_bind_text(st, 1, endpoint, &rc);
+	s_bind_int(st, 2, c->delivered, &rc);
+	s_bind_int(st, 3, c->deliveries, &rc);
+	s_bind_int(st, 4, c->failures, &rc);
+	rc = s_run(s, st, rc, "cannot store a webhook cursor", err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+s_event_row(store *s, sqlite3_stmt *st, store_event *e, char **err)
+{
+	memset(e, 0, sizeof(*e));
+	e->seq = sqlite3_column_int64(st, 17);
+	e->type = s_col_str(st, 18);
+	e->at = sqlite3_column_int64(st, 19);
+	e->node = s_col_str(st, 20);
+	e->data = s_col_str(st, 21);
+	e->summary = s_col_str(st, 23);
+	if (sqlite3_column_type(st, 22) != SQLITE_NULL &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		if (s_drift_row(s, st, &e->drift, err) == -1)
+			return -1;
+		e->has_drift = true;
+	}
+	return 0;
+}
+
+int
+store_list_events(store *s, const store_event_filter *f, store_event **out,
+    size_t *n, int64_t *upto, char **err)
+{
+	sqlite3_stmt *st;
+	store_event *list = NULL;
+	size_t count = 0, cap = 0, limit = f && f->limit ? f->limit : 1000;
+	int rc = SQLITE_OK;
+
+	*out = NULL;
+	*n = 0;
+	st = s_prepare(s, S_EVENT_COLUMNS "WHERE e.seq > ?1 " S_EVENT_WHERE
+	    "ORDER BY e.seq LIMIT ?6", err);
+	if (st == NULL)
+		return -1;
+	s_bind_event_filter(st, f, &rc);
+	s_bind_int(st, 6, (int64_t)limit, &rc);
+	while ((rc = s_step(s, st, rc, "cannot list events", err)) == 1) {
+		xgrow(&list, &cap, count + 1, sizeof(*list));
+		if (s_event_row(s, st, &list[count], err) == -1) {
+			store_event_clear(&list[count]);
+			rc = -1;
+			break;
+		}
+		count++;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	if (rc == -1) {
+		store_event_list_free(&list, count);
+		return -1;
+	}
+	/* Short of the limit, everything up to the newest was looked at. */
+	if (upto)
+		*upto = count == limit ? list[count - 1].seq :
+		    (s->last_event > (f ? f->after : 0) ? s->last_event :
+		    (f ? f->after : 0));
+	*out = list;
+	*n = count;
+	return 0;
+}
+
+void
+store_event_clear(store_event *e)
+{
+	free(e->type);
+	free(e->node);
+	free(e->data);
+	free(e->summary);
+	drift_record_clear(&e->drift);
+	memset(e, 0, sizeof(*e));
+}
+
+void
+store_event_list_free(store_event **list, size_t n)
+{
+	if (*list == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		store_event_clear(&(*list)[i]);
+	free(*list);
+	*list = NULL;
+}
+
+/* ---- revisions (continued) ---- */
+
+static void
+s_revision_fields(jsonw *j, const void *arg)
+{
+	const store_change *c = arg;
+
+	jsonw_kv_int(j, "revision", c->revision);
+	jsonw_kv_str(j, "action", c->rollback_of ? "rollback" : "apply");
+	if (c->rollback_of)
+		jsonw_kv_int(j, "rollbackOf", c->rollback_of);
+	jsonw_kv_str(j, "hash", c->hash);
+	jsonw_kv_str(j, "appliedBy", c->applied_by);
+	jsonw_kv_str(j, "source", c->source);
+	jsonw_kv_str(j, "changeId", c->change_id);
+	jsonw_kv_str(j, "message", c->message);
+}
+
+int
+store_add_change(store *s, const store_change *c, int64_t *revision_out,
+    char **err)
+{
+	store_change ev = *c;
+	sqlite3_stmt *st = NULL;
+	int64_t next;
+	char *data, *summary;
+	int rc = SQLITE_OK;
+
+	if (c->text == NULL || c->hash == NULL) {
 		s_failx(s, err, "a revision needs its text and hash");
 		return -1;
 	}
@@ -925,19 +1278,34 @@ store_add_revision(store *s, const char *canonical_text, const char *hash,
 	    "'revision_floor'), 0)) + 1", &next, err) == -1)
 		goto fail;
 	st = s_prepare(s, "INSERT INTO revisions (revision, hash, text, "
-	    "applied_at, applied_by, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	    err);
+	    "applied_at, applied_by, source, change_id, message) VALUES (?1, "
+	    "?2, ?3, ?4, ?5, ?6, ?7, ?8)", err);
 	if (st == NULL)
 		goto fail;
 	s_bind_int(st, 1, next, &rc);
-	s_bind_text(st, 2, hash, &rc);
-	s_bind_text(st, 3, canonical_text, &rc);
-	s_bind_int(st, 4, applied_at, &rc);
-	s_bind_text(st, 5, applied_by, &rc);
-	s_bind_text(st, 6, source, &rc);
+	s_bind_text(st, 2, c->hash, &rc);
+	s_bind_text(st, 3, c->text, &rc);
+	s_bind_int(st, 4, c->applied_at, &rc);
+	s_bind_text(st, 5, c->applied_by, &rc);
+	s_bind_text(st, 6, c->source, &rc);
+	s_bind_text(st, 7, c->change_id, &rc);
+	s_bind_text(st, 8, c->message, &rc);
 	if (s_run(s, st, rc, "cannot add the revision", err) == -1)
 		goto fail;
 	sqlite3_finalize(st);
+	st = NULL;
+	ev.revision = next;
+	data = s_json_object(s_revision_fields, &ev);
+	summary = xasprintf("revision %lld %s by %s%s%s%s", (long long)next,
+	    c->rollback_of ? "rolled back" : "applied",
+	    c->applied_by ? c->applied_by : "-", c->change_id ? " (" : "",
+	    c->change_id ? c->change_id : "", c->change_id ? ")" : "");
+	rc = s_add_event(s, "revision", c->applied_at, NULL, 0, data, summary,
+	    err);
+	free(summary);
+	free(data);
+	if (rc == -1)
+		goto fail;
 	if (s_commit(s, err) == -1)
 		return -1;
 	if (revision_out)
@@ -947,6 +1315,18 @@ fail:
 	sqlite3_finalize(st);
 	s_rollback(s);
 	return -1;
+}
+
+int
+store_add_revision(store *s, const char *canonical_text, const char *hash,
+    const char *applied_by, const char *source, int64_t applied_at,
+    int64_t *revision_out, char **err)
+{
+	store_change c = { .text = canonical_text, .hash = hash,
+	    .applied_by = applied_by, .source = source,
+	    .applied_at = applied_at };
+
+	return store_add_change(s, &c, revision_out, err);
 }
 
 int
@@ -990,6 +1370,8 @@ s_revision_row(sqlite3_stmt *st, bool with_text, store_revision *r)
 	r->applied_by = s_col_str(st, 3);
 	r->source = s_col_str(st, 4);
 	r->text = with_text ? s_col_str(st, 5) : NULL;
+	r->change_id = s_col_str(st, 6);
+	r->message = s_col_str(st, 7);
 	return r;
 }
 
@@ -1013,8 +1395,8 @@ s_one_revision(store *s, const char *sql, int64_t n, store_revision **out,
 }
 
 #define S_REVISION_COLUMNS \
-	"SELECT revision, hash, applied_at, applied_by, source, text " \
-	"FROM revisions "
+	"SELECT revision, hash, applied_at, applied_by, source, text, " \
+	"change_id, message FROM revisions "
 
 int
 store_latest_revision(store *s, store_revision **out, char **err)
@@ -1041,7 +1423,8 @@ store_list_revisions(store *s, store_revision **out, size_t *n, char **err)
 	*out = NULL;
 	*n = 0;
 	st = s_prepare(s, "SELECT revision, hash, applied_at, applied_by, "
-	    "source FROM revisions ORDER BY revision", err);
+	    "source, NULL, change_id, message FROM revisions ORDER BY revision",
+	    err);
 	if (st == NULL)
 		return -1;
 	while ((rc = s_step(s, st, SQLITE_OK, "cannot list revisions",
@@ -1067,6 +1450,8 @@ s_revision_clear(store_revision *r)
 	free(r->text);
 	free(r->applied_by);
 	free(r->source);
+	free(r->change_id);
+	free(r->message);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -1245,21 +1630,45 @@ s_update_node(store *s, sqlite3_stmt *st, int rc, const char *name,
 	return ret;
 }
 
+static void
+s_node_fields(jsonw *j, const void *arg)
+{
+	const bool *online = arg;
+
+	jsonw_kv_bool(j, "online", *online);
+}
+
+/* Callers call this when the node's liveness changes: each call is a
+ * `node` event. */
 int
 store_set_node_online(store *s, const char *name, bool online,
     int64_t last_seen, char **err)
 {
 	sqlite3_stmt *st;
+	char *data;
 	int rc = SQLITE_OK;
 
+	if (s_begin_write(s, err) == -1)
+		return -1;
 	st = s_prepare(s, "UPDATE nodes SET online = ?2, last_seen = ?3 "
 	    "WHERE name = ?1", err);
 	if (st == NULL)
-		return -1;
+		goto fail;
 	s_bind_text(st, 1, name, &rc);
 	s_bind_int(st, 2, online, &rc);
 	s_bind_int(st, 3, last_seen, &rc);
-	return s_update_node(s, st, rc, name, err);
+	if (s_update_node(s, st, rc, name, err) == -1)
+		goto fail;
+	data = s_json_object(s_node_fields, &online);
+	rc = s_add_event(s, "node", platform_now_ms() / 1000, name, 0, data,
+	    online ? "online" : "offline", err);
+	free(data);
+	if (rc == -1)
+		goto fail;
+	return s_commit(s, err);
+fail:
+	s_rollback(s);
+	return -1;
 }
 
 int
@@ -1399,8 +1808,9 @@ s_drift_stmts_prepare(store *s, s_drift_stmts *d, char **err)
 	 * only for the node that owns the drift. */
 	d->upsert = s_prepare(s, "INSERT INTO drift (id, cluster, node, role, "
 	    "kind, resource, expected, actual, policy_revision, mode, status, "
-	    "detected_at, resolved_at, action, error, received_at) VALUES (?1, "
-	    "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
+	    "detected_at, resolved_at, action, error, received_at, cause) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	    "?14, ?15, ?16, ?17) "
 	    "ON CONFLICT (id) DO UPDATE SET status = excluded.status, "
 	    "resolved_at = excluded.resolved_at, action = excluded.action, "
 	    "error = excluded.error, received_at = excluded.received_at "
@@ -1412,7 +1822,8 @@ s_drift_stmts_prepare(store *s, s_drift_stmts *d, char **err)
 	if (d->upsert == NULL)
 		goto fail;
 	d->event = s_prepare(s, "INSERT INTO drift_events (drift_id, node, "
-	    "node_seq, status, at) VALUES (?1, ?2, ?3, ?4, ?5)", err);
+	    "node_seq, status, at, resolved_at, action, error, received_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", err);
 	if (d->event == NULL)
 		goto fail;
 	d->owner = s_prepare(s, "SELECT node FROM drift WHERE id = ?1", err);
@@ -1491,6 +1902,9 @@ s_put_drift(store *s, s_drift_stmts *d, const char *node,
 	s_bind_text(st, 14, r->action, &rc);
 	s_bind_text(st, 15, r->error, &rc);
 	s_bind_int(st, 16, r->received_at, &rc);
+	s_bind_text(st, 17, r->cause > DRIFT_CAUSE_UNKNOWN &&
+	    r->cause <= DRIFT_CAUSE_OUT_OF_BAND ? DRIFT_CAUSE_NAMES[r->cause] :
+	    NULL, &rc);
 	if (s_run(s, st, rc, "cannot store a drift record", err) == -1)
 		return -1;
 	if (sqlite3_changes(s->db) == 0)
@@ -1503,7 +1917,17 @@ s_put_drift(store *s, s_drift_stmts *d, const char *node,
 	s_bind_text(st, 4, status, &rc);
 	s_bind_int(st, 5, r->resolved_at ? r->resolved_at : r->detected_at,
 	    &rc);
-	return s_run(s, st, rc, "cannot log a drift transition", err);
+	s_bind_opt_int(st, 6, r->resolved_at, &rc);
+	s_bind_text(st, 7, r->action, &rc);
+	s_bind_text(st, 8, r->error, &rc);
+	s_bind_int(st, 9, r->received_at, &rc);
+	if (s_run(s, st, rc, "cannot log a drift transition", err) == -1)
+		return -1;
+	s->pending_transitions[r->kind][r->status]++;	/* checked enums */
+	/* The transition is an event of the stream, in this transaction. */
+	return s_add_event(s, "drift", r->received_at ? r->received_at :
+	    platform_now_ms() / 1000, node, sqlite3_last_insert_rowid(s->db),
+	    NULL, NULL, err);
 }
 
 /* Reads a node's last_drift_seq inside the caller's transaction. */
@@ -1676,6 +2100,8 @@ s_drift_row(store *s, sqlite3_stmt *st, drift_record *r, char **err)
 	r->action = s_col_str(st, 13);
 	r->error = s_col_str(st, 14);
 	r->received_at = sqlite3_column_int64(st, 15);
+	r->cause = drift_cause_from_name((const char *)sqlite3_column_text(st,
+	    16));
 	return 0;
 }
 
@@ -1692,7 +2118,7 @@ store_query_drift(store *s, const store_drift_filter *f, drift_record **out,
 	*n = 0;
 	st = s_prepare(s, "SELECT id, cluster, node, role, kind, resource, "
 	    "expected, actual, policy_revision, mode, status, detected_at, "
-	    "resolved_at, action, error, received_at FROM drift "
+	    "resolved_at, action, error, received_at, cause FROM drift "
 	    "WHERE (?1 IS NULL OR node = ?1) "
 	    "AND (?2 = 0 OR received_at >= ?2) "
 	    "AND (?3 = 0 OR status = ?4) "
@@ -1761,6 +2187,34 @@ store_open_drift_by_node(store *s, store_count **out, size_t *n, char **err)
 	*out = list;
 	*n = count;
 	return 0;
+}
+
+int
+store_open_drift_by_kind(store *s, int64_t out[STORE_NKINDS], char **err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK, k;
+
+	memset(out, 0, sizeof(int64_t) * STORE_NKINDS);
+	st = s_prepare(s, "SELECT kind, COUNT(*) FROM drift WHERE status = "
+	    "'open' GROUP BY kind", err);
+	if (st == NULL)
+		return -1;
+	while ((rc = s_step(s, st, rc, "cannot count drift", err)) == 1) {
+		k = drift_kind_from_name((const char *)sqlite3_column_text(st,
+		    0));
+		if (k >= 0 && k < STORE_NKINDS)
+			out[k] = sqlite3_column_int64(st, 1);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc == -1 ? -1 : 0;
+}
+
+void
+store_get_stats(const store *s, store_stats *out)
+{
+	*out = s->stats;
 }
 
 void
@@ -1957,11 +2411,23 @@ s_prune_plans(store *s, char **err)
 	return rc;
 }
 
+static void
+s_plan_fields(jsonw *j, const void *arg)
+{
+	const plan *p = arg;
+
+	jsonw_kv_int(j, "generation", (int64_t)p->generation);
+	jsonw_kv_str(j, "hash", p->hash);
+	jsonw_kv_int(j, "groups", (int64_t)p->ngroups);
+	jsonw_kv_int(j, "unplanned", (int64_t)p->nunplanned);
+}
+
 int
 store_save_plan(store *s, const plan *p, int64_t saved_at, char **err)
 {
-	char *stored = NULL;
+	char *stored = NULL, *data, *summary;
 	int64_t newest;
+	int rc;
 
 	if (p->generation == 0 || p->generation > (uint64_t)INT64_MAX ||
 	    p->hash[0] == '\0') {
@@ -1993,6 +2459,14 @@ store_save_plan(store *s, const plan *p, int64_t saved_at, char **err)
 	}
 	if (s_save_plan_rows(s, p, saved_at, err) == -1 ||
 	    s_prune_plans(s, err) == -1)
+		goto fail;
+	data = s_json_object(s_plan_fields, p);
+	summary = xasprintf("plan generation %" PRIu64 ": %zu groups, %zu "
+	    "unplanned", p->generation, p->ngroups, p->nunplanned);
+	rc = s_add_event(s, "plan", saved_at, NULL, 0, data, summary, err);
+	free(summary);
+	free(data);
+	if (rc == -1)
 		goto fail;
 	return s_commit(s, err);
 fail:

@@ -49,6 +49,20 @@ typedef struct store store;
 #define STORE_BUSY_MESSAGE "store busy: another process holds " \
 	STORE_FILE_NAME "'s lock; try again"
 
+#define STORE_NKINDS ((int)DRIFT_INVENTORY + 1)
+#define STORE_NSTATUSES ((int)DRIFT_RESOLVED + 1)
+
+/* What this process's store connection did (metrics). */
+typedef struct store_stats {
+	uint64_t commits;
+	double commit_seconds_sum;	/* time spent in COMMIT (ms clock) */
+	double commit_seconds_last;
+	/* Drift transitions stored, by kind and status. */
+	uint64_t transitions[STORE_NKINDS][STORE_NSTATUSES];
+} store_stats;
+
+void store_get_stats(const store *s, store_stats *out);
+
 /* Opens (creating it and data_dir, mode 0700, when missing) data_dir's
  * hvpolicy.db and brings its schema up to date. Refuses a database whose
  * schema is newer than this code knows. */
@@ -76,6 +90,7 @@ int store_schema_version(void);
 int store_check_integrity(store *s, char **err);
 
 /* Policy revisions, numbered 1, 2, 3, ... */
+
 typedef struct store_revision {
 	int64_t revision;
 	char *hash;		/* policy_hash() of the text */
@@ -83,7 +98,26 @@ typedef struct store_revision {
 	int64_t applied_at;
 	char *applied_by;	/* who (user or admin key name); may be NULL */
 	char *source;		/* how: "apply -f x.yaml", "rollback 3"; or NULL */
+	char *change_id;	/* --change-id, or NULL */
+	char *message;		/* --message, or NULL */
 } store_revision;
+
+/* A new revision with its change record (strings borrowed, NULL = none).
+ * Stored with its `revision` event in one transaction. */
+typedef struct store_change {
+	const char *text;	/* canonical policy text */
+	const char *hash;
+	const char *applied_by;
+	const char *source;
+	const char *change_id;
+	const char *message;
+	int64_t rollback_of;	/* rollback: the revision taken back; else 0 */
+	int64_t applied_at;
+	int64_t revision;	/* unused on input */
+} store_change;
+
+int store_add_change(store *s, const store_change *c, int64_t *revision_out,
+    char **err);
 
 /* The new revision is numbered one above both the newest stored and the
  * revision floor. */
@@ -140,7 +174,8 @@ int store_upsert_node(store *s, const store_node *n, char **err);
 int store_get_node(store *s, const char *name, store_node **out, char **err);
 /* Every node, sorted by name. */
 int store_list_nodes(store *s, store_node **out, size_t *n, char **err);
-/* These fail for a node the store does not know. */
+/* These fail for a node the store does not know. store_set_node_online
+ * is called when a node's liveness changes and adds a `node` event. */
 int store_set_node_online(store *s, const char *name, bool online,
     int64_t last_seen, char **err);
 int store_set_node_ack(store *s, const char *name, const store_ack *ack,
@@ -210,6 +245,9 @@ typedef struct store_count {
 int store_open_drift_by_node(store *s, store_count **out, size_t *n,
     char **err);
 void store_count_list_free(store_count **list, size_t n);
+/* Open drift records by kind (indexed by drift_kind). */
+int store_open_drift_by_kind(store *s, int64_t out[STORE_NKINDS],
+    char **err);
 
 /* One entry of the append-only transition log. */
 typedef struct store_drift_event {
@@ -226,6 +264,67 @@ typedef struct store_drift_event {
 int store_list_drift_events(store *s, const store_drift_filter *f,
     store_drift_event **out, size_t *n, char **err);
 void store_drift_event_list_free(store_drift_event **list, size_t n);
+
+/*
+ * The event stream: every drift transition, revision, node going online
+ * or offline and new serialization plan, numbered by one sequence that
+ * only grows: AUTOINCREMENT never reuses a number, and a floor in `meta`
+ * (raised by store_raise_event_floor from numbers clients have seen) keeps
+ * an older store file restored from reusing them. Each event is written in
+ * the transaction of what it records: store_add_drift_batch,
+ * store_put_drift, store_add_change, store_set_node_online (when the state
+ * changes) and store_save_plan (a new generation).
+ */
+typedef struct store_event {
+	int64_t seq;
+	char *type;		/* drift, revision, node, plan */
+	int64_t at;		/* seconds, the controller's clock */
+	char *node;		/* the node it concerns, or NULL */
+	char *data;		/* JSON object of the type's fields, or NULL */
+	char *summary;		/* one line for tables (not drift), or NULL */
+	bool has_drift;		/* type drift: the record at this transition */
+	drift_record drift;
+} store_event;
+
+typedef struct store_event_filter {
+	int64_t after;		/* events numbered above this */
+	const char *type;	/* NULL = every type */
+	const char *node;	/* NULL = every node */
+	const char *types;	/* ",drift,plan,": one of these; NULL = any */
+	const char *statuses;	/* ",open,failed,": drift events with one of
+				 * these statuses (others pass); NULL = any */
+	size_t limit;		/* 0 = 1000 */
+} store_event_filter;
+
+/* Matching events in order. *upto: the number up to which the stream was
+ * looked at (the last one returned when the limit was reached, else the
+ * newest committed): a follower asks next for events after it. */
+int store_list_events(store *s, const store_event_filter *f,
+    store_event **out, size_t *n, int64_t *upto, char **err);
+/* The highest event number committed (or the floor); no SQL. */
+int64_t store_last_event(const store *s);
+/* Raises the floor so the next event is numbered above seq (a client saw
+ * seq: this store may be older than the one that numbered it). */
+int store_raise_event_floor(store *s, int64_t seq, char **err);
+/* How many events match (limit ignored). */
+int store_count_events(store *s, const store_event_filter *f, int64_t *n,
+    char **err);
+void store_event_clear(store_event *e);
+
+/* Webhook delivery: per endpoint name, the last event delivered (the
+ * outbox of an endpoint is every matching event after it) and counters.
+ * An endpoint never seen reads as all zero. The cursor never goes back. */
+typedef struct store_webhook_cursor {
+	int64_t delivered;
+	int64_t deliveries;
+	int64_t failures;
+} store_webhook_cursor;
+
+int store_get_webhook_cursor(store *s, const char *endpoint,
+    store_webhook_cursor *out, char **err);
+int store_set_webhook_cursor(store *s, const char *endpoint,
+    const store_webhook_cursor *c, char **err);
+void store_event_list_free(store_event **list, size_t n);
 
 /*
  * Serialization plans, one per generation, stored as rows (groups, their

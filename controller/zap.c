@@ -38,6 +38,8 @@ struct zap {
 	char *admin_dir;
 	keys_table *nodes;
 	keys_table *admins;	/* NULL without an admin directory */
+	char *reader_dir;
+	keys_table *readers;	/* read-only admins; NULL without */
 	s_refusal recent[ZAP_RECENT];
 };
 
@@ -106,6 +108,8 @@ zap_free(zap **z)
 		zmq_close((*z)->socket);
 	keys_table_free(&(*z)->nodes);
 	keys_table_free(&(*z)->admins);
+	keys_table_free(&(*z)->readers);
+	free((*z)->reader_dir);
 	free((*z)->node_dir);
 	free((*z)->admin_dir);
 	free(*z);
@@ -124,6 +128,23 @@ zap_node_key_count(const zap *z)
 	return keys_table_count(z->nodes);
 }
 
+int
+zap_set_read_keys(zap *z, const char *dir, char **err)
+{
+	keys_table *t = NULL;
+
+	if (s_load(dir, &t, err) == -1)
+		return -1;
+	keys_table_free(&z->readers);
+	free(z->reader_dir);
+	z->readers = t;
+	z->reader_dir = xstrdup(dir);
+	if (dir)
+		log_info("zap: %zu read-only admin keys from %s",
+		    keys_table_count(t), dir);
+	return 0;
+}
+
 size_t
 zap_admin_key_count(const zap *z)
 {
@@ -133,13 +154,15 @@ zap_admin_key_count(const zap *z)
 int
 zap_reload(zap *z, char **err)
 {
-	keys_table *nodes = NULL, *admins = NULL;
+	keys_table *nodes = NULL, *admins = NULL, *readers = NULL;
 
 	*err = NULL;
 	if (s_load(z->node_dir, &nodes, err) == -1)
 		return -1;
-	if (s_load(z->admin_dir, &admins, err) == -1) {
+	if (s_load(z->admin_dir, &admins, err) == -1 ||
+	    s_load(z->reader_dir, &readers, err) == -1) {
 		keys_table_free(&nodes);
+		keys_table_free(&admins);
 		return -1;
 	}
 	if (nodes == NULL)
@@ -149,8 +172,10 @@ zap_reload(zap *z, char **err)
 	    keys_table_count(admins), keys_table_count(z->admins));
 	keys_table_free(&z->nodes);
 	keys_table_free(&z->admins);
+	keys_table_free(&z->readers);
 	z->nodes = nodes;
 	z->admins = admins;
+	z->readers = readers;
 	memset(z->recent, 0, sizeof z->recent);
 	return 0;
 }
@@ -278,7 +303,7 @@ s_curve(zap *z, s_request *r, const char *address, const char *domain)
 {
 	char key[KEYS_Z85_LEN + 1];
 	const char *name = NULL;
-	bool admin = false;
+	bool admin = false, reader = false;
 	zmq_msg_t *cred;
 
 	if (r->nframes != F_CREDENTIALS + 1 ||
@@ -294,6 +319,9 @@ s_curve(zap *z, s_request *r, const char *address, const char *domain)
 		name = keys_table_lookup(z->nodes, key);
 	if (name == NULL && strcmp(domain, ZAP_DOMAIN_NODES) != 0) {
 		name = keys_table_lookup(z->admins, key);
+		if (name == NULL && z->readers != NULL &&
+		    (name = keys_table_lookup(z->readers, key)) != NULL)
+			reader = true;
 		admin = name != NULL;
 	}
 	if (name == NULL) {
@@ -303,10 +331,12 @@ s_curve(zap *z, s_request *r, const char *address, const char *domain)
 		return;
 	}
 	if (admin) {
-		char *uid = xasprintf("%s%s", ZAP_ADMIN_PREFIX, name);
+		char *uid = xasprintf("%s%s", reader ? ZAP_READER_PREFIX :
+		    ZAP_ADMIN_PREFIX, name);
 
 		s_reply(z, r, "200", "OK", uid);
-		log_debug("zap: admitted admin=%s address=%s", name, address);
+		log_debug("zap: admitted admin=%s%s address=%s", name,
+		    reader ? " (read-only)" : "", address);
 		free(uid);
 	} else {
 		s_reply(z, r, "200", "OK", name);

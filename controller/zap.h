@@ -32,6 +32,7 @@
 #define ZAP_DOMAIN_NODES "hvpolicy.nodes"
 #define ZAP_DOMAIN_ADMIN "hvpolicy.admin"
 #define ZAP_ADMIN_PREFIX "admin:"
+#define ZAP_READER_PREFIX "admin-read:"
 
 typedef struct zap zap;
 
@@ -41,6 +42,10 @@ typedef struct zap zap;
 zap *zap_new(void *zmq_ctx, const char *node_keys_dir,
     const char *admin_keys_dir, char **err);
 void zap_free(zap **z);
+/* Loads the read-only admin keys (adminReadKeys; NULL: none), admitted
+ * with User-Id "admin-read:NAME"; zap_reload re-reads them too. A key in
+ * both directories is a full admin. */
+int zap_set_read_keys(zap *z, const char *dir, char **err);
 /* The REP socket to poll for ZMQ_POLLIN. Borrowed. */
 void *zap_socket(zap *z);
 /* Answers the pending requests (at most a bounded batch per call, so the

@@ -53,6 +53,7 @@
 #define S_TRACKER_FILE "tracker.state"
 #define S_JOURNAL_DIR "journal"
 #define S_LOCK_FILE "hvpolicy-node.lock"
+#define S_WHY_NEW_DESIRED "new desired state"	/* a pass reason */
 #define S_BACKOFF_MIN_MS 1000
 #define S_BACKOFF_MAX_MS 30000
 #define S_IDLE_INTERVAL_S 60	/* re-observe period without a policy */
@@ -96,6 +97,8 @@ static const config_option S_OPTIONS[] = {
 	    "plain text, no authentication (tests and labs only)" },
 	{ "heartbeatSeconds", CONFIG_INT, "5", false, 1, 3600,
 	    "heartbeat period until the controller's Welcome sets it" },
+	{ "logFormat", CONFIG_STRING, "text", false, 0, 0,
+	    "log lines as text or json (also --log-format)" },
 	{ "verbose", CONFIG_BOOL, "false", false, 0, 0, "debug logging" },
 };
 #define S_NOPTIONS (sizeof S_OPTIONS / sizeof S_OPTIONS[0])
@@ -671,15 +674,29 @@ s_journal_add(s_node *n, drift_record *recs, size_t count)
 
 /* ---- reconcile passes ---- */
 
+/* The cause of what a pass finds: the first pass under a newly installed
+ * desired state enforces what the revision asked for; any other pass
+ * (interval, host change, start, SIGHUP) finds the host changed out of
+ * band. A drift keeps the cause it began with (tracker.c). */
+static drift_cause
+s_cause(const char *why)
+{
+	return strcmp(why, S_WHY_NEW_DESIRED) == 0 ? DRIFT_CAUSE_REVISION :
+	    DRIFT_CAUSE_OUT_OF_BAND;
+}
+
 /* Feeds one pass's records to the tracker and journals the transitions
  * it yields. */
 static size_t
-s_track(s_node *n, const engine_result *r, int64_t revision, int64_t now)
+s_track(s_node *n, const engine_result *r, int64_t revision, int64_t now,
+    drift_cause cause)
 {
 	tracker_pass tp;
 	drift_record *out = NULL;
 	size_t nout = 0;
 
+	for (size_t i = 0; i < r->nrecords; i++)
+		r->records[i].cause = cause;
 	memset(&tp, 0, sizeof tp);
 	tp.records = r->records;
 	tp.count = r->nrecords;
@@ -703,8 +720,8 @@ s_track(s_node *n, const engine_result *r, int64_t revision, int64_t now)
  * is changed this pass).
  */
 static int
-s_journal_intent(s_node *n, const engine_options *o, engine_result *r,
-    char **err)
+s_journal_intent(s_node *n, const engine_options *o, drift_cause cause,
+    engine_result *r, char **err)
 {
 	engine_options dry = *o;
 
@@ -716,7 +733,7 @@ s_journal_intent(s_node *n, const engine_options *o, engine_result *r,
 		r->mode = POLICY_ENFORCE;
 		return 1;
 	}
-	s_track(n, r, o->revision, o->now);
+	s_track(n, r, o->revision, o->now, cause);
 	engine_result_release(r);
 	if (n->nbacklog > 0) {
 		*err = xstrdup("the journal cannot take the drift found; "
@@ -748,7 +765,7 @@ s_pass(s_node *n, const char *why)
 	o.now = now;
 	o.id_stamp = platform_now_ms();
 	rc = n->policy->mode == POLICY_ENFORCE ?
-	    s_journal_intent(n, &o, &r, &err) : 0;
+	    s_journal_intent(n, &o, s_cause(why), &r, &err) : 0;
 	if (rc == 0 && engine_run(n->host, n->policy, n->role, s_plan(n), &o,
 	    &r, &err) == -1)
 		rc = -1;
@@ -759,7 +776,7 @@ s_pass(s_node *n, const char *why)
 		n->converged = false;
 		return;
 	}
-	nout = s_track(n, &r, o.revision, now);
+	nout = s_track(n, &r, o.revision, now, s_cause(why));
 	/* Converged: finished applying the revision as its mode allows. In
 	 * audit mode a whole pass is all there is to do (open drift is what
 	 * audit reports); in enforce mode every correction must have been
@@ -935,7 +952,7 @@ s_on_desired(s_node *n, const Hvp__Desired *m)
 		    n->desired->plan_generation, n->policy->name,
 		    POLICY_MODE_NAMES[n->policy->mode]);
 	}
-	s_pass(n, same ? "desired re-sent" : "new desired state");
+	s_pass(n, same ? "desired re-sent" : S_WHY_NEW_DESIRED);
 	s_send_ack(n);
 }
 
@@ -1464,7 +1481,8 @@ node_daemon_main(int argc, char **argv)
 {
 	config_values v;
 	s_node n;
-	const char *seed;
+	const char *seed, *log_flag = NULL;
+	log_format lf;
 	bool help, bad;
 	int nargc, rc = 0;
 	char **nargv = s_strip_args(argc, argv, &nargc, &seed, &help, &bad);
@@ -1483,11 +1501,26 @@ node_daemon_main(int argc, char **argv)
 		free(nargv);
 		return 1;
 	}
+	if (log_take_format_flag(&nargc, nargv, &log_flag) == -1) {
+		fprintf(stderr, "%s: --log-format needs a value: text or json\n",
+		    S_PROGRAM);
+		free(nargv);
+		return 1;
+	}
 	if (s_load_config(nargc, nargv, &v) == -1) {
 		config_values_release(&v);
 		free(nargv);
 		return 1;
 	}
+	if (log_format_parse(log_flag ? log_flag : config_str(&v, "logFormat"),
+	    &lf) == -1) {
+		fprintf(stderr, "%s: logFormat: expected text or json\n",
+		    S_PROGRAM);
+		config_values_release(&v);
+		free(nargv);
+		return 1;
+	}
+	log_set_format(lf);
 	memset(&n, 0, sizeof n);
 	n.name = config_str(&v, "name");
 	n.role = strcmp(config_str(&v, "role"), "dpm-server") == 0 ?

@@ -206,6 +206,8 @@ s_emit_as(s_merge *m, const drift_record *found, const drift_record *old)
 
 	s_set(&r->id, old->id);
 	r->detected_at = old->detected_at;
+	if (old->cause != DRIFT_CAUSE_UNKNOWN)
+		r->cause = old->cause;	/* why the drift began */
 	return r;
 }
 

@@ -127,6 +127,7 @@ fx_stop(fx *f)
 	conflicts_release(&f->s.conflicts);
 	linger_release(&f->s.linger);
 	progress_release(&f->s.progress);
+	events_release(&f->s.events);
 	policy_free(&f->s.policy);
 	free(f->s.policy_text);
 	plan_free(&f->s.plan);

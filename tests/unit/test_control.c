@@ -5,11 +5,14 @@
  * an offline node converged; a dpmServer that names no known DPM server
  * is refused without --force and shown as unmanaged; progress answers at
  * once when there is news and holds the answer otherwise; audit mode
- * converges; plan shows the policy's line diff and the DPM file's change.
+ * converges; plan shows the policy's line diff and the DPM file's change;
+ * events lists the stream and holds a follower until an event exists;
+ * requireChangeId refuses an apply without a change id.
  */
 #include "ctl_fixture.h"
 
 #include "dryrun.h"
+#include "events.h"
 #include "progress.h"
 
 static const char *const GUESTS[] = {
@@ -239,6 +242,65 @@ test_clock_skew_flagged(void **state)
 	wire_admin_reply_free(&r);
 }
 
+static Hvp__AdminReply *
+s_events(fx *f, int64_t after, bool follow, const char *type)
+{
+	Hvp__AdminRequest q = HVP__ADMIN_REQUEST__INIT;
+
+	q.verb = (char *)"events";
+	q.format = (char *)"jsonl";
+	q.after = after;
+	q.long_poll = follow;
+	q.type = (char *)type;
+	return fx_admin(f, &q);
+}
+
+static void
+test_events_follow(void **state)
+{
+	fx *f = *state;
+	fx_peer *dpm = fx_peer_new(f, "DPM01"), *hv1 = fx_peer_new(f, "HV01");
+	Hvp__AdminRequest q = HVP__ADMIN_REQUEST__INIT;
+	Hvp__AdminReply *r;
+	int64_t top;
+
+	fx_hello(f, dpm, "dpm-server", 0, NULL);
+	fx_hello(f, hv1, "hyperv-node", 0, NULL);
+	r = s_events(f, 0, false, NULL);
+	assert_non_null(r);
+	assert_int_equal(r->total, 2);	/* two nodes online */
+	assert_non_null(strstr(r->body, "\"type\":\"node\""));
+	assert_non_null(strstr(r->body, "\"cluster\":\"" FX_CLUSTER "\""));
+	top = r->last_seq;
+	wire_admin_reply_free(&r);
+	/* Nothing after top: a follower is held... */
+	assert_null(s_events(f, top, true, "revision"));
+	assert_int_equal(f->s.events.count, 1);
+	/* ...and answered when the revision is stored. */
+	assert_int_equal(fx_apply(f, FX_POLICY("DPM01"), false), 0);
+	events_tick(&f->s);
+	assert_int_equal(f->s.events.count, 0);
+	/* (fx_apply read the apply's answer; the follower's is next.) */
+	{
+		zmq_pollitem_t it = { f->cli, 0, ZMQ_POLLIN, 0 };
+
+		assert_int_equal(zmq_poll(&it, 1, 1000), 1);
+	}
+	fx_stop(f);
+	fx_start(f);
+	/* A change id is needed when the controller says so. */
+	f->s.require_change_id = true;
+	assert_int_equal(fx_apply(f, FX_POLICY("DPM01") "# x\n", false), 1);
+	q.verb = (char *)"apply";
+	q.policy.data = (uint8_t *)FX_POLICY("DPM01");
+	q.policy.len = strlen(FX_POLICY("DPM01"));
+	q.change_id = (char *)"CHG9";
+	r = fx_admin(f, &q);
+	assert_non_null(r);
+	assert_int_equal(r->status, 0);
+	wire_admin_reply_free(&r);
+}
+
 int
 main(void)
 {
@@ -251,6 +313,8 @@ main(void)
 		    fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_plan_shows_diffs,
 		    fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_events_follow, fx_setup,
+		    fx_teardown),
 		cmocka_unit_test_setup_teardown(test_clock_skew_flagged,
 		    fx_setup, fx_teardown),
 	};

@@ -240,6 +240,39 @@ test_make_id(void **state)
 	free(b);
 }
 
+/* cause: a name in JSON and CSV, null / empty when unknown. */
+static void
+test_cause(void **state)
+{
+	drift_record r = { 0 };
+	strbuf out;
+	jsonw j;
+
+	(void)state;
+	assert_int_equal(drift_cause_from_name("revision"),
+	    DRIFT_CAUSE_REVISION);
+	assert_int_equal(drift_cause_from_name("out-of-band"),
+	    DRIFT_CAUSE_OUT_OF_BAND);
+	assert_int_equal(drift_cause_from_name("bogus"), DRIFT_CAUSE_UNKNOWN);
+	assert_int_equal(drift_cause_from_name(NULL), DRIFT_CAUSE_UNKNOWN);
+	r.id = (char *)"x";
+	r.resource = (char *)"y";
+	r.cause = DRIFT_CAUSE_OUT_OF_BAND;
+	strbuf_init(&out);
+	jsonw_init(&j, &out, false);
+	drift_record_json(&r, &j);
+	assert_non_null(strstr(out.data, "\"cause\":\"out-of-band\""));
+	strbuf_reset(&out);
+	drift_record_csv(&r, &out);
+	assert_non_null(strstr(out.data, ",out-of-band,"));
+	r.cause = (drift_cause)7;	/* out of range: not a name */
+	strbuf_reset(&out);
+	jsonw_init(&j, &out, false);
+	drift_record_json(&r, &j);
+	assert_non_null(strstr(out.data, "\"cause\":null"));
+	strbuf_release(&out);
+}
+
 int
 main(void)
 {
@@ -248,6 +281,7 @@ main(void)
 		cmocka_unit_test(test_copy_and_clear),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_cause),
 		cmocka_unit_test(test_make_id),
 	};
 

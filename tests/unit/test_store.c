@@ -1280,6 +1280,107 @@ test_kill9(void **state)
 	}
 }
 
+/* The event stream: one growing sequence over revisions, node liveness,
+ * drift transitions (each showing the record as it was then) and plans,
+ * kept across reopening, with a floor above numbers clients saw. */
+static void
+test_events(void **state)
+{
+	const char *dir = *state;
+	store *s = s_open(dir);
+	store_node hv1 = { .name = (char *)"HV01", .role = ROLE_HYPERV_NODE,
+	    .cluster = (char *)"HV-CLUSTER-01" };
+	store_change c = { .text = "t\n", .hash = HASH_A, .applied_by = "alice",
+	    .source = "apply -f p.yaml", .change_id = "CHG1",
+	    .message = "why", .applied_at = 10 };
+	store_event_filter f = { 0 };
+	store_event *ev = NULL;
+	store_revision *rev = NULL;
+	drift_record b[2], *list = NULL;
+	plan *p = s_make_plan(1, HASH_B);
+	int64_t r = 0, upto = 0;
+	uint64_t acked = 0;
+	size_t n = 0;
+	char *err = NULL;
+
+	assert_int_equal(store_last_event(s), 0);
+	assert_int_equal(store_add_change(s, &c, &r, &err), 0);
+	assert_int_equal(store_upsert_node(s, &hv1, &err), 0);
+	assert_int_equal(store_set_node_online(s, "HV01", true, 11, &err), 0);
+	b[0] = s_rec("d1", "HV01", DRIFT_OPEN, 100, 0);
+	b[0].cause = DRIFT_CAUSE_REVISION;
+	b[1] = s_rec("d1", "HV01", DRIFT_CORRECTED, 100, 101);
+	b[1].cause = DRIFT_CAUSE_REVISION;
+	assert_int_equal(store_add_drift_batch(s, "HV01", 0, 1, b, 2, &acked,
+	    &err), 0);
+	assert_int_equal(store_save_plan(s, p, 12, &err), 0);
+	assert_int_equal(store_last_event(s), 5);
+
+	assert_int_equal(store_list_events(s, NULL, &ev, &n, &upto, &err), 0);
+	assert_int_equal(n, 5);
+	assert_int_equal(upto, 5);
+	assert_string_equal(ev[0].type, "revision");
+	assert_non_null(strstr(ev[0].data, "\"changeId\":\"CHG1\""));
+	assert_non_null(strstr(ev[0].data, "\"revision\":1"));
+	assert_string_equal(ev[1].type, "node");
+	assert_string_equal(ev[1].data, "{\"online\":true}");
+	assert_true(ev[2].has_drift && ev[3].has_drift);
+	assert_int_equal(ev[2].drift.status, DRIFT_OPEN);	/* as it was */
+	assert_null(ev[2].drift.action);
+	assert_int_equal(ev[3].drift.status, DRIFT_CORRECTED);
+	assert_int_equal(ev[3].drift.cause, DRIFT_CAUSE_REVISION);
+	assert_string_equal(ev[4].type, "plan");
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(ev[i].seq, (int64_t)i + 1);
+	store_event_list_free(&ev, n);
+
+	/* Filters; a limit stops the cursor at the last returned. */
+	f.type = "drift";
+	assert_int_equal(store_list_events(s, &f, &ev, &n, &upto, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(upto, 5);
+	store_event_list_free(&ev, n);
+	f.type = NULL;
+	f.node = "HV01";
+	f.limit = 2;
+	assert_int_equal(store_list_events(s, &f, &ev, &n, &upto, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(upto, 3);
+	store_event_list_free(&ev, n);
+
+	/* The cause is kept with the record and the change with the
+	 * revision. */
+	assert_int_equal(store_query_drift(s, NULL, &list, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(list[0].cause, DRIFT_CAUSE_REVISION);
+	store_drift_list_free(&list, n);
+	assert_int_equal(store_get_revision(s, 1, &rev, &err), 0);
+	assert_string_equal(rev->change_id, "CHG1");
+	assert_string_equal(rev->message, "why");
+	store_revision_free(&rev);
+
+	/* Reopened, numbering goes on; a floor a client saw lifts it. */
+	store_free(&s);
+	s = s_open(dir);
+	assert_int_equal(store_last_event(s), 5);
+	assert_int_equal(store_raise_event_floor(s, 100, &err), 0);
+	assert_int_equal(store_last_event(s), 100);
+	assert_int_equal(store_set_node_online(s, "HV01", false, 12, &err), 0);
+	assert_int_equal(store_last_event(s), 101);
+	store_free(&s);
+	s = s_open(dir);
+	assert_int_equal(store_last_event(s), 101);
+	f = (store_event_filter){ .after = 5 };
+	assert_int_equal(store_list_events(s, &f, &ev, &n, &upto, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ev[0].seq, 101);
+	store_event_list_free(&ev, n);
+
+	s_recs_clear(b, 2);
+	plan_free(&p);
+	store_free(&s);
+}
+
 /* ---- another process's lock, checkpoints ---- */
 
 static sqlite3 *
@@ -1393,6 +1494,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_drift_transitions,
 		    setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_drift_filters, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_events, setup_dir,
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_plans, setup_dir,
 		    teardown_dir),

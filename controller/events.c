@@ -1,0 +1,299 @@
+/*
+ * events.c: the event stream for admin clients (events.h).
+ */
+#include "events.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drift.h"
+#include "log.h"
+#include "platform.h"
+#include "server.h"
+#include "store.h"
+#include "strbuf.h"
+#include "timefmt.h"
+#include "xalloc.h"
+
+#define S_EVENT_LINE "%-8s %-20s %-8s %-10s %s\n"
+#define S_DRIFT_LINE "%-20s %-10s %-20s %-9s %-11s %s\n"
+
+void
+events_json(const char *cluster, const store_event *e, jsonw *j)
+{
+	size_t len = e->data ? strlen(e->data) : 0;
+
+	jsonw_begin_object(j);
+	jsonw_kv_int(j, "seq", e->seq);
+	jsonw_kv_time(j, "time", e->at);
+	jsonw_kv_str(j, "type", e->type);
+	jsonw_kv_str(j, "cluster", cluster);
+	jsonw_kv_str(j, "node", e->node);
+	/* data is a compact JSON object the store wrote: its members go in
+	 * as they are. */
+	if (len > 2 && e->data[0] == '{' && e->data[len - 1] == '}') {
+		strbuf_addch(j->out, ',');
+		strbuf_add(j->out, e->data + 1, len - 2);
+	}
+	if (e->has_drift) {
+		jsonw_key(j, "drift");
+		drift_record_json(&e->drift, j);
+	}
+	jsonw_end_object(j);
+}
+
+/* What a table line says of an event. */
+static void
+s_event_line(const store_event *e, strbuf *out)
+{
+	char seq[24], at[40];
+	char *what = NULL;
+
+	snprintf(seq, sizeof seq, "%lld", (long long)e->seq);
+	timefmt_rfc3339(e->at, at, sizeof at);
+	if (e->has_drift) {
+		const drift_record *r = &e->drift;
+		const char *cause = r->cause ? DRIFT_CAUSE_NAMES[r->cause] : NULL;
+
+		what = xasprintf("%s %s %s%s%s%s", DRIFT_STATUS_NAMES[r->status],
+		    DRIFT_KIND_NAMES[r->kind], r->resource,
+		    cause ? " (" : "", cause ? cause : "", cause ? ")" : "");
+	}
+	strbuf_addf(out, S_EVENT_LINE, seq, at, e->type,
+	    e->node ? e->node : "-", what ? what : e->summary ? e->summary : "");
+	free(what);
+}
+
+static void
+s_drift_line(const drift_record *r, strbuf *out)
+{
+	char at[40];
+
+	timefmt_rfc3339(r->detected_at, at, sizeof at);
+	strbuf_addf(out, S_DRIFT_LINE, at, r->node, DRIFT_KIND_NAMES[r->kind],
+	    DRIFT_STATUS_NAMES[r->status],
+	    r->cause ? DRIFT_CAUSE_NAMES[r->cause] : "-", r->resource);
+}
+
+/* Drift records of drift events, in the drift verb's formats. */
+static void
+s_render_drift(const store_event *list, size_t n, const char *fmt,
+    bool continued, strbuf *out)
+{
+	jsonw j;
+
+	if (strcmp(fmt, "csv") == 0 && !continued)
+		strbuf_addstr(out, DRIFT_CSV_HEADER "\n");
+	else if (strcmp(fmt, "table") == 0 && !continued)
+		strbuf_addf(out, S_DRIFT_LINE, "DETECTED", "NODE", "KIND",
+		    "STATUS", "CAUSE", "RESOURCE");
+	for (size_t i = 0; i < n; i++) {
+		if (!list[i].has_drift)
+			continue;
+		if (strcmp(fmt, "csv") == 0) {
+			drift_record_csv(&list[i].drift, out);
+		} else if (strcmp(fmt, "table") == 0) {
+			s_drift_line(&list[i].drift, out);
+		} else {
+			jsonw_init(&j, out, false);
+			drift_record_json(&list[i].drift, &j);
+			strbuf_addch(out, '\n');
+		}
+	}
+}
+
+static void
+s_render(const server *s, const store_event *list, size_t n,
+    const events_wait *w, strbuf *out)
+{
+	const char *fmt = w->format && *w->format ? w->format : "table";
+	bool json = strcmp(fmt, "json") == 0;
+	jsonw j;
+
+	if (w->drift_records) {
+		s_render_drift(list, n, fmt, w->continued, out);
+		return;
+	}
+	if (strcmp(fmt, "table") == 0) {
+		if (!w->continued)
+			strbuf_addf(out, S_EVENT_LINE, "SEQ", "TIME", "TYPE",
+			    "NODE", "WHAT");
+		for (size_t i = 0; i < n; i++)
+			s_event_line(&list[i], out);
+		return;
+	}
+	if (json)
+		strbuf_addstr(out, "[");
+	for (size_t i = 0; i < n; i++) {
+		if (json)
+			strbuf_addstr(out, i ? ",\n  " : "\n  ");
+		jsonw_init(&j, out, false);
+		events_json(s->cluster, &list[i], &j);
+		if (!json)
+			strbuf_addch(out, '\n');
+	}
+	if (json)
+		strbuf_addstr(out, n ? "\n]\n" : "]\n");
+}
+
+/* Reads the events after w->after; -1 after answering an error. */
+static int
+s_query(server *s, const events_wait *w, store_event **list, size_t *n,
+    int64_t *upto)
+{
+	store_event_filter f = { 0 };
+	char *err = NULL;
+
+	f.after = w->after;
+	f.type = w->drift_records ? "drift" : w->type;
+	f.node = w->node;
+	f.limit = w->follow ? EVENTS_BATCH : EVENTS_MAX_REPLY;
+	if (store_list_events(s->store, &f, list, n, upto, &err) == -1) {
+		reply_text(&w->client, 1, NULL, err);
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+s_answer(server *s, const events_wait *w, const store_event *list,
+    size_t n, int64_t upto)
+{
+	Hvp__AdminReply r = HVP__ADMIN_REPLY__INIT;
+	char *more = NULL;
+	strbuf out;
+
+	strbuf_init(&out);
+	s_render(s, list, n, w, &out);
+	if (!w->follow && n == EVENTS_MAX_REPLY)
+		more = xasprintf("the first %d events after %lld are shown; "
+		    "for more: hvpolicy events --after %lld", EVENTS_MAX_REPLY,
+		    (long long)w->after, (long long)upto);
+	r.body = out.data;
+	r.error = more ? more : (char *)"";
+	r.last_seq = upto;
+	r.total = (uint32_t)n;
+	reply_send(&w->client, &r);
+	strbuf_release(&out);
+	free(more);
+}
+
+static void
+s_wait_release(events_wait *w)
+{
+	free(w->type);
+	free(w->node);
+	free(w->format);
+	memset(w, 0, sizeof *w);
+}
+
+static char *
+s_opt(const char *v)
+{
+	return v && *v ? xstrdup(v) : NULL;
+}
+
+/* A client resuming after a number this store never gave out is
+ * following a store newer than this one (a backup restored): number on
+ * from above it, so that client repeats nothing and misses nothing
+ * new. */
+static void
+s_floor(server *s, int64_t after)
+{
+	char *err = NULL;
+
+	if (after <= store_last_event(s->store))
+		return;
+	log_warnx("events: a client resumes after event %lld, above this "
+	    "store's %lld (restored from an older copy?); numbering goes on "
+	    "from %lld", (long long)after,
+	    (long long)store_last_event(s->store), (long long)after);
+	if (store_raise_event_floor(s->store, after, &err) == -1) {
+		log_warnx("events: %s", err);
+		free(err);
+	}
+}
+
+void
+events_request(server *s, const reply_to *c, const Hvp__AdminRequest *q)
+{
+	events_table *t = &s->events;
+	store_event *list = NULL;
+	events_wait w = { 0 };
+	int64_t upto = 0;
+	size_t n = 0;
+
+	if (q->after < -1) {
+		reply_text(c, 64, NULL, "--after must be 0 or more");
+		return;
+	}
+	s_floor(s, q->after);
+	w.client = *c;
+	w.client.user = NULL;
+	/* -1: from the end (drift --follow shows new transitions). */
+	w.after = q->after == -1 ? store_last_event(s->store) : q->after;
+	w.type = s_opt(q->type);
+	w.node = s_opt(q->node);
+	w.format = s_opt(q->format);
+	w.drift_records = q->drift_records;
+	w.continued = q->continued;
+	w.follow = q->long_poll;
+	if (s_query(s, &w, &list, &n, &upto) == -1) {
+		s_wait_release(&w);
+		return;
+	}
+	if (!q->long_poll || n > 0) {
+		s_answer(s, &w, list, n, upto);
+		store_event_list_free(&list, n);
+		s_wait_release(&w);
+		return;
+	}
+	w.after = upto;
+	w.deadline_mono = platform_mono_ms() + EVENTS_HOLD_MS;
+	xgrow(&t->items, &t->cap, t->count + 1, sizeof *t->items);
+	t->items[t->count++] = w;
+}
+
+void
+events_tick(server *s)
+{
+	events_table *t = &s->events;
+	int64_t now, top;
+	size_t kept = 0;
+
+	if (t->count == 0)
+		return;
+	now = platform_mono_ms();
+	top = store_last_event(s->store);
+	for (size_t i = 0; i < t->count; i++) {
+		events_wait *w = &t->items[i];
+		store_event *list = NULL;
+		int64_t upto = w->after;
+		size_t n = 0;
+
+		if (top > w->after && s_query(s, w, &list, &n, &upto) == -1) {
+			s_wait_release(w);
+			continue;
+		}
+		if (n > 0 || now >= w->deadline_mono) {
+			s_answer(s, w, list, n, upto);
+			s_wait_release(w);
+		} else {
+			w->after = upto;
+			t->items[kept++] = *w;
+		}
+		store_event_list_free(&list, n);
+	}
+	t->count = kept;
+}
+
+void
+events_release(events_table *t)
+{
+	for (size_t i = 0; i < t->count; i++)
+		s_wait_release(&t->items[i]);
+	free(t->items);
+	memset(t, 0, sizeof *t);
+}

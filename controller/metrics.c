@@ -1,0 +1,372 @@
+/*
+ * metrics.c: the Prometheus endpoint (metrics.h). Text format 0.0.4
+ * (https://prometheus.io/docs/instrumenting/exposition_formats/).
+ */
+#include "metrics.h"
+
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <threads.h>
+
+#include "drift.h"
+#include "log.h"
+#include "platform.h"
+#include "push.h"
+#include "server.h"
+#include "store.h"
+#include "strbuf.h"
+#include "webhooks.h"
+#include "xalloc.h"
+
+#define S_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+struct metrics {
+	struct MHD_Daemon *daemon;
+	mtx_t lock;
+	char *text;		/* under lock */
+	size_t len;
+	/* The loop's own: */
+	int64_t next_mono;
+	int64_t rev;		/* revision being timed */
+	int64_t rev_since_mono;
+	bool rev_done;
+	double converge_s;	/* last apply-to-converged, < 0: none yet */
+};
+
+/* ---- serving ---- */
+
+static enum MHD_Result
+s_answer(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_len, void **state)
+{
+	metrics *m = cls;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	unsigned code = MHD_HTTP_OK;
+	char *body;
+	size_t len;
+
+	(void)version;
+	(void)upload;
+	(void)upload_len;
+	(void)state;
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		code = MHD_HTTP_METHOD_NOT_ALLOWED;
+		body = xstrdup("GET /metrics\n");
+		len = strlen(body);
+	} else if (strcmp(url, "/metrics") != 0) {
+		code = MHD_HTTP_NOT_FOUND;
+		body = xstrdup("not found: the metrics are at /metrics\n");
+		len = strlen(body);
+	} else {
+		mtx_lock(&m->lock);
+		len = m->len;
+		body = xmalloc(len + 1);
+		memcpy(body, m->text ? m->text : "", len);
+		mtx_unlock(&m->lock);
+	}
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    S_CONTENT_TYPE);
+	ret = MHD_queue_response(conn, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* "tcp://HOST:PORT" into host and port. */
+static int
+s_endpoint(const char *listen, char **host, unsigned *port, char **err)
+{
+	const char *p = strncmp(listen, "tcp://", 6) == 0 ? listen + 6 : NULL;
+	const char *colon = p ? strrchr(p, ':') : NULL;
+	unsigned long v;
+	char *end;
+
+	if (colon == NULL || colon == p) {
+		*err = xasprintf("metricsListen '%s': expected tcp://HOST:PORT",
+		    listen);
+		return -1;
+	}
+	v = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || v == 0 || v > 65535) {
+		*err = xasprintf("metricsListen '%s': bad port", listen);
+		return -1;
+	}
+	*host = xstrndup(p, (size_t)(colon - p));
+	*port = (unsigned)v;
+	return 0;
+}
+
+metrics *
+metrics_start(const char *listen, char **err)
+{
+	metrics *m;
+	void *addr = NULL;
+	size_t alen = 0;
+	char *host = NULL;
+	unsigned port = 0;
+
+	if (s_endpoint(listen, &host, &port, err) == -1)
+		return NULL;
+	if (platform_inet_addr(host, port, &addr, &alen, err) == -1) {
+		free(host);
+		return NULL;
+	}
+	free(host);
+	m = xcalloc(1, sizeof *m);
+	mtx_init(&m->lock, mtx_plain);
+	m->converge_s = -1;
+	m->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL, s_answer, m,
+	    MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)10, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+	    MHD_OPTION_END);
+	free(addr);
+	if (m->daemon == NULL) {
+		*err = xasprintf("metricsListen %s: cannot listen (address in "
+		    "use?)", listen);
+		metrics_stop(&m);
+		return NULL;
+	}
+	log_info("metrics at http://%s/metrics", listen + 6);
+	return m;
+}
+
+void
+metrics_stop(metrics **mp)
+{
+	metrics *m = mp ? *mp : NULL;
+
+	if (m == NULL)
+		return;
+	if (m->daemon)
+		MHD_stop_daemon(m->daemon);
+	mtx_destroy(&m->lock);
+	free(m->text);
+	free(m);
+	*mp = NULL;
+}
+
+/* ---- rendering ---- */
+
+static void
+s_head(strbuf *b, const char *name, const char *type, const char *help)
+{
+	strbuf_addf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A label value, escaped as the text format wants. */
+static void
+s_label(strbuf *b, const char *v)
+{
+	for (const char *p = v ? v : ""; *p; p++) {
+		if (*p == '\\' || *p == '"')
+			strbuf_addch(b, '\\');
+		if (*p == '\n')
+			strbuf_addstr(b, "\\n");
+		else
+			strbuf_addch(b, *p);
+	}
+}
+
+static void
+s_nodes(strbuf *b, server *s)
+{
+	int64_t online = 0, converged = 0, compliant = 0;
+	store_count *list = NULL;
+	size_t n = 0, with_drift = 0;
+	char *err = NULL;
+
+	for (size_t i = 0; i < s->nodes.count; i++) {
+		online += s->nodes.items[i]->online;
+		converged += push_node_converged(s, s->nodes.items[i]);
+	}
+	if (store_open_drift_by_node(s->store, &list, &n, &err) == -1) {
+		log_warnx("metrics: %s", err);
+		free(err);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			with_drift += sessions_find(&s->nodes, list[i].name) !=
+			    NULL;
+		store_count_list_free(&list, n);
+	}
+	compliant = (int64_t)(s->nodes.count - with_drift);
+	s_head(b, "hvpolicy_nodes", "gauge", "Nodes known to the controller, "
+	    "online, converged on the current revision, and compliant (no "
+	    "open drift).");
+	strbuf_addf(b, "hvpolicy_nodes{state=\"known\"} %zu\n", s->nodes.count);
+	strbuf_addf(b, "hvpolicy_nodes{state=\"online\"} %lld\n",
+	    (long long)online);
+	strbuf_addf(b, "hvpolicy_nodes{state=\"converged\"} %lld\n",
+	    (long long)converged);
+	strbuf_addf(b, "hvpolicy_nodes{state=\"compliant\"} %lld\n",
+	    (long long)compliant);
+}
+
+static void
+s_drift(strbuf *b, server *s, const store_stats *st)
+{
+	int64_t open[STORE_NKINDS];
+	char *err = NULL;
+
+	if (store_open_drift_by_kind(s->store, open, &err) == -1) {
+		log_warnx("metrics: %s", err);
+		free(err);
+		memset(open, 0, sizeof open);
+	}
+	s_head(b, "hvpolicy_open_drift", "gauge", "Open drift records by "
+	    "kind.");
+	for (int k = 0; k < STORE_NKINDS; k++)
+		strbuf_addf(b, "hvpolicy_open_drift{kind=\"%s\"} %lld\n",
+		    DRIFT_KIND_NAMES[k], (long long)open[k]);
+	s_head(b, "hvpolicy_drift_transitions_total", "counter", "Drift "
+	    "transitions stored since the controller started, by kind and "
+	    "status.");
+	for (int k = 0; k < STORE_NKINDS; k++)
+		for (int t = 0; t < STORE_NSTATUSES; t++)
+			strbuf_addf(b, "hvpolicy_drift_transitions_total{kind="
+			    "\"%s\",status=\"%s\"} %llu\n", DRIFT_KIND_NAMES[k],
+			    DRIFT_STATUS_NAMES[t],
+			    (unsigned long long)st->transitions[k][t]);
+}
+
+static void
+s_state(strbuf *b, metrics *m, server *s, const store_stats *st)
+{
+	s_head(b, "hvpolicy_info", "gauge", "The cluster this controller "
+	    "holds (always 1).");
+	strbuf_addstr(b, "hvpolicy_info{cluster=\"");
+	s_label(b, s->cluster);
+	strbuf_addstr(b, "\"} 1\n");
+	s_head(b, "hvpolicy_revision", "gauge", "Current policy revision (0: "
+	    "none).");
+	strbuf_addf(b, "hvpolicy_revision %lld\n", (long long)s->revision);
+	s_head(b, "hvpolicy_plan_generation", "gauge", "Current serialization "
+	    "plan generation (0: none).");
+	strbuf_addf(b, "hvpolicy_plan_generation %llu\n",
+	    (unsigned long long)(s->plan ? s->plan->generation : 0));
+	s_head(b, "hvpolicy_event_seq", "gauge", "Number of the newest event.");
+	strbuf_addf(b, "hvpolicy_event_seq %lld\n",
+	    (long long)store_last_event(s->store));
+	if (m->converge_s >= 0) {
+		s_head(b, "hvpolicy_apply_converged_seconds", "gauge",
+		    "Seconds from the last revision becoming current to every "
+		    "online node converged on it.");
+		strbuf_addf(b, "hvpolicy_apply_converged_seconds %.3f\n",
+		    m->converge_s);
+	}
+	s_head(b, "hvpolicy_store_commit_seconds", "summary", "Time spent "
+	    "committing store transactions (millisecond clock).");
+	strbuf_addf(b, "hvpolicy_store_commit_seconds_sum %.3f\n"
+	    "hvpolicy_store_commit_seconds_count %llu\n",
+	    st->commit_seconds_sum, (unsigned long long)st->commits);
+	s_head(b, "hvpolicy_store_commit_last_seconds", "gauge", "The last "
+	    "commit's duration.");
+	strbuf_addf(b, "hvpolicy_store_commit_last_seconds %.3f\n",
+	    st->commit_seconds_last);
+}
+
+static void
+s_webhook_line(strbuf *b, const char *name, const webhook_view *v,
+    long long value)
+{
+	strbuf_addf(b, "%s{endpoint=\"", name);
+	s_label(b, v->name);
+	strbuf_addf(b, "\"} %lld\n", value);
+}
+
+static void
+s_webhooks(strbuf *b, server *s)
+{
+	size_t n = webhooks_count(s->hooks);
+	webhook_view *v = xcalloc(n + 1, sizeof *v);
+	int64_t *depth = xcalloc(n + 1, sizeof *depth);
+	char *err = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		store_event_filter f = { 0 };
+
+		webhooks_view(s->hooks, i, &v[i]);
+		f.after = v[i].delivered;
+		f.types = v[i].types;
+		f.statuses = v[i].statuses;
+		if (store_count_events(s->store, &f, &depth[i], &err) == -1) {
+			log_warnx("metrics: %s", err);
+			free(err);
+			err = NULL;
+		}
+	}
+	s_head(b, "hvpolicy_webhook_deliveries_total", "counter",
+	    "Events delivered (2xx answers), per endpoint.");
+	for (size_t i = 0; i < n; i++)
+		s_webhook_line(b, "hvpolicy_webhook_deliveries_total", &v[i],
+		    (long long)v[i].deliveries);
+	s_head(b, "hvpolicy_webhook_failures_total", "counter", "Failed "
+	    "delivery attempts, per endpoint.");
+	for (size_t i = 0; i < n; i++)
+		s_webhook_line(b, "hvpolicy_webhook_failures_total", &v[i],
+		    (long long)v[i].failures);
+	s_head(b, "hvpolicy_webhook_outbox_events", "gauge", "Events waiting "
+	    "for delivery, per endpoint.");
+	for (size_t i = 0; i < n; i++)
+		s_webhook_line(b, "hvpolicy_webhook_outbox_events", &v[i],
+		    (long long)depth[i]);
+	free(depth);
+	free(v);
+}
+
+/* Times the current revision from when this loop first saw it to when
+ * every online node (at least one) is converged on it. */
+static void
+s_time_convergence(metrics *m, server *s, int64_t now)
+{
+	size_t online = 0, converged = 0;
+
+	if (s->revision != m->rev) {
+		m->rev = s->revision;
+		m->rev_since_mono = now;
+		m->rev_done = false;
+	}
+	if (m->rev_done || s->revision == 0)
+		return;
+	for (size_t i = 0; i < s->nodes.count; i++) {
+		const node_session *n = s->nodes.items[i];
+
+		online += n->online;
+		converged += n->online && push_node_converged(s, n);
+	}
+	if (online > 0 && converged == online) {
+		m->converge_s = (double)(now - m->rev_since_mono) / 1000;
+		m->rev_done = true;
+	}
+}
+
+void
+metrics_tick(metrics *m, server *s)
+{
+	int64_t now;
+	store_stats st;
+	strbuf b;
+
+	if (m == NULL)
+		return;
+	now = platform_mono_ms();
+	s_time_convergence(m, s, now);
+	if (now < m->next_mono)
+		return;
+	m->next_mono = now + METRICS_REFRESH_MS;
+	store_get_stats(s->store, &st);
+	strbuf_init(&b);
+	s_state(&b, m, s, &st);
+	s_nodes(&b, s);
+	s_drift(&b, s, &st);
+	s_webhooks(&b, s);
+	mtx_lock(&m->lock);
+	free(m->text);
+	m->len = b.len;
+	m->text = strbuf_detach(&b, NULL);
+	mtx_unlock(&m->lock);
+}
