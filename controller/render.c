@@ -285,8 +285,12 @@ render_history(const store_revision *list, size_t n, bool json,
 			row[6] = list[i].message;
 			table_add(t, row);
 		}
-		for (size_t k = 0; k < 4; k++)
-			table_keep(t, k);
+		/* The hash may show its start only (get --format json has
+		 * it whole); the message gives way first. */
+		table_keep(t, 0);
+		table_keep(t, 2);
+		table_keep(t, 3);
+		table_shrink_first(t, 6);
 		table_render_fit(t, out, width);
 		table_free(&t);
 	}
