@@ -48,8 +48,9 @@ s_resource(const char *name, const char *id)
 	return xasprintf("guest %s (%s)", name, id);
 }
 
-/* Stores the record of e with status st. */
-static void
+/* Stores the record of e with status st; -1 when the store cannot take
+ * it now (the caller tries again at the next tick). */
+static int
 s_put(server *s, const conflict_entry *e, drift_status st)
 {
 	drift_record rec = { 0 };
@@ -75,11 +76,14 @@ s_put(server *s, const conflict_entry *e, drift_status st)
 	    "kept in the serialization plan once" :
 	    "kept in the plan once, on the CSVs of all reports");
 	if (store_put_drift(s->store, &rec, &err) == -1) {
-		log_warnx("cannot store inventory drift for %s: %s", e->resource,
-		    err);
+		log_warnx("cannot store inventory drift for %s (tried again "
+		    "later): %s", e->resource, err);
 		free(err);
+		free(actual);
+		return -1;
 	}
 	free(actual);
+	return 0;
 }
 
 static void
@@ -89,17 +93,46 @@ s_report(server *s, conflict_entry *e)
 
 	e->detected_at = now_ms / 1000;
 	e->drift_id = drift_make_id("controller", e->resource, now_ms);
-	s_put(s, e, DRIFT_OPEN);
+	if (s_put(s, e, DRIFT_OPEN) == -1) {
+		free(e->drift_id);	/* reported again at the next tick */
+		e->drift_id = NULL;
+		return;
+	}
 	log_warnx("%s is reported by %s %s", e->resource, e->nodes,
 	    e->same_csvs ? "for longer than a live migration takes" :
 	    "with different disks");
+}
+
+/* Resolves the reported entries no longer present, and forgets them;
+ * one whose resolution the store cannot take now stays for the next
+ * try. Returns how many entries remain. */
+static size_t
+s_resolve_gone(server *s, conflict_table *t)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < t->count; i++) {
+		conflict_entry *e = &t->items[i];
+
+		if (!e->present && e->drift_id) {
+			if (s_put(s, e, DRIFT_RESOLVED) == -1) {
+				t->items[kept++] = *e;
+				continue;
+			}
+			log_info("%s is reported by one node again", e->resource);
+		}
+		if (e->present)
+			t->items[kept++] = *e;
+		else
+			s_entry_free(e);
+	}
+	return kept;
 }
 
 void
 conflicts_update(server *s, const planner_conflict *c, size_t n)
 {
 	conflict_table *t = &s->conflicts;
-	size_t kept = 0;
 
 	for (size_t i = 0; i < t->count; i++)
 		t->items[i].present = false;
@@ -128,20 +161,7 @@ conflicts_update(server *s, const planner_conflict *c, size_t n)
 		e->same_csvs = c[i].same_csvs;
 		e->present = true;
 	}
-	for (size_t i = 0; i < t->count; i++) {
-		conflict_entry *e = &t->items[i];
-
-		if (e->present) {
-			t->items[kept++] = *e;
-			continue;
-		}
-		if (e->drift_id) {
-			s_put(s, e, DRIFT_RESOLVED);
-			log_info("%s is reported by one node again", e->resource);
-		}
-		s_entry_free(e);
-	}
-	t->count = kept;
+	t->count = s_resolve_gone(s, t);
 	conflicts_tick(s);
 }
 
@@ -154,10 +174,11 @@ conflicts_tick(server *s)
 	for (size_t i = 0; i < s->conflicts.count; i++) {
 		conflict_entry *e = &s->conflicts.items[i];
 
-		if (e->drift_id == NULL &&
+		if (e->present && e->drift_id == NULL &&
 		    (!e->same_csvs || now - e->since_mono > grace))
 			s_report(s, e);
 	}
+	s->conflicts.count = s_resolve_gone(s, &s->conflicts);
 }
 
 int
