@@ -356,6 +356,7 @@ s_hello(server *s, const char *name, const wire_rid *rid, const Hvp__Hello *h)
 	s_mark_online(s, n);
 	s_set_clock(n, h->clock_ms);
 	s_take_inventory(s, n, h->inventory);
+	n->said_hello = true;
 	s_check_revision_floor(s, n);
 	if (store_get_node(s->store, name, &old, &err) == -1) {
 		log_warnx("node=%s cannot read node: %s", name, err);

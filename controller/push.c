@@ -241,6 +241,28 @@ s_have_inventories(const server *s)
 	return false;
 }
 
+/*
+ * A restarted controller knows the nodes' guests only as stored before
+ * it stopped; what moved while it was down is learnt node by node. A
+ * plan made before the target of a migration has spoken would drop the
+ * guest from the DPM server's file. So after a start the plan waits until
+ * every Hyper-V node has said Hello to this process, or LINGER_HEARTBEATS
+ * heartbeats, whichever comes first (a node that stays down keeps its
+ * stored guests in the plan after that).
+ */
+static bool
+s_startup_settled(const server *s)
+{
+	if (platform_mono_ms() - s->started_mono >=
+	    (int64_t)LINGER_HEARTBEATS * s->heartbeat_seconds * 1000)
+		return true;
+	for (size_t i = 0; i < s->nodes.count; i++)
+		if (s->nodes.items[i]->role == ROLE_HYPERV_NODE &&
+		    !s->nodes.items[i]->said_hello)
+			return false;
+	return true;
+}
+
 void
 push_replan(server *s)
 {
@@ -250,6 +272,8 @@ push_replan(server *s)
 	char *err = NULL;
 	node_session *dpm;
 
+	if (!s_startup_settled(s))
+		return;		/* plan_dirty stays: the loop comes back */
 	s->plan_dirty = false;
 	if (!s_have_inventories(s))
 		return;	/* an empty plan would empty the DPM server's file */

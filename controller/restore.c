@@ -91,5 +91,6 @@ restore_state(server *s, char **err)
 	    conflicts_restore(s, err) == -1)
 		return -1;
 	s->plan_dirty = true;
+	s->started_mono = platform_mono_ms();
 	return 0;
 }

@@ -53,6 +53,7 @@ typedef struct server {
 	plan *plan;		/* NULL until a node reported guests */
 	bool plan_dirty;	/* inventories changed: replan at next tick */
 	bool plan_retry;	/* the plan could not be stored: at next tick */
+	int64_t started_mono;	/* when restore_state() ran */
 	node_table nodes;
 	conflict_table conflicts;
 	linger_table linger;

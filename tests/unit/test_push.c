@@ -169,6 +169,38 @@ test_departed_guest_lingers(void **state)
 	assert_int_equal(s_count(&f->s, ID_X, &group), 0);
 }
 
+/* A guest migrated while the controller was down: the source's
+ * departure was stored, the target had not reported. After the restart
+ * the plan waits for every node's Hello (or three heartbeats), so the
+ * DPM server's file never loses the guest meanwhile. */
+static void
+test_restart_waits_for_every_node(void **state)
+{
+	fx *f = *state;
+	fx_peer *dpm = fx_peer_new(f, "DPM01");
+	fx_peer *hv1 = fx_peer_new(f, "HV01"), *hv2 = fx_peer_new(f, "HV02");
+	const char *group = NULL;
+
+	fx_hello(f, dpm, "dpm-server", 0, NULL);
+	assert_int_equal(fx_apply(f, FX_POLICY("DPM01"), false), 0);
+	fx_hello(f, hv1, "hyperv-node", 1, fx_inventory(HV01_X, 2));
+	fx_hello(f, hv2, "hyperv-node", 1, fx_inventory(NULL, 0));
+	push_replan(&f->s);
+	s_inventory(f, hv1, fx_inventory(HV01_NO_X, 1));	/* lingers */
+	fx_stop(f);
+	fx_start(f);
+	hv1 = fx_peer_new(f, "HV01");
+	fx_hello(f, hv1, "hyperv-node", 1, fx_inventory(HV01_NO_X, 1));
+	push_replan(&f->s);
+	assert_int_equal(s_count(&f->s, ID_X, &group), 1);
+	assert_true(f->s.plan_dirty);
+	hv2 = fx_peer_new(f, "HV02");
+	fx_hello(f, hv2, "hyperv-node", 1, fx_inventory(HV02_X, 1));
+	push_replan(&f->s);
+	assert_int_equal(s_count(&f->s, ID_X, &group), 1);
+	assert_false(f->s.plan_dirty);
+}
+
 /* Offline nodes' guests stay planned: the DPM server's file never loses a
  * guest some node, online or not, still reports. */
 static void
@@ -200,6 +232,8 @@ main(void)
 		    test_disagreeing_reports_are_drift, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_departed_guest_lingers,
 		    fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_restart_waits_for_every_node, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_offline_guests_stay_planned,
 		    fx_setup, fx_teardown),
 	};
