@@ -1324,6 +1324,7 @@ s_adopt_pending(s_node *n)
 			tracker_adopt(n->tracker, &first[i].rec);
 		after = first[k - 1].seq;
 	}
+	tracker_resume(n->tracker);
 }
 
 static int

@@ -25,11 +25,13 @@
 #define TRACKER_MAX_FILE (16u * 1024 * 1024)
 #define ACTION_GONE "no longer differs"
 #define ACTION_POLICY "policy changed"
+#define ACTION_BEFORE_STOP "corrected before the daemon stopped"
 
 struct tracker {
 	drift_record *items;	/* sorted by resource (strcmp), unique */
 	size_t count;
 	size_t cap;
+	bool resuming;		/* the next update is the first after a start */
 };
 
 tracker *
@@ -81,6 +83,12 @@ tracker_find(const tracker *t, const char *resource)
 	probe.resource = (char *)resource;
 	return bsearch(&probe, t->items, t->count, sizeof *t->items,
 	    s_cmp_record);
+}
+
+void
+tracker_resume(tracker *t)
+{
+	t->resuming = true;
 }
 
 void
@@ -179,6 +187,16 @@ s_resolve(s_merge *m, drift_record *old, const char *why)
 	s_set(&r->action, why);
 	s_set(&r->error, NULL);
 	drift_record_clear(old);
+}
+
+/* A drift journaled as found in enforce mode (its correction was next)
+ * and gone at the first pass after the daemon started: the daemon was
+ * stopped after correcting the host and before journaling it. */
+static void
+s_corrected_before_stop(s_merge *m, drift_record *old)
+{
+	s_resolve(m, old, ACTION_BEFORE_STOP);
+	m->out[m->nout - 1].status = DRIFT_CORRECTED;
 }
 
 static void
@@ -291,7 +309,10 @@ tracker_update(tracker *t, const tracker_pass *pass, drift_record **out,
 			c = -1;
 		else
 			c = strcmp(t->items[i].resource, found[j]->resource);
-		if (c < 0)
+		if (c < 0 && t->resuming && t->items[i].status == DRIFT_OPEN &&
+		    t->items[i].mode == POLICY_ENFORCE)
+			s_corrected_before_stop(&m, &t->items[i++]);
+		else if (c < 0)
 			s_resolve(&m, &t->items[i++], ACTION_GONE);
 		else if (c > 0)
 			s_new(&m, found[j++]);
@@ -302,6 +323,7 @@ tracker_update(tracker *t, const tracker_pass *pass, drift_record **out,
 	free(t->items);
 	t->items = m.next;
 	t->count = m.nnext;
+	t->resuming = false;
 	t->cap = m.capnext;
 	*out = m.out;
 	{

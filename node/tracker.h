@@ -61,6 +61,12 @@ size_t tracker_update(tracker *t, const tracker_pass *pass,
  * neither reports them again nor leaves a drift open for good. */
 void tracker_adopt(tracker *t, const drift_record *r);
 
+/* The next update is the first after the daemon started: a drift
+ * tracked open in enforce mode (journaled as found, its correction next)
+ * that is gone then was corrected before the daemon stopped, and is
+ * reported "corrected", not "resolved". */
+void tracker_resume(tracker *t);
+
 /* Drifts tracked now (open or failed). */
 size_t tracker_count(const tracker *t);
 /* The tracked drift for a resource, or NULL; borrowed. */

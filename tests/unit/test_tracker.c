@@ -610,6 +610,43 @@ test_adopt_journaled(void **state)
 	tracker_free(&fresh);
 }
 
+/* Killed after correcting a host and before journaling the correction:
+ * the first pass after the start finds the drift gone; it was corrected
+ * (not "went back by itself"). Later passes resolve as before. */
+static void
+test_resume_reports_corrected(void **state)
+{
+	tracker *t = tracker_new();
+	pass p = { .now = 1000 };
+	drift_record *out;
+	size_t n;
+
+	(void)state;
+	s_add(&p, KEY, "present", NULL, DRIFT_OPEN, NULL);
+	p.r[0].mode = POLICY_ENFORCE;	/* an enforce pass's findings */
+	out = s_update(t, &p, &n);
+	s_free_out(&out, n);
+	s_pass_clear(&p);
+	tracker_resume(t);
+	p.now = 1010;
+	out = s_update(t, &p, &n);	/* nothing found */
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0].status, DRIFT_CORRECTED);
+	assert_string_equal(out[0].action, "corrected before the daemon stopped");
+	s_free_out(&out, n);
+	/* Not resuming: gone means resolved. */
+	s_add(&p, KEY, "present", NULL, DRIFT_OPEN, NULL);
+	p.r[0].mode = POLICY_ENFORCE;
+	out = s_update(t, &p, &n);
+	s_free_out(&out, n);
+	s_pass_clear(&p);
+	out = s_update(t, &p, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0].status, DRIFT_RESOLVED);
+	s_free_out(&out, n);
+	tracker_free(&t);
+}
+
 int
 main(void)
 {
@@ -625,6 +662,7 @@ main(void)
 		cmocka_unit_test(test_save_load),
 		cmocka_unit_test(test_load_damaged),
 		cmocka_unit_test(test_adopt_journaled),
+		cmocka_unit_test(test_resume_reports_corrected),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
