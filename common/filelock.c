@@ -7,6 +7,26 @@
 
 #include "xalloc.h"
 
+int
+filelock_hold(const char *path, char **err)
+{
+	static platform_lock **held;	/* kept until the process exits */
+	static size_t nheld;
+	platform_lock *l = platform_lock_try(path, err);
+
+	if (l == NULL) {
+		if (err && *err) {
+			free(*err);
+			*err = xasprintf("%s is locked: another process is "
+			    "using this directory", path);
+		}
+		return -1;
+	}
+	held = xrealloc(held, (nheld + 1) * sizeof *held);
+	held[nheld++] = l;
+	return 0;
+}
+
 char *
 filelock_path_for(const char *path)
 {

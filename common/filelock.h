@@ -12,6 +12,10 @@
 
 #include "platform.h"
 
+/* Takes an exclusive lock on path (created if needed) for the life of the
+ * process (a daemon's data directory); -1 with *err when another process
+ * holds it. */
+int filelock_hold(const char *path, char **err);
 /* The lock file that guards a host file: "PATH.lock"; owned. */
 char *filelock_path_for(const char *path);
 /* Takes the lock on lock_path, retrying (5 ms, doubling to 50 ms) for up

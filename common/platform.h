@@ -33,9 +33,6 @@ int platform_check_private(const char *path, char **err);
 int platform_remove_file(const char *path, char **err);
 /* Makes path readable and writable by its owner only. */
 int platform_make_private(const char *path, char **err);
-/* Takes an exclusive lock on path (created if needed) for the life of the
- * process; -1 with *err when another process holds it. */
-int platform_lock_file(const char *path, char **err);
 /* An exclusive lock on path (created if needed) until released; NULL
  * (and *err) when another process holds it: the caller decides whether to
  * wait (filelock.h). Advisory: it binds only processes that take it. */

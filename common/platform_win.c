@@ -437,24 +437,6 @@ platform_lock_release(platform_lock **l)
 	*l = NULL;
 }
 
-int
-platform_lock_file(const char *path, char **err)
-{
-	platform_lock *l = platform_lock_try(path, err);
-
-	if (l == NULL) {
-		if (err && *err) {
-			free(*err);
-			*err = xasprintf("%s is locked: another process is "
-			    "using this directory", path);
-		}
-		return -1;
-	}
-	/* Deliberately kept: the lock lives as long as the process. */
-	free(l);
-	return 0;
-}
-
 static int
 s_name_cmp(const void *a, const void *b)
 {

@@ -21,6 +21,7 @@
 #include "events.h"
 #include "hookconf.h"
 #include "keys.h"
+#include "filelock.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
@@ -234,7 +235,7 @@ s_setup(server *s, char **err)
 	if (platform_mkdir_p(data_dir, true, err) == -1)
 		return -1;
 	lock = platform_path_join(data_dir, "controller.lock");
-	if (platform_lock_file(lock, err) == -1) {
+	if (filelock_hold(lock, err) == -1) {
 		free(lock);
 		return -1;
 	}

@@ -37,6 +37,7 @@
 #include "host.h"
 #include "journal.h"
 #include "keys.h"
+#include "filelock.h"
 #include "log.h"
 #include "nodestate.h"
 #include "platform.h"
@@ -1338,7 +1339,7 @@ s_open_state(s_node *n, bool lock)
 		return -1;
 	}
 	path = platform_path_join(n->state_dir, S_LOCK_FILE);
-	if (lock && platform_lock_file(path, &err) == -1) {
+	if (lock && filelock_hold(path, &err) == -1) {
 		log_warnx("stateDir %s is in use by another hvpolicy-node: %s",
 		    n->state_dir, err);
 		free(err);
