@@ -28,8 +28,6 @@
 
 #define PEER_MISSED_HEARTBEATS 3
 #define PEER_MAX_NAME 63
-/* A node whose clock is further off than this is flagged in status. */
-#define PEER_MAX_CLOCK_SKEW_MS (120 * 1000)
 
 static void
 s_send_to(server *s, const node_session *n, Hvp__Envelope__BodyCase body_case,
@@ -170,8 +168,7 @@ s_set_clock(node_session *n, int64_t node_ms)
 	if (node_ms == 0)
 		return;
 	skew = node_ms - platform_now_ms();
-	if (llabs(skew) > PEER_MAX_CLOCK_SKEW_MS &&
-	    (!n->has_clock || llabs(n->clock_skew_ms) <= PEER_MAX_CLOCK_SKEW_MS))
+	if (llabs(skew) > SESSIONS_MAX_CLOCK_SKEW_MS && !sessions_clock_off(n))
 		log_warnx("node=%s clock is %+lld s off the controller's; its "
 		    "drift times (detectedAt) are its own, receivedAt is ours",
 		    n->name, (long long)(skew / 1000));

@@ -15,9 +15,6 @@
 #include "timefmt.h"
 #include "webhooks.h"
 
-/* Same bound as the controller's clock check (peer.c). */
-#define RENDER_MAX_CLOCK_SKEW_MS (120 * 1000)
-
 bool
 render_is_json(const char *format)
 {
@@ -25,14 +22,6 @@ render_is_json(const char *format)
 }
 
 /* ---- status ---- */
-
-/* Seconds a node's clock is off, when past the bound status flags. */
-static bool
-s_clock_off(const node_session *n, int64_t *seconds)
-{
-	*seconds = n->clock_skew_ms / 1000;
-	return n->has_clock && llabs(n->clock_skew_ms) > RENDER_MAX_CLOCK_SKEW_MS;
-}
 
 static void
 s_webhooks_json(const status_view *v, jsonw *j)
@@ -84,7 +73,6 @@ s_status_json(const server *s, const status_view *v, strbuf *out)
 	jsonw_begin_array(&j);
 	for (size_t i = 0; i < s->nodes.count; i++) {
 		const node_session *n = s->nodes.items[i];
-		int64_t skew;
 
 		jsonw_begin_object(&j);
 		jsonw_kv_str(&j, "name", n->name);
@@ -101,7 +89,7 @@ s_status_json(const server *s, const status_view *v, strbuf *out)
 			jsonw_int(&j, n->clock_skew_ms / 1000);
 		else
 			jsonw_null(&j);
-		jsonw_kv_bool(&j, "clockOff", s_clock_off(n, &skew));
+		jsonw_kv_bool(&j, "clockOff", sessions_clock_off(n));
 		jsonw_end_object(&j);
 	}
 	jsonw_end_array(&j);
@@ -171,13 +159,11 @@ s_status_table(const server *s, const status_view *v, size_t width,
 		    push_plan_held(s) ? "yes" : "no");
 	else
 		strbuf_addstr(out, "\nserialization plan: none yet\n");
-	for (size_t i = 0; i < s->nodes.count; i++) {
-		int64_t skew;
-
-		if (s_clock_off(s->nodes.items[i], &skew))
+	for (size_t i = 0; i < s->nodes.count; i++)
+		if (sessions_clock_off(s->nodes.items[i]))
 			strbuf_addf(out, "clock: %s is %+lld s off the controller's\n",
-			    s->nodes.items[i]->name, (long long)skew);
-	}
+			    s->nodes.items[i]->name,
+			    (long long)(s->nodes.items[i]->clock_skew_ms / 1000));
 	if (s->revision_floor > s->revision)
 		strbuf_addf(out, "store: nodes hold revision %lld, newer than this "
 		    "store's %lld (restored from an older backup?); the next "

@@ -76,6 +76,13 @@ sessions_release(node_table *t)
 	memset(t, 0, sizeof *t);
 }
 
+bool
+sessions_clock_off(const node_session *n)
+{
+	return n->has_clock &&
+	    llabs(n->clock_skew_ms) > SESSIONS_MAX_CLOCK_SKEW_MS;
+}
+
 int
 sessions_send(void *router, const node_session *n, const Hvp__Envelope *e)
 {

@@ -50,6 +50,11 @@ typedef struct node_table {
 	size_t cap;
 } node_table;
 
+/* A node whose clock is further off ours than this is flagged (status). */
+#define SESSIONS_MAX_CLOCK_SKEW_MS (120 * 1000)
+
+/* Whether n reported a clock off by more than SESSIONS_MAX_CLOCK_SKEW_MS. */
+bool sessions_clock_off(const node_session *n);
 node_session *sessions_find(const node_table *t, const char *name);
 node_session *sessions_get_or_add(node_table *t, const char *name);
 void sessions_release(node_table *t);
