@@ -32,6 +32,8 @@
 #include "diag.h"
 #include "drift.h"
 #include "dsgroups.h"
+#include "dsmerge.h"
+#include "dsrecord.h"
 #include "engine.h"
 #include "evidence.h"
 #include "host.h"
@@ -122,6 +124,7 @@ typedef struct s_node {
 	tracker *tracker;
 	char *tracker_path;
 	nodestate *desired;	/* NULL: no desired state held */
+	dsmerge_record written;	/* dpm-server: dsrecord.h */
 	policy *policy;		/* parsed desired->policy_text */
 	platform_signal_flags sig;
 
@@ -342,14 +345,16 @@ s_strip_args(int argc, char **argv, int *nargc, const char **seed,
 
 /* ---- inventory and host facts ---- */
 
-/* The hash of the serialization file the host holds, "" if none. */
+/* The hash of hvpolicy's part of the serialization file the host holds
+ * (dsmerge.h), "" if none. */
 static void
 s_read_held_hash(s_node *n)
 {
 	char *data = NULL, *err = NULL;
 	size_t len = 0;
-	dsgroups_entries e = { 0 };
-	char hash[DSGROUPS_HASH_HEX + 1];
+	dsmerge_part part = { NULL, s_plan(n), false };
+	dsmerge_spec spec = { &part, 1, &n->written };
+	dsmerge_state st;
 
 	if (n->role != ROLE_DPM_SERVER) {
 		s_set_str(&n->dsgroups_hash, "");
@@ -365,16 +370,59 @@ s_read_held_hash(s_node *n)
 		s_set_str(&n->dsgroups_hash, "");
 		return;
 	}
-	if (dsgroups_parse(data, len, &e, &err) == -1) {
+	if (dsmerge_inspect(&spec, data, len, &st, &err) == -1) {
 		log_debug("serialization file invalid: %s", err);
 		free(err);
 		s_set_str(&n->dsgroups_hash, "");
 	} else {
-		dsgroups_hash(&e, hash);
-		s_set_str(&n->dsgroups_hash, hash);
+		s_set_str(&n->dsgroups_hash, st.held[0]);
+		dsmerge_state_clear(&st);
 	}
-	dsgroups_entries_clear(&e);
 	free(data);
+}
+
+/* Keeps the record of what hvpolicy wrote into the serialization file
+ * (dsrecord.h) on disk; a failure is logged (the next write tries
+ * again). */
+static void
+s_save_written(s_node *n, const dsmerge_record *r)
+{
+	char *err = NULL;
+
+	if (dsmerge_record_equal(r, &n->written))
+		return;
+	if (r != &n->written)
+		dsmerge_record_copy(&n->written, r);
+	if (dsrecord_save(n->state_dir, &n->written, &err) == -1) {
+		log_warnx("%s", err);
+		free(err);
+	}
+}
+
+/* Before any pass may write a new plan's guests into the file, the
+ * record names them: a crash right after the write cannot leave entries
+ * hvpolicy wrote but does not know it wrote. */
+static void
+s_note_plan_guests(s_node *n)
+{
+	dsmerge_part part = { NULL, s_plan(n), false };
+	dsmerge_record grown = { 0 };
+	char *err = NULL;
+
+	if (part.plan == NULL)
+		return;
+	dsmerge_record_copy(&grown, &n->written);
+	dsmerge_record_add_part(&grown, &part);
+	if (!dsmerge_record_equal(&grown, &n->written)) {
+		dsmerge_record_clear(&n->written);
+		n->written = grown;
+		if (dsrecord_save(n->state_dir, &n->written, &err) == -1) {
+			log_warnx("%s", err);
+			free(err);
+		}
+		return;
+	}
+	dsmerge_record_clear(&grown);
 }
 
 /* The provider that took the last snapshot, from the DPM agent log's
@@ -765,6 +813,7 @@ s_pass(s_node *n, const char *why)
 	o.revision = s_revision(n);
 	o.now = now;
 	o.id_stamp = platform_now_ms();
+	o.written = &n->written;
 	rc = n->policy->mode == POLICY_ENFORCE ?
 	    s_journal_intent(n, &o, s_cause(why), &r, &err) : 0;
 	if (rc == 0 && engine_run(n->host, n->policy, n->role, s_plan(n), &o,
@@ -787,6 +836,8 @@ s_pass(s_node *n, const char *why)
 	n->open_drift = (uint32_t)tracker_count(n->tracker);
 	if (n->role == ROLE_DPM_SERVER)
 		s_set_str(&n->dsgroups_hash, r.held_hash ? r.held_hash : "");
+	if (r.written_set)
+		s_save_written(n, &r.written);
 	if (r.wrote || r.observed == NULL)
 		s_observe(n);
 	else
@@ -832,6 +883,7 @@ s_install(s_node *n, nodestate *ns, const char *label)
 	nodestate_free(&n->desired);
 	n->policy = p;
 	n->desired = ns;
+	s_note_plan_guests(n);
 	backend_windows_track(n->host, p);
 	return 0;
 }
@@ -1002,6 +1054,7 @@ s_on_dry_run(s_node *n, const Hvp__DryRun *m)
 		err = diag_join(&d);
 	} else {
 		o.dry_run = true;
+		o.written = &n->written;
 		if (engine_run(n->host, p, n->role, s_plan(n), &o, &r,
 		    &err) == 0) {
 			recs = xcalloc(r.nrecords ? r.nrecords : 1,
@@ -1253,6 +1306,7 @@ s_node_release(s_node *n)
 	tracker_free(&n->tracker);
 	free(n->tracker_path);
 	nodestate_free(&n->desired);
+	dsmerge_record_clear(&n->written);
 	policy_free(&n->policy);
 	wire_inventory_free(&n->inventory);
 	free(n->cluster);
@@ -1363,6 +1417,12 @@ s_open_state(s_node *n, bool lock)
 		n->tracker = tracker_new();
 	}
 	s_adopt_pending(n);
+	if (dsrecord_load(n->state_dir, &n->written, &err) == -1) {
+		/* Only stale entries are at stake: they are kept as if
+		 * someone else had written them until the file is fixed. */
+		log_warnx("%s; entries written before are kept as found", err);
+		free(err);
+	}
 	log_info("journal: %zu record(s) pending, next seq %" PRIu64,
 	    journal_count(n->journal), journal_next_seq(n->journal));
 	s_load_desired(n);

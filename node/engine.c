@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dsgroups.h"
+#include "dsmerge.h"
 #include "platform.h"
 #include "reconcile.h"
 #include "xalloc.h"
@@ -23,19 +24,36 @@ typedef struct s_outcome {
 	bool applied;		/* the mutator succeeded; commit pending */
 } s_outcome;
 
-/* dpm-server: reads the held file and hashes its content. *hash NULL and
- * *problem set when it cannot be read or parsed; both NULL when absent. */
+/* What the engine knows of the serialization file in one pass. */
+typedef struct s_file {
+	dsmerge_part part;	/* the plan's part */
+	dsmerge_spec spec;
+	bool stale;		/* holds entries of guests no plan names */
+	size_t foreign;		/* entries hvpolicy does not own */
+} s_file;
+
 static void
-s_held_file(host_backend *b, char **hash, char **problem)
+s_file_init(s_file *f, const plan *pl, const engine_options *o)
+{
+	memset(f, 0, sizeof *f);
+	f->part.plan = pl;
+	f->spec.parts = &f->part;
+	f->spec.nparts = 1;
+	f->spec.written = o->written;
+}
+
+/* dpm-server: reads the held file and hashes hvpolicy's part of it.
+ * *hash NULL and *problem set when it cannot be read or parsed; both
+ * NULL when absent. */
+static void
+s_held_file(host_backend *b, s_file *f, char **hash, char **problem)
 {
 	char *data = NULL, *err = NULL;
 	size_t len = 0;
-	dsgroups_entries entries;
-	char hex[DSGROUPS_HASH_HEX + 1];
+	dsmerge_state st;
 
 	*hash = NULL;
 	*problem = NULL;
-	memset(&entries, 0, sizeof entries);
 	if (b->ops->read_dsgroups(b, &data, &len, &err) != 0) {
 		*problem = xasprintf("unreadable (%s)", err ? err : "?");
 		free(err);
@@ -43,26 +61,60 @@ s_held_file(host_backend *b, char **hash, char **problem)
 	}
 	if (data == NULL)
 		return;
-	if (dsgroups_parse(data, len, &entries, &err) != 0) {
+	if (dsmerge_inspect(&f->spec, data, len, &st, &err) != 0) {
 		*problem = xasprintf("invalid (%s)", err ? err : "?");
 		free(err);
 		free(data);
 		return;
 	}
-	dsgroups_hash(&entries, hex);
-	*hash = xstrdup(hex);
-	dsgroups_entries_clear(&entries);
+	*hash = xstrdup(st.held[0]);
+	f->stale = st.stale > 0;
+	f->foreign = st.foreign;
+	dsmerge_state_clear(&st);
 	free(data);
 }
 
+/* Reads the file again, merges the plan into it (everything hvpolicy does
+ * not own stays) and writes it; a file that cannot be parsed is left as
+ * it is. */
 static int
-s_apply(host_backend *b, const reconcile_finding *f, const plan *pl,
+s_write_file(host_backend *b, const s_file *f, engine_result *out,
     char **err)
 {
-	const host_ops *ops = b->ops;
-	char *xml = NULL;
-	size_t len = 0;
+	char *data = NULL, *merged = NULL, *why = NULL;
+	size_t len = 0, mlen = 0;
+	dsmerge_result res;
 	int rc;
+
+	if (b->ops->read_dsgroups(b, &data, &len, err) != 0)
+		return -1;
+	if (dsmerge_apply(&f->spec, data, len, &merged, &mlen, &res,
+	    &why) != 0) {
+		*err = data && len > 0 ? xasprintf("not overwritten: the file "
+		    "held is not valid (%s); correct it or move it away",
+		    why) : xstrdup(why);
+		free(why);
+		free(data);
+		return -1;
+	}
+	free(data);
+	rc = b->ops->write_dsgroups(b, merged, mlen, err);
+	free(merged);
+	if (rc == 0) {
+		dsmerge_record_clear(&out->written);
+		out->written = res.record;
+		memset(&res.record, 0, sizeof res.record);
+		out->written_set = true;
+	}
+	dsmerge_result_clear(&res);
+	return rc;
+}
+
+static int
+s_apply(host_backend *b, const reconcile_finding *f, const s_file *file,
+    engine_result *out, char **err)
+{
+	const host_ops *ops = b->ops;
 
 	switch (f->op) {
 	case RECONCILE_CREATE_KEY:
@@ -77,14 +129,7 @@ s_apply(host_backend *b, const reconcile_finding *f, const plan *pl,
 		return ops->set_integration(b, f->guest_id, f->service,
 		    f->enable, err);
 	case RECONCILE_WRITE_DSGROUPS:
-		if (dsgroups_render(pl, &xml, &len) != 0) {
-			*err = xstrdup("cannot render the plan as "
-			    RECONCILE_FILE_RESOURCE);
-			return -1;
-		}
-		rc = ops->write_dsgroups(b, xml, len, err);
-		free(xml);
-		return rc;
+		return s_write_file(b, file, out, err);
 	}
 	*err = xstrdup("unknown action");
 	return -1;
@@ -130,8 +175,8 @@ s_fail_applied(s_outcome *oc, size_t n, const char *error)
  * otherwise; the outcomes of the phase are set except after HOST_RETRY.
  */
 static int
-s_enforce(host_backend *b, const reconcile_list *l, const plan *pl,
-    bool file_phase, s_outcome *oc, bool *wrote, char **commit_err)
+s_enforce(host_backend *b, const reconcile_list *l, const s_file *file,
+    bool file_phase, s_outcome *oc, engine_result *out, char **commit_err)
 {
 	size_t napplied = 0;
 	char *err = NULL;
@@ -141,7 +186,7 @@ s_enforce(host_backend *b, const reconcile_list *l, const plan *pl,
 		if (s_is_file(&l->items[i]) != file_phase)
 			continue;
 		err = NULL;
-		if (s_apply(b, &l->items[i], pl, &err) != 0) {
+		if (s_apply(b, &l->items[i], file, out, &err) != 0) {
 			oc[i].status = DRIFT_FAILED;
 			oc[i].error = err ? err : xstrdup("failed");
 			continue;
@@ -176,7 +221,7 @@ s_enforce(host_backend *b, const reconcile_list *l, const plan *pl,
 			oc[i].status = DRIFT_CORRECTED;
 		}
 	}
-	*wrote = true;
+	out->wrote = true;
 	return 0;
 }
 
@@ -264,6 +309,7 @@ engine_run(host_backend *b, const policy *p, host_role role,
 	reconcile_list l;
 	s_outcome *oc = NULL;
 	char *cerr = NULL;
+	s_file file;
 
 	memset(out, 0, sizeof *out);
 	out->mode = o->mode_set ? o->mode : p->mode;
@@ -281,8 +327,10 @@ engine_run(host_backend *b, const policy *p, host_role role,
 			engine_result_release(out);
 			return -1;
 		}
+		s_file_init(&file, pl, o);
 		if (role == ROLE_DPM_SERVER)
-			s_held_file(b, &out->held_hash, &out->held_problem);
+			s_held_file(b, &file, &out->held_hash,
+			    &out->held_problem);
 		memset(&in, 0, sizeof in);
 		in.policy = p;
 		in.role = role;
@@ -290,11 +338,13 @@ engine_run(host_backend *b, const policy *p, host_role role,
 		in.plan = pl;
 		in.held_hash = out->held_hash ? out->held_hash :
 		    out->held_problem;
+		in.held_stale = file.stale;
+		in.held_foreign = file.foreign;
 		reconcile_compute(&in, &l);
 		oc = xcalloc(l.count, sizeof *oc);
 		if (l.count == 0 || out->mode == POLICY_AUDIT || o->dry_run)
 			break;
-		rc = s_enforce(b, &l, pl, false, oc, &out->wrote, &cerr);
+		rc = s_enforce(b, &l, &file, false, oc, out, &cerr);
 		if (rc == -1) {
 			/* Nothing of the host's changes was written: the
 			 * file is not written either. */
@@ -308,7 +358,7 @@ engine_run(host_backend *b, const policy *p, host_role role,
 		if (rc == 0) {
 			/* The file last, on its own: its failure fails only
 			 * its own record. */
-			rc = s_enforce(b, &l, pl, true, oc, &out->wrote, &cerr);
+			rc = s_enforce(b, &l, &file, true, oc, out, &cerr);
 			if (rc == HOST_RETRY)
 				s_fail_pending(oc, &l, RETRY_ERROR);
 			free(cerr);
@@ -349,5 +399,6 @@ engine_result_release(engine_result *r)
 	host_state_free(&r->observed);
 	free(r->held_hash);
 	free(r->held_problem);
+	dsmerge_record_clear(&r->written);
 	memset(r, 0, sizeof *r);
 }
