@@ -116,6 +116,16 @@ s_mark_online(server *s, node_session *n)
 	}
 }
 
+/* The node's inventory changed: its cluster's plan may change. */
+static void
+s_mark_dirty(server *s, const node_session *n)
+{
+	cluster_state *c = clusters_of_node(s, n);
+
+	if (c)
+		c->plan_dirty = true;
+}
+
 /* Keeps a private copy of the inventory (the envelope is freed). */
 static void
 s_take_inventory(server *s, node_session *n, const Hvp__Inventory *inv)
@@ -154,7 +164,7 @@ s_take_inventory(server *s, node_session *n, const Hvp__Inventory *inv)
 		n->store_pending = true;
 	}
 	free(buf);
-	s->plan_dirty = true;
+	s_mark_dirty(s, n);
 	log_debug("node=%s inventory %zu guests", n->name,
 	    n->inventory ? n->inventory->n_guests : 0);
 }
@@ -180,22 +190,32 @@ s_set_clock(node_session *n, int64_t node_ms)
  * than the cluster (restored from a backup). Revision numbers must never
  * be reused, so the store's floor rises above it, loudly. */
 static void
-s_check_revision_floor(server *s, const node_session *n)
+s_check_floor(server *s, const node_session *n, cluster_state *c,
+    int64_t held)
 {
 	char *err = NULL;
 
-	if (n->acked_revision <= s->revision_floor)
+	if (c == NULL || held <= c->revision_floor)
 		return;
-	log_warnx("node=%s holds revision %lld, but this store's newest is "
+	log_warnx("node=%s holds revision %lld%s%s, but this store's newest is "
 	    "%lld: the store has lost acknowledged state (restored from an "
 	    "older backup, or its -wal file removed?). The node keeps what it "
-	    "holds; the next apply will be revision %lld", n->name, (long long)n->acked_revision,
-	    (long long)s->revision, (long long)n->acked_revision + 1);
-	if (store_raise_revision_floor(s->store, n->acked_revision, &err) == -1) {
+	    "holds; the next apply will be revision %lld", n->name,
+	    (long long)held, s->clusters.count > 1 ? " of cluster " : "",
+	    s->clusters.count > 1 ? c->name : "", (long long)c->revision,
+	    (long long)held + 1);
+	if (store_raise_revision_floor_in(s->store, c->name, held,
+	    &err) == -1) {
 		log_warnx("cannot store the revision floor: %s", err);
 		free(err);
 	}
-	s->revision_floor = n->acked_revision;
+	c->revision_floor = held;
+}
+
+static void
+s_check_revision_floor(server *s, const node_session *n)
+{
+	s_check_floor(s, n, clusters_of_node(s, n), n->acked_revision);
 }
 
 /* Where the node's drift continues: the store's last_drift_seq, unless
@@ -325,13 +345,16 @@ s_hello(server *s, const char *name, const wire_rid *rid, const Hvp__Hello *h)
 		    "unknown role (expected hyperv-node or dpm-server)");
 		return;
 	}
-	if (h->cluster == NULL || strcasecmp(h->cluster, s->cluster) != 0) {
+	if (h->cluster == NULL || clusters_find(s, h->cluster) == NULL) {
 		s_refuse(s, rid, name, "node belongs to another cluster");
 		return;
 	}
 	n = sessions_get_or_add(&s->nodes, name);
 	s_bind_connection(n, rid);
 	n->role = (host_role)role;
+	/* A node moved to another cluster leaves its old cluster's plan. */
+	if (n->cluster && strcasecmp(n->cluster, h->cluster) != 0)
+		s_mark_dirty(s, n);
 	free(n->cluster);
 	n->cluster = xstrdup(h->cluster);
 	free(n->version);
@@ -503,7 +526,8 @@ s_heartbeat(server *s, node_session *n, const Hvp__Heartbeat *h)
 	r.want_inventory = h->inventory_hash && *h->inventory_hash &&
 	    (n->inventory == NULL || n->inventory_hash == NULL ||
 	    strcmp(n->inventory_hash, h->inventory_hash) != 0);
-	push_wanted(s, n, &r.revision, &r.plan_generation);
+	push_wanted(s, clusters_of_node(s, n), n, &r.revision,
+	    &r.plan_generation);
 	s_send_to(s, n, HVP__ENVELOPE__BODY_HEARTBEAT_REPLY, &r);
 	push_desired(s, n, false);
 }
@@ -650,9 +674,13 @@ peer_tick(server *s)
 	}
 	conflicts_tick(s);
 	linger_tick(s);
-	if (s->plan_retry) {
-		s->plan_retry = false;
-		s->plan_dirty = true;
+	for (size_t i = 0; i < s->clusters.count; i++) {
+		cluster_state *c = s->clusters.items[i];
+
+		if (c->plan_retry) {
+			c->plan_retry = false;
+			c->plan_dirty = true;
+		}
 	}
 	push_all(s);
 }

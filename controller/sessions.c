@@ -59,6 +59,9 @@ s_session_free(node_session *n)
 {
 	free(n->name);
 	free(n->cluster);
+	for (size_t i = 0; i < n->nclusters; i++)
+		free(n->clusters[i]);
+	free(n->clusters);
 	free(n->version);
 	free(n->dsgroups_hash);
 	free(n->inventory_hash);

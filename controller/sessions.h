@@ -21,7 +21,11 @@ typedef struct node_session {
 	char *name;
 	wire_rid rid;		/* the connection it last spoke on (len 0: none) */
 	host_role role;
-	char *cluster;
+	char *cluster;		/* a DPM server of several: "A,B" */
+	/* A DPM server of several clusters (its host file's clusters:):
+	 * those it protects; none (0) for a node of one cluster. */
+	char **clusters;
+	size_t nclusters;
 	char *version;		/* the node's software version (Hello) */
 	bool online;
 	int64_t last_seen;	/* wall clock, seconds */

@@ -49,6 +49,9 @@ typedef struct fx {
 	size_t npeers;
 	void *cli;		/* DEALER on the control socket */
 	wire_rid cli_rid;
+	/* Endpoints are named anew at each start: ZeroMQ releases an inproc
+	 * name only once the closed socket is gone, which is not at once. */
+	unsigned starts;
 } fx;
 
 static inline void
@@ -85,27 +88,37 @@ fx_socket(fx *f, int type)
 }
 
 /* Opens the store and restores the controller's state from it, as main.c
- * does at start. */
+ * does at start; names (NULL-terminated, or NULL: FX_CLUSTER alone) as
+ * the configuration's clusters. */
 static inline void
-fx_start(fx *f)
+fx_start_clusters(fx *f, const char *const *names)
 {
 	char *err = NULL, ep[96];
 
 	memset(&f->s, 0, sizeof f->s);
-	f->s.cluster = FX_CLUSTER;
+	f->s.cluster = names ? NULL : FX_CLUSTER;
+	f->s.cluster_names = names;
 	f->s.heartbeat_seconds = 1;
 	f->s.zctx = f->zctx;
 	f->s.store = store_open(f->dir, &err);
 	if (f->s.store == NULL)
 		fail_msg("store_open: %s", err);
+	f->starts++;
 	f->s.router = fx_socket(f, ZMQ_ROUTER);
-	snprintf(ep, sizeof ep, "inproc://nodes-%p", (void *)f);
+	snprintf(ep, sizeof ep, "inproc://nodes-%p-%u", (void *)f, f->starts);
 	assert_int_equal(zmq_bind(f->s.router, ep), 0);
 	f->s.control = fx_socket(f, ZMQ_ROUTER);
-	snprintf(ep, sizeof ep, "inproc://control-%p", (void *)f);
+	snprintf(ep, sizeof ep, "inproc://control-%p-%u", (void *)f,
+	    f->starts);
 	assert_int_equal(zmq_bind(f->s.control, ep), 0);
 	if (restore_state(&f->s, &err) == -1)
 		fail_msg("restore_state: %s", err);
+}
+
+static inline void
+fx_start(fx *f)
+{
+	fx_start_clusters(f, NULL);
 }
 
 /* What main.c does at a stop. */
@@ -124,13 +137,17 @@ fx_stop(fx *f)
 	store_free(&f->s.store);
 	sessions_release(&f->s.nodes);
 	dryrun_release(&f->s.dryrun);
-	conflicts_release(&f->s.conflicts);
 	linger_release(&f->s.linger);
 	progress_release(&f->s.progress);
 	events_release(&f->s.events);
-	policy_free(&f->s.policy);
-	free(f->s.policy_text);
-	plan_free(&f->s.plan);
+	clusters_release(&f->s.clusters);
+}
+
+/* The fixture's one cluster (FX_CLUSTER): its revision, plan, ... */
+static inline cluster_state *
+fx_c(fx *f)
+{
+	return f->s.clusters.items[0];
 }
 
 static inline int
@@ -195,7 +212,7 @@ fx_peer_new(fx *f, const char *name)
 	assert_true(f->npeers <= FX_MAX_PEERS);
 	snprintf(p->name, sizeof p->name, "%s", name);
 	p->sock = fx_socket(f, ZMQ_DEALER);
-	snprintf(ep, sizeof ep, "inproc://nodes-%p", (void *)f);
+	snprintf(ep, sizeof ep, "inproc://nodes-%p-%u", (void *)f, f->starts);
 	assert_int_equal(zmq_connect(p->sock, ep), 0);
 	zmq_send(p->sock, "x", 1, 0);
 	fx_learn_rid(f->s.router, &p->rid);
@@ -276,18 +293,18 @@ fx_inventory(const char *const *guests, size_t n)
 	return inv;
 }
 
-/* The node says hello: role, revision it holds, inventory (may be NULL;
- * taken and freed). */
+/* The node of cluster says hello: role, revision it holds, inventory
+ * (may be NULL; taken and freed). */
 static inline void
-fx_hello(fx *f, fx_peer *p, const char *role, int64_t revision,
-    Hvp__Inventory *inv)
+fx_hello_in(fx *f, fx_peer *p, const char *cluster, const char *role,
+    int64_t revision, Hvp__Inventory *inv)
 {
 	Hvp__Envelope e = HVP__ENVELOPE__INIT;
 	Hvp__Hello h = HVP__HELLO__INIT;
 
 	h.node = p->name;
 	h.role = (char *)role;
-	h.cluster = (char *)FX_CLUSTER;
+	h.cluster = (char *)cluster;
 	h.version = (char *)"test";
 	h.revision = revision;
 	h.converged = true;
@@ -296,6 +313,13 @@ fx_hello(fx *f, fx_peer *p, const char *role, int64_t revision,
 	e.hello = &h;
 	fx_send(f, p, &e);
 	wire_inventory_free(&inv);
+}
+
+static inline void
+fx_hello(fx *f, fx_peer *p, const char *role, int64_t revision,
+    Hvp__Inventory *inv)
+{
+	fx_hello_in(f, p, FX_CLUSTER, role, revision, inv);
 }
 
 /* A CLI request on the control socket; the reply (owned). */
@@ -312,7 +336,8 @@ fx_admin(fx *f, Hvp__AdminRequest *q)
 
 	if (f->cli == NULL) {
 		f->cli = fx_socket(f, ZMQ_DEALER);
-		snprintf(ep, sizeof ep, "inproc://control-%p", (void *)f);
+		snprintf(ep, sizeof ep, "inproc://control-%p-%u", (void *)f,
+		    f->starts);
 		assert_int_equal(zmq_connect(f->cli, ep), 0);
 		zmq_send(f->cli, "x", 1, 0);
 		fx_learn_rid(f->s.control, &f->cli_rid);
