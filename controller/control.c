@@ -402,6 +402,24 @@ s_candidate(server *s, reply_to *c, const Hvp__AdminRequest *q,
 	return p;
 }
 
+/* Refuses a policy that asks its DPM server for another perNode than
+ * another cluster's current policy does (no --force: one DPM server has
+ * one value); true when refused. */
+static bool
+s_conflicting(server *s, reply_to *c, const cluster_state *cl,
+    const policy *p, const char *label)
+{
+	char *why = push_dpm_conflict(s, cl, p), *msg;
+
+	if (why == NULL)
+		return false;
+	msg = xasprintf("%s: %s", label, why);
+	reply_text(c, 1, NULL, msg);
+	free(msg);
+	free(why);
+	return true;
+}
+
 static void
 s_reply_revision(reply_to *c, const cluster_state *cl, int64_t rev,
     const char *note)
@@ -435,6 +453,10 @@ s_store_and_push(server *s, reply_to *c, const char *label, const char *text,
 
 	if ((p = s_candidate(s, c, q, label, text, len, &cl)) == NULL)
 		return;
+	if (s_conflicting(s, c, cl, p, label)) {
+		policy_free(&p);
+		return;
+	}
 	if (!force && (err = push_dpm_problem(s, p)) != NULL) {
 		char *msg = xasprintf("%s: %s; fix the name, or apply --force if "
 		    "that DPM server has not connected yet", label, err);
@@ -616,6 +638,10 @@ s_plan(server *s, reply_to *c, const Hvp__AdminRequest *q)
 	if ((p = s_candidate(s, c, q, label, (const char *)q->policy.data,
 	    q->policy.len, &cl)) == NULL)
 		return;
+	if (s_conflicting(s, c, cl, p, label)) {
+		policy_free(&p);
+		return;
+	}
 	canon = policy_canonical(p);
 	problem = push_dpm_problem(s, p);
 	preface = s_plan_preface(s, cl, p, canon, problem);

@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "conflicts.h"
+#include "dpmparts.h"
 #include "dryrun.h"
 #include "linger.h"
 #include "log.h"
@@ -63,6 +64,7 @@ void
 peer_flush_acks(server *s)
 {
 	const char **names;
+	char **parts;
 	store_ack *acks;
 	size_t k = 0;
 	char *err = NULL;
@@ -72,6 +74,7 @@ peer_flush_acks(server *s)
 	if (k == 0)
 		return;
 	names = xcalloc(k, sizeof *names);
+	parts = xcalloc(k, sizeof *parts);
 	acks = xcalloc(k, sizeof *acks);
 	k = 0;
 	for (size_t i = 0; i < s->nodes.count; i++) {
@@ -85,15 +88,20 @@ peer_flush_acks(server *s)
 		acks[k].converged = n->converged;
 		acks[k].open_drift = n->open_drift;
 		acks[k].dsgroups_hash = n->dsgroups_hash;
+		parts[k] = dpmparts_text(n);
 		k++;
 	}
-	if (store_set_node_acks(s->store, names, acks, k, &err) == -1) {
+	if (store_set_node_acks_parts(s->store, names, acks,
+	    (const char *const *)parts, k, &err) == -1) {
 		log_warnx("cannot store %zu acknowledgements: %s", k, err);
 		free(err);
 	} else {
 		for (size_t i = 0; i < s->nodes.count; i++)
 			s->nodes.items[i]->ack_dirty = false;
 	}
+	for (size_t i = 0; i < k; i++)
+		free(parts[i]);
+	free(parts);
 	free(names);
 	free(acks);
 }
@@ -215,6 +223,9 @@ s_check_floor(server *s, const node_session *n, cluster_state *c,
 static void
 s_check_revision_floor(server *s, const node_session *n)
 {
+	for (size_t i = 0; i < n->nparts; i++)
+		s_check_floor(s, n, clusters_find(s, n->parts[i].cluster),
+		    n->parts[i].revision);
 	s_check_floor(s, n, clusters_of_node(s, n), n->acked_revision);
 }
 
@@ -287,6 +298,7 @@ s_node_record(const node_session *n, store_node *rec)
 	rec->open_drift = n->open_drift;
 	rec->dsgroups_hash = n->dsgroups_hash;
 	rec->inventory_hash = n->inventory_hash;
+	rec->parts = dpmparts_text(n);	/* owned: the caller frees it */
 }
 
 /* A node record or inventory the store could not take (another process
@@ -314,9 +326,38 @@ s_store_pending(server *s)
 			n->store_pending = false;
 			log_info("node=%s record stored (was delayed)", n->name);
 		}
+		free(rec.parts);
 		free(err);
 		free(buf);
 	}
+}
+
+/* A DPM server of several clusters: every one it protects must be held
+ * here (as a node of a cluster not held is refused). */
+static bool
+s_clusters_held(server *s, const wire_rid *rid, const char *name, int role,
+    const Hvp__Hello *h)
+{
+	char *why, *list;
+
+	if (role != ROLE_DPM_SERVER) {
+		s_refuse(s, rid, name, "only a dpm-server protects several "
+		    "clusters");
+		return false;
+	}
+	for (size_t i = 0; i < h->n_clusters; i++) {
+		if (clusters_find(s, h->clusters[i]))
+			continue;
+		list = clusters_list(s);
+		why = xasprintf("node protects cluster %.*s, which this "
+		    "controller does not hold (it holds %s)", PEER_MAX_NAME,
+		    h->clusters[i], list);
+		s_refuse(s, rid, name, why);
+		free(why);
+		free(list);
+		return false;
+	}
+	return true;
 }
 
 static void
@@ -345,7 +386,10 @@ s_hello(server *s, const char *name, const wire_rid *rid, const Hvp__Hello *h)
 		    "unknown role (expected hyperv-node or dpm-server)");
 		return;
 	}
-	if (h->cluster == NULL || clusters_find(s, h->cluster) == NULL) {
+	if (h->n_clusters > 0) {
+		if (!s_clusters_held(s, rid, name, role, h))
+			return;
+	} else if (h->cluster == NULL || clusters_find(s, h->cluster) == NULL) {
 		s_refuse(s, rid, name, "node belongs to another cluster");
 		return;
 	}
@@ -357,6 +401,11 @@ s_hello(server *s, const char *name, const wire_rid *rid, const Hvp__Hello *h)
 		s_mark_dirty(s, n);
 	free(n->cluster);
 	n->cluster = xstrdup(h->cluster);
+	dpmparts_clear(n);
+	if (h->n_clusters > 0) {
+		dpmparts_set_clusters(n, h->clusters, h->n_clusters);
+		dpmparts_take(n, h->parts, h->n_parts);
+	}
 	free(n->version);
 	n->version = xstrdup(h->version);
 	n->acked_revision = h->revision;
@@ -373,6 +422,7 @@ s_hello(server *s, const char *name, const wire_rid *rid, const Hvp__Hello *h)
 		err = NULL;
 		n->store_pending = true;
 	}
+	free(rec.parts);
 	s_mark_online(s, n);
 	s_set_clock(n, h->clock_ms);
 	s_take_inventory(s, n, h->inventory);
@@ -401,6 +451,8 @@ s_ack(server *s, node_session *n, const Hvp__Ack *a)
 	n->acked_plan_generation = a->plan_generation;
 	n->converged = a->converged;
 	n->open_drift = a->open_drift;
+	if (n->nclusters > 0)
+		dpmparts_take(n, a->parts, a->n_parts);
 	if (n->role == ROLE_DPM_SERVER) {
 		free(n->dsgroups_hash);
 		n->dsgroups_hash = a->dsgroups_hash && *a->dsgroups_hash ?
@@ -512,6 +564,8 @@ s_heartbeat(server *s, node_session *n, const Hvp__Heartbeat *h)
 	n->acked_plan_generation = h->plan_generation;
 	n->converged = h->converged;
 	n->open_drift = h->open_drift;
+	if (n->nclusters > 0)
+		changed |= dpmparts_take(n, h->parts, h->n_parts);
 	if (n->role == ROLE_DPM_SERVER && h->dsgroups_hash) {
 		changed |= !n->dsgroups_hash ||
 		    strcmp(n->dsgroups_hash, h->dsgroups_hash) != 0;

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "conflicts.h"
+#include "dpmparts.h"
 #include "dsgroups.h"
 #include "linger.h"
 #include "log.h"
@@ -51,10 +52,13 @@ const char *
 push_expected_file_hash(const server *s, const cluster_state *c,
     char out[65])
 {
-	(void)s;
+	const node_session *dpm = push_dpm_server(s, c);
+
 	out[0] = '\0';
+	/* A DPM server of several clusters qualifies its groups. */
 	if (c->plan && s_manages_file(c))
-		dsgroups_plan_hash(c->plan, out);
+		dsgroups_plan_hash_as(c->plan, dpm && dpm->nclusters ?
+		    c->name : NULL, out);
 	return out;
 }
 
@@ -73,15 +77,23 @@ s_find_dpm(const server *s, const char *name)
 int64_t
 push_acked_revision(const node_session *n, const cluster_state *c)
 {
-	(void)c;
-	return n->acked_revision;
+	const node_part *p;
+
+	if (n->nclusters == 0)
+		return n->acked_revision;
+	p = dpmparts_find(n, c->name);
+	return p ? p->revision : 0;
 }
 
 uint64_t
 push_acked_generation(const node_session *n, const cluster_state *c)
 {
-	(void)c;
-	return n->acked_plan_generation;
+	const node_part *p;
+
+	if (n->nclusters == 0)
+		return n->acked_plan_generation;
+	p = dpmparts_find(n, c->name);
+	return p ? p->generation : 0;
 }
 
 node_session *
@@ -114,6 +126,35 @@ push_dpm_problem(const server *s, const policy *p)
 	return why;
 }
 
+static bool
+s_sets_parallel(const policy *p)
+{
+	return p && p->strategy == STRATEGY_SYSTEM_SOFTWARE && p->dpm_server;
+}
+
+char *
+push_dpm_conflict(const server *s, const cluster_state *c, const policy *p)
+{
+	if (!s_sets_parallel(p))
+		return NULL;
+	for (size_t i = 0; i < s->clusters.count; i++) {
+		const cluster_state *o = s->clusters.items[i];
+
+		if (o == c || !s_sets_parallel(o->policy) ||
+		    strcasecmp(o->policy->dpm_server, p->dpm_server) != 0 ||
+		    o->policy->per_node == p->per_node)
+			continue;
+		return xasprintf("spec.serialization.perNode: %s asks %s for "
+		    "MaxAllowedParallelBackups %d, but cluster %s (revision "
+		    "%lld, policy %s) asks the same DPM server for %d: one "
+		    "DPM server has one value; make them equal, or give one "
+		    "cluster another DPM server", c->name, p->dpm_server,
+		    p->per_node, o->name, (long long)o->revision,
+		    o->policy->name, o->policy->per_node);
+	}
+	return NULL;
+}
+
 char *
 push_serialization_unmanaged(const server *s, const cluster_state *c)
 {
@@ -126,18 +167,32 @@ push_serialization_unmanaged(const server *s, const cluster_state *c)
 	return push_dpm_problem(s, c->policy);
 }
 
+/* What the DPM server dpm holds of cluster c's part of the file. */
+static const char *
+s_held_hash(const node_session *dpm, const cluster_state *c)
+{
+	const node_part *p;
+
+	if (dpm->nclusters == 0)
+		return dpm->dsgroups_hash;
+	p = dpmparts_find(dpm, c->name);
+	return p ? p->dsgroups_hash : NULL;
+}
+
 bool
 push_plan_held(const server *s, const cluster_state *c)
 {
 	const node_session *dpm = push_dpm_server(s, c);
+	const char *held;
 	char want[65];
 
-	if (c == NULL)
+	if (c == NULL || dpm == NULL || !clusters_node_in(dpm, c))
 		return false;
 	push_expected_file_hash(s, c, want);
-	if (want[0] == '\0' || dpm == NULL || dpm->dsgroups_hash == NULL)
+	held = s_held_hash(dpm, c);
+	if (want[0] == '\0' || held == NULL)
 		return false;
-	return strcmp(dpm->dsgroups_hash, want) == 0;
+	return strcmp(held, want) == 0;
 }
 
 bool
@@ -150,8 +205,8 @@ push_node_converged(const server *s, const cluster_state *c,
 	if (c == NULL)
 		return false;
 	push_wanted(s, c, n, &rev, &gen);
-	return n->online && rev > 0 && n->acked_revision == rev &&
-	    n->acked_plan_generation == gen && n->converged;
+	return n->online && rev > 0 && push_acked_revision(n, c) == rev &&
+	    push_acked_generation(n, c) == gen && n->converged;
 }
 
 bool
@@ -171,16 +226,121 @@ push_node_converged_all(const server *s, const node_session *n)
 	return any;
 }
 
+/* A Desired for (rev, gen) went to n recently enough not to send it
+ * again yet. */
+static bool
+s_in_flight(const server *s, const node_session *n, int64_t rev,
+    uint64_t gen, int64_t now)
+{
+	return n->desired_sent_mono != 0 && n->desired_sent_revision == rev &&
+	    n->desired_sent_generation == gen && now - n->desired_sent_mono <
+	    (int64_t)s->heartbeat_seconds * 1000 * PUSH_RESEND_HEARTBEATS;
+}
+
+/* Sends d to n and remembers what went (rev, gen) and when. */
+static bool
+s_send_desired(server *s, node_session *n, Hvp__Desired *d, int64_t rev,
+    uint64_t gen, int64_t now)
+{
+	Hvp__Envelope e = HVP__ENVELOPE__INIT;
+
+	e.protocol = WIRE_PROTOCOL_VERSION;
+	e.body_case = HVP__ENVELOPE__BODY_DESIRED;
+	e.desired = d;
+	if (sessions_send(s->router, n, &e) != 0)
+		return false;
+	n->desired_sent_mono = now;
+	n->desired_sent_revision = rev;
+	n->desired_sent_generation = gen;
+	return true;
+}
+
+/* One cluster's part of a DPM server's desired state: as the Desired a
+ * DPM server of one cluster gets, with the cluster named. Owned plan in
+ * d->plan. */
+static void
+s_part(const server *s, const cluster_state *c, const node_session *n,
+    Hvp__Desired *d)
+{
+	int64_t rev;
+	uint64_t gen;
+
+	hvp__desired__init(d);
+	push_wanted(s, c, n, &rev, &gen);
+	d->cluster = c->name;
+	d->revision = rev;
+	d->policy = c->policy_text;
+	d->policy_hash = (char *)c->policy_hash;
+	d->plan_generation = gen;
+	d->plan_hash = (char *)"";
+	if (gen != 0) {
+		d->plan = wire_plan_new(c->plan);
+		d->plan_hash = c->plan->hash;
+	}
+}
+
+/*
+ * A DPM server of several clusters gets one Desired with a part for each
+ * cluster it protects that has a policy, and only when it is behind on
+ * one of them. Sums of what it should hold tell one state sent from the
+ * next well enough to throttle re-sends; a lost message heals at the
+ * next heartbeat anyway.
+ */
+static void
+s_desired_parts(server *s, node_session *n, bool force)
+{
+	Hvp__Desired d = HVP__DESIRED__INIT, *parts;
+	int64_t now = platform_mono_ms(), sum_rev = 0;
+	uint64_t sum_gen = 0;
+	bool behind = false;
+	size_t k = 0;
+
+	parts = xcalloc(n->nclusters + 1, sizeof *parts);
+	d.parts = xcalloc(n->nclusters + 1, sizeof *d.parts);
+	for (size_t i = 0; i < n->nclusters; i++) {
+		cluster_state *c = clusters_find(s, n->clusters[i]);
+
+		if (c == NULL || c->revision == 0)
+			continue;
+		/* Not rolled back behind the administrator's back (an older
+		 * store restored): the next apply is numbered above. */
+		if (push_acked_revision(n, c) > c->revision)
+			goto out;
+		s_part(s, c, n, &parts[k]);
+		behind |= push_acked_revision(n, c) != parts[k].revision ||
+		    push_acked_generation(n, c) != parts[k].plan_generation;
+		sum_rev += parts[k].revision;
+		sum_gen += parts[k].plan_generation;
+		d.parts[k] = &parts[k];
+		k++;
+	}
+	d.n_parts = k;
+	behind |= k != n->nparts;
+	if (k == 0 || (!force && (!behind ||
+	    s_in_flight(s, n, sum_rev, sum_gen, now))))
+		goto out;
+	if (s_send_desired(s, n, &d, sum_rev, sum_gen, now))
+		log_debug("node=%s sent desired for %zu clusters", n->name, k);
+out:
+	for (size_t i = 0; i < k; i++)
+		wire_plan_free(&parts[i].plan);
+	free(parts);
+	free(d.parts);
+}
+
 void
 push_desired(server *s, node_session *n, bool force)
 {
 	Hvp__Desired d = HVP__DESIRED__INIT;
-	Hvp__Envelope e = HVP__ENVELOPE__INIT;
 	Hvp__Plan *pm = NULL;
 	cluster_state *c = clusters_of_node(s, n);
 	int64_t rev, now = platform_mono_ms();
 	uint64_t gen;
 
+	if (n->online && n->nclusters > 0) {
+		s_desired_parts(s, n, force);
+		return;
+	}
 	/* A node is only ever sent its own cluster's policy. */
 	if (!n->online || c == NULL || c->revision == 0)
 		return;
@@ -193,11 +353,7 @@ push_desired(server *s, node_session *n, bool force)
 	push_wanted(s, c, n, &rev, &gen);
 	if (!force && n->acked_revision == rev && n->acked_plan_generation == gen)
 		return;
-	if (!force && n->desired_sent_mono != 0 &&
-	    n->desired_sent_revision == rev &&
-	    n->desired_sent_generation == gen &&
-	    now - n->desired_sent_mono <
-	    (int64_t)s->heartbeat_seconds * 1000 * PUSH_RESEND_HEARTBEATS)
+	if (!force && s_in_flight(s, n, rev, gen, now))
 		return;
 	d.revision = rev;
 	d.policy = c->policy_text;
@@ -209,16 +365,9 @@ push_desired(server *s, node_session *n, bool force)
 		d.plan = pm;
 		d.plan_hash = c->plan->hash;
 	}
-	e.protocol = WIRE_PROTOCOL_VERSION;
-	e.body_case = HVP__ENVELOPE__BODY_DESIRED;
-	e.desired = &d;
-	if (sessions_send(s->router, n, &e) == 0) {
-		n->desired_sent_mono = now;
-		n->desired_sent_revision = rev;
-		n->desired_sent_generation = gen;
+	if (s_send_desired(s, n, &d, rev, gen, now))
 		log_debug("node=%s sent desired revision %lld plan %llu", n->name,
 		    (long long)rev, (unsigned long long)gen);
-	}
 	wire_plan_free(&pm);
 }
 

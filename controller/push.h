@@ -36,6 +36,12 @@ node_session *push_dpm_server(const server *s, const cluster_state *c);
  * role dpm-server), naming the known ones; NULL when it can or p names
  * none. Owned. */
 char *push_dpm_problem(const server *s, const policy *p);
+/* Why policy p, for cluster c, cannot be applied beside the other
+ * clusters' current policies: one of them names the same DPM server and
+ * asks it for another MaxAllowedParallelBackups (perNode). NULL when
+ * none does. Owned. */
+char *push_dpm_conflict(const server *s, const cluster_state *c,
+    const policy *p);
 /* Why cluster c's policy leaves DataSourceGroups.xml unmanaged, or NULL
  * when it is managed. Owned. */
 char *push_serialization_unmanaged(const server *s, const cluster_state *c);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "conflicts.h"
+#include "dpmparts.h"
 #include "log.h"
 #include "push.h"
 #include "store.h"
@@ -26,6 +27,7 @@ s_restore_nodes(server *s, char **err)
 
 		ns->role = list[i].role;
 		ns->cluster = xstrdup(list[i].cluster);
+		dpmparts_restore(ns, list[i].cluster, list[i].parts);
 		ns->last_seen = list[i].last_seen;
 		/* Nobody is online until it speaks to this process. */
 		ns->online = false;

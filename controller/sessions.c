@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dpmparts.h"
 #include "log.h"
 #include "wire.h"
 #include "xalloc.h"
@@ -59,9 +60,7 @@ s_session_free(node_session *n)
 {
 	free(n->name);
 	free(n->cluster);
-	for (size_t i = 0; i < n->nclusters; i++)
-		free(n->clusters[i]);
-	free(n->clusters);
+	dpmparts_clear(n);
 	free(n->version);
 	free(n->dsgroups_hash);
 	free(n->inventory_hash);

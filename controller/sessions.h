@@ -17,6 +17,14 @@
 #include "policy.h"
 #include "wire.h"
 
+/* A DPM server of several clusters: what it holds of one (dpmparts.h). */
+typedef struct node_part {
+	char *cluster;
+	int64_t revision;
+	uint64_t generation;
+	char *dsgroups_hash;	/* its part of the file, or NULL */
+} node_part;
+
 typedef struct node_session {
 	char *name;
 	wire_rid rid;		/* the connection it last spoke on (len 0: none) */
@@ -26,6 +34,8 @@ typedef struct node_session {
 	 * those it protects; none (0) for a node of one cluster. */
 	char **clusters;
 	size_t nclusters;
+	node_part *parts;	/* what it acknowledged of each */
+	size_t nparts;
 	char *version;		/* the node's software version (Hello) */
 	bool online;
 	int64_t last_seen;	/* wall clock, seconds */

@@ -2376,7 +2376,8 @@ store_query_drift(store *s, const store_drift_filter *f, drift_record **out,
 	    "WHERE (?1 IS NULL OR node = ?1) "
 	    "AND (?2 = 0 OR received_at >= ?2) "
 	    "AND (?3 = 0 OR status = ?4) "
-	    "AND (?5 IS NULL OR cluster = ?5 COLLATE NOCASE) "
+	    "AND (?5 IS NULL OR instr(',' || lower(COALESCE(cluster, '')) || "
+	    "',', ',' || lower(?5) || ',') > 0) "
 	    "ORDER BY detected_at, id", err);
 	if (st == NULL)
 		return -1;

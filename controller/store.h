@@ -250,7 +250,9 @@ int store_set_drift_seq(store *s, const char *node, uint64_t seq, char **err);
 
 typedef struct store_drift_filter {
 	const char *node;	/* NULL = every node */
-	const char *cluster;	/* NULL = every cluster */
+	/* NULL = every cluster; a record of several clusters ("A,B", a DPM
+	 * server's) matches each of them */
+	const char *cluster;
 	int64_t since;		/* 0 = any; else stored (receivedAt) >= since */
 	bool open_only;		/* status open only */
 } store_drift_filter;

@@ -26,20 +26,38 @@ typedef struct s_outcome {
 
 /* What the engine knows of the serialization file in one pass. */
 typedef struct s_file {
-	dsmerge_part part;	/* the plan's part */
+	dsmerge_part one;	/* the plan's part */
+	dsmerge_part *parts;	/* several clusters: owned array */
 	dsmerge_spec spec;
 	bool stale;		/* holds entries of guests no plan names */
 	size_t foreign;		/* entries hvpolicy does not own */
+	dsmerge_state st;	/* parts: what the file holds */
+	bool have_st;
 } s_file;
 
 static void
 s_file_init(s_file *f, const plan *pl, const engine_options *o)
 {
 	memset(f, 0, sizeof *f);
-	f->part.plan = pl;
-	f->spec.parts = &f->part;
-	f->spec.nparts = 1;
 	f->spec.written = o->written;
+	if (o->nparts > 0) {
+		f->parts = xcalloc(o->nparts, sizeof *f->parts);
+		parts_file(o->parts, o->nparts, f->parts);
+		f->spec.parts = f->parts;
+		f->spec.nparts = o->nparts;
+		return;
+	}
+	f->one.plan = pl;
+	f->spec.parts = &f->one;
+	f->spec.nparts = 1;
+}
+
+static void
+s_file_release(s_file *f)
+{
+	dsmerge_state_clear(&f->st);
+	free(f->parts);
+	memset(f, 0, sizeof *f);
 }
 
 /* dpm-server: reads the held file and hashes hvpolicy's part of it.
@@ -50,7 +68,6 @@ s_held_file(host_backend *b, s_file *f, char **hash, char **problem)
 {
 	char *data = NULL, *err = NULL;
 	size_t len = 0;
-	dsmerge_state st;
 
 	*hash = NULL;
 	*problem = NULL;
@@ -59,18 +76,17 @@ s_held_file(host_backend *b, s_file *f, char **hash, char **problem)
 		free(err);
 		return;
 	}
-	if (data == NULL)
-		return;
-	if (dsmerge_inspect(&f->spec, data, len, &st, &err) != 0) {
+	if (dsmerge_inspect(&f->spec, data, len, &f->st, &err) != 0) {
 		*problem = xasprintf("invalid (%s)", err ? err : "?");
 		free(err);
 		free(data);
 		return;
 	}
-	*hash = xstrdup(st.held[0]);
-	f->stale = st.stale > 0;
-	f->foreign = st.foreign;
-	dsmerge_state_clear(&st);
+	f->have_st = true;
+	if (data != NULL)
+		*hash = xstrdup(f->st.held[0]);
+	f->stale = f->st.stale > 0;
+	f->foreign = f->st.foreign;
 	free(data);
 }
 
@@ -185,6 +201,14 @@ s_enforce(host_backend *b, const reconcile_list *l, const s_file *file,
 	for (size_t i = 0; i < l->count; i++) {
 		if (s_is_file(&l->items[i]) != file_phase)
 			continue;
+		/* Several clusters: only audited, or asked differently. */
+		if (l->items[i].conflict) {
+			oc[i].status = DRIFT_FAILED;
+			oc[i].error = xstrdup(l->items[i].conflict);
+			continue;
+		}
+		if (l->items[i].audit)
+			continue;
 		err = NULL;
 		if (s_apply(b, &l->items[i], file, out, &err) != 0) {
 			oc[i].status = DRIFT_FAILED;
@@ -233,15 +257,16 @@ s_record(drift_record *r, const reconcile_finding *f, const s_outcome *oc,
 	char *base;
 
 	memset(r, 0, sizeof *r);
-	r->cluster = xstrdup(h->cluster);
+	r->cluster = xstrdup(f->clusters ? f->clusters : h->cluster);
 	r->node = xstrdup(h->node);
 	r->role = role;
 	r->kind = f->kind;
 	r->resource = xstrdup(f->resource);
 	r->expected = xstrdup(f->expected);
 	r->actual = xstrdup(f->actual);
-	r->policy_revision = o->revision;
-	r->mode = mode;
+	/* Parts: the one cluster's revision that asks (none: several). */
+	r->policy_revision = o->nparts ? f->revision : o->revision;
+	r->mode = f->audit ? POLICY_AUDIT : mode;
 	r->status = oc->status;
 	r->detected_at = now;
 	r->resolved_at = oc->status == DRIFT_CORRECTED ? now : 0;
@@ -283,6 +308,28 @@ s_count(engine_result *out)
 	}
 }
 
+/* Parts: each cluster's part of the file as held (after a write: what
+ * was written, for the parts not kept). */
+static void
+s_held_parts(engine_result *out, const s_file *f, bool wrote)
+{
+	char h[DSGROUPS_HASH_HEX + 1];
+
+	out->held_parts = xcalloc(f->spec.nparts + 1, sizeof *out->held_parts);
+	out->nheld_parts = f->spec.nparts;
+	for (size_t i = 0; i < f->spec.nparts; i++) {
+		const dsmerge_part *p = &f->spec.parts[i];
+
+		if (wrote && p->plan && !p->keep) {
+			dsmerge_part_hash(p, h);
+			out->held_parts[i] = xstrdup(h);
+		} else {
+			out->held_parts[i] = xstrdup(f->have_st ?
+			    f->st.held[i] : "");
+		}
+	}
+}
+
 /* After a committed write of the file, the host holds the plan. */
 static void
 s_update_held(engine_result *out, const reconcile_list *l,
@@ -312,7 +359,9 @@ engine_run(host_backend *b, const policy *p, host_role role,
 	s_file file;
 
 	memset(out, 0, sizeof *out);
-	out->mode = o->mode_set ? o->mode : p->mode;
+	memset(&file, 0, sizeof file);
+	out->mode = o->mode_set ? o->mode : o->nparts ?
+	    parts_mode(o->parts, o->nparts) : p->mode;
 	for (;;) {
 		reconcile_input in;
 		int rc = 0;
@@ -323,6 +372,7 @@ engine_run(host_backend *b, const policy *p, host_role role,
 		free(out->held_hash);
 		free(out->held_problem);
 		out->held_hash = out->held_problem = NULL;
+		s_file_release(&file);
 		if (b->ops->observe(b, &out->observed, err) != 0) {
 			engine_result_release(out);
 			return -1;
@@ -340,7 +390,12 @@ engine_run(host_backend *b, const policy *p, host_role role,
 		    out->held_problem;
 		in.held_stale = file.stale;
 		in.held_foreign = file.foreign;
-		reconcile_compute(&in, &l);
+		if (o->nparts > 0)
+			parts_compute(o->parts, o->nparts, role, out->observed,
+			    &file.spec, file.have_st ? &file.st : NULL,
+			    out->held_problem, &l);
+		else
+			reconcile_compute(&in, &l);
 		oc = xcalloc(l.count, sizeof *oc);
 		if (l.count == 0 || out->mode == POLICY_AUDIT || o->dry_run)
 			break;
@@ -375,6 +430,9 @@ engine_run(host_backend *b, const policy *p, host_role role,
 	}
 	if (out->wrote)
 		s_update_held(out, &l, oc);
+	if (o->nparts > 0 && role == ROLE_DPM_SERVER)
+		s_held_parts(out, &file, out->written_set);
+	s_file_release(&file);
 	out->records = xcalloc(l.count, sizeof *out->records);
 	for (size_t i = 0; i < l.count; i++)
 		s_record(&out->records[i], &l.items[i], &oc[i], out->observed,
@@ -400,5 +458,8 @@ engine_result_release(engine_result *r)
 	free(r->held_hash);
 	free(r->held_problem);
 	dsmerge_record_clear(&r->written);
+	for (size_t i = 0; i < r->nheld_parts; i++)
+		free(r->held_parts[i]);
+	free(r->held_parts);
 	memset(r, 0, sizeof *r);
 }

@@ -30,6 +30,7 @@
 
 #include "drift.h"
 #include "dsmerge.h"
+#include "parts.h"
 #include "host.h"
 #include "hoststate.h"
 #include "plan.h"
@@ -50,6 +51,10 @@ typedef struct engine_options {
 	/* dpm-server: what hvpolicy wrote into DataSourceGroups.xml before
 	 * (dsmerge.h); NULL = nothing known. */
 	const dsmerge_record *written;
+	/* A DPM server of several clusters: its parts (parts.h); the policy
+	 * and plan arguments of engine_run are then not used. */
+	const engine_part *parts;
+	size_t nparts;
 } engine_options;
 
 typedef struct engine_result {
@@ -72,6 +77,10 @@ typedef struct engine_result {
 	 * entries in it are now these (the caller keeps the record). */
 	bool written_set;
 	dsmerge_record written;
+	/* Parts: the hash of each cluster's part of the file after the pass
+	 * (o->nparts strings, "" when unknown). */
+	char **held_parts;
+	size_t nheld_parts;
 } engine_result;
 
 /*

@@ -346,6 +346,8 @@ s_finding_clear(reconcile_finding *f)
 	free(f->guest_id);
 	free(f->guest_name);
 	free(f->service);
+	free(f->clusters);
+	free(f->conflict);
 	memset(f, 0, sizeof *f);
 }
 

@@ -73,6 +73,14 @@ typedef struct reconcile_finding {
 	char *service;
 	bool enable;
 	size_t keeps;		/* WRITE_DSGROUPS: entries others own, kept */
+	/* Set by the engine for a DPM server of several clusters: the
+	 * clusters whose policies ask for it ("A,B"), whether all of them
+	 * only audit, and why it cannot be done (they ask different
+	 * values). */
+	char *clusters;
+	bool audit;
+	char *conflict;
+	int64_t revision;	/* of the one cluster asking; 0: several */
 } reconcile_finding;
 
 typedef struct reconcile_input {

@@ -13,18 +13,20 @@
 #include <strings.h>
 
 #include "drift.h"
+#include "dsgroups.h"
 #include "json.h"
 
 static const char *const NAMES[] = { "HV-A", "HV-B", NULL };
 
-#define POLICY_IN(cluster, extra) \
+#define POLICY_PN(cluster, pernode, extra) \
 	"apiVersion: hvpolicy/v1\n" \
 	"kind: ClusterPolicy\n" \
 	"metadata: {name: test}\n" \
 	"spec:\n" \
 	"  cluster: " cluster "\n" \
 	"  strategy: system-software\n" \
-	"  serialization: {dpmServer: DPM01}\n" extra
+	"  serialization: {dpmServer: DPM01, perNode: " pernode "}\n" extra
+#define POLICY_IN(cluster, extra) POLICY_PN(cluster, "1", extra)
 
 static int
 setup(void **state)
@@ -261,6 +263,118 @@ test_plans_per_cluster(void **state)
 	assert_int_equal(cb->plan->ngroups, 2);
 }
 
+/* A DPM server's Hello naming the clusters it protects. */
+static void
+s_dpm_hello(fx *f, fx_peer *p, const char *const *clusters, size_t n)
+{
+	Hvp__Envelope e = HVP__ENVELOPE__INIT;
+	Hvp__Hello h = HVP__HELLO__INIT;
+
+	h.node = p->name;
+	h.role = (char *)"dpm-server";
+	h.cluster = (char *)clusters[0];
+	h.clusters = (char **)clusters;
+	h.n_clusters = n;
+	h.version = (char *)"test";
+	h.converged = true;
+	e.body_case = HVP__ENVELOPE__BODY_HELLO;
+	e.hello = &h;
+	fx_send(f, p, &e);
+}
+
+/* The DPM server of both clusters gets one Desired with a part per
+ * cluster (each with its plan); its acknowledgement per part makes each
+ * cluster's part held; one naming a cluster not held is refused; a
+ * policy asking it for another perNode is refused at plan and apply. */
+static void
+test_dpm_of_several(void **state)
+{
+	static const char *const both[] = { "HV-A", "HV-B" };
+	static const char *const other[] = { "HV-A", "HV-C" };
+	static const char *const ga[] = {
+		"VM0001:1a000000-0000-0000-0000-000000000001:Volume1" };
+	fx *f = *state;
+	fx_peer *a = fx_peer_new(f, "HVA01"), *dpm = fx_peer_new(f, "DPM01");
+	fx_peer *bad = fx_peer_new(f, "DPM02");
+	Hvp__Envelope *e, ack = HVP__ENVELOPE__INIT;
+	Hvp__Ack am = HVP__ACK__INIT;
+	Hvp__PartState ps[2], *pps[2] = { &ps[0], &ps[1] };
+	Hvp__AdminRequest q = HVP__ADMIN_REQUEST__INIT;
+	Hvp__AdminReply *r;
+	cluster_state *ca, *cb;
+	char ha[65], hb[65];
+	int st;
+
+	s_apply(f, POLICY_IN("HV-A", ""), NULL, &st);
+	s_apply(f, POLICY_IN("HV-B", ""), NULL, &st);
+	fx_hello_in(f, a, "HV-A", "hyperv-node", 1, fx_inventory(ga, 1));
+	s_dpm_hello(f, bad, other, 2);
+	e = fx_expect(bad, HVP__ENVELOPE__BODY_REFUSED);
+	assert_non_null(e);
+	assert_non_null(strstr(e->refused->reason, "HV-C"));
+	wire_envelope_free(&e);
+	s_dpm_hello(f, dpm, both, 2);
+	push_replan(&f->s);
+	ca = clusters_find(&f->s, "HV-A");
+	cb = clusters_find(&f->s, "HV-B");
+	assert_non_null(ca->plan);
+	/* The Desired with the plan: one part per cluster. */
+	fx_drain(dpm);
+	push_desired(&f->s, sessions_find(&f->s.nodes, "DPM01"), true);
+	e = fx_expect(dpm, HVP__ENVELOPE__BODY_DESIRED);
+	assert_non_null(e);
+	assert_int_equal(e->desired->n_parts, 2);
+	assert_string_equal(e->desired->parts[0]->cluster, "HV-A");
+	assert_int_equal(e->desired->parts[0]->plan_generation,
+	    ca->plan->generation);
+	assert_non_null(e->desired->parts[0]->plan);
+	assert_string_equal(e->desired->parts[1]->cluster, "HV-B");
+	assert_non_null(strstr(e->desired->parts[1]->policy, "\"HV-B\""));
+	wire_envelope_free(&e);
+	assert_false(push_plan_held(&f->s, ca));
+
+	/* It acknowledges both parts, holding A's part of the file. */
+	dsgroups_plan_hash_as(ca->plan, "HV-A", ha);
+	hvp__part_state__init(&ps[0]);
+	hvp__part_state__init(&ps[1]);
+	ps[0].cluster = (char *)"HV-A";
+	ps[0].revision = ca->revision;
+	ps[0].plan_generation = ca->plan->generation;
+	ps[0].dsgroups_hash = ha;
+	ps[1].cluster = (char *)"HV-B";
+	ps[1].revision = cb->revision;
+	am.parts = pps;
+	am.n_parts = 2;
+	am.converged = true;
+	ack.body_case = HVP__ENVELOPE__BODY_ACK;
+	ack.ack = &am;
+	fx_send(f, dpm, &ack);
+	assert_true(push_plan_held(&f->s, ca));
+	assert_true(push_node_converged(&f->s, ca,
+	    sessions_find(&f->s.nodes, "DPM01")));
+	r = s_verb(f, "status", NULL, "json");
+	assert_non_null(strstr(r->body, "\"name\": \"DPM01\",\n"
+	    "      \"cluster\": \"HV-A\""));
+	assert_non_null(strstr(r->body, "\"name\": \"DPM01\",\n"
+	    "      \"cluster\": \"HV-B\""));
+	wire_admin_reply_free(&r);
+	(void)hb;
+
+	/* perNode 2 for B while A asks DPM01 for 1: refused, naming both. */
+	q.verb = (char *)"plan";
+	q.policy.data = (uint8_t *)POLICY_PN("HV-B", "2", "");
+	q.policy.len = strlen((const char *)q.policy.data);
+	r = fx_admin(f, &q);
+	assert_int_equal(r->status, 1);
+	assert_non_null(strstr(r->error, "HV-B"));
+	assert_non_null(strstr(r->error, "cluster HV-A"));
+	assert_non_null(strstr(r->error, "perNode"));
+	wire_admin_reply_free(&r);
+	s_apply(f, POLICY_PN("HV-B", "2", ""), NULL, &st);
+	assert_int_equal(st, 1);
+	assert_int_equal(cb->revision, 1);
+}
+
 int
 main(void)
 {
@@ -272,6 +386,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_verbs, setup,
 		    fx_teardown),
 		cmocka_unit_test_setup_teardown(test_plans_per_cluster, setup,
+		    fx_teardown),
+		cmocka_unit_test_setup_teardown(test_dpm_of_several, setup,
 		    fx_teardown),
 	};
 
