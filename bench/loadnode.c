@@ -634,13 +634,17 @@ s_write_file(s_sim *s)
 }
 
 static void
-s_report_written(s_load *l, const s_sim *s)
+s_report_written(s_load *l, const s_sim *s, int64_t received)
 {
+	int64_t now = platform_now_ms();
+
+	/* desiredMs: the controller's part (move to the Desired arriving);
+	 * the rest is the DPM server's merge and write. */
 	if (l->moved_at != 0)
 		s_report(l, "{\"event\":\"written\",\"node\":\"%s\","
-		    "\"cluster\":\"%s\",\"at\":%" PRId64 ",\"ms\":%" PRId64 "}",
-		    s->name, l->cluster_names[0], platform_now_ms(),
-		    platform_now_ms() - l->moved_at);
+		    "\"cluster\":\"%s\",\"at\":%" PRId64 ",\"ms\":%" PRId64
+		    ",\"desiredMs\":%" PRId64 "}", s->name, l->cluster_names[0],
+		    now, now - l->moved_at, received - l->moved_at);
 }
 
 /* One cluster's part of a Desired to a DPM server of several; true when
@@ -679,6 +683,7 @@ static void
 s_on_parts(s_load *l, s_sim *s, const Hvp__Desired *d)
 {
 	bool changed = false, first = false;
+	int64_t received = platform_now_ms();
 
 	for (size_t i = 0; i < d->n_parts; i++)
 		if (s_take_part(s, d->parts[i])) {
@@ -686,10 +691,14 @@ s_on_parts(s_load *l, s_sim *s, const Hvp__Desired *d)
 			first |= s->cluster == 0 && d->parts[i]->cluster &&
 			    strcmp(d->parts[i]->cluster, l->cluster_names[0]) == 0;
 		}
+	/* What it holds, for converged in Hello and Heartbeat. */
+	for (size_t k = 0; k < s->ncl; k++)
+		if (s->parts[k].revision > s->revision)
+			s->revision = s->parts[k].revision;
 	if (changed && s->file)
 		s_write_file(s);
 	if (first)
-		s_report_written(l, s);
+		s_report_written(l, s, received);
 	s_send_ack(l, s);
 }
 
@@ -727,8 +736,10 @@ s_on_desired(s_load *l, s_sim *s, const Hvp__Desired *d)
 			wire_inventory_set_dsgroups(s->inventory,
 			    s->dsgroups_hash);
 			if (s->file && d->plan_generation != had) {
+				int64_t received = platform_now_ms();
+
 				s_write_parts(s, &one, 1);
-				s_report_written(l, s);
+				s_report_written(l, s, received);
 			}
 			plan_free(&p);
 		}

@@ -178,8 +178,19 @@ s_escape_attr(strbuf *sb, const char *v)
 		return -1;
 	len = strlen(v);
 	for (size_t i = 0; i < len;) {
-		size_t n = textenc_utf8_next(v + i, len - i, &c);
+		size_t n, run = 0;
 
+		/* Plain printable ASCII, in one step. */
+		while (i + run < len && v[i + run] >= 0x20 && v[i + run] < 0x7F &&
+		    v[i + run] != '&' && v[i + run] != '<' && v[i + run] != '>' &&
+		    v[i + run] != '"')
+			run++;
+		if (run > 0) {
+			strbuf_add(sb, v + i, run);
+			i += run;
+			continue;
+		}
+		n = textenc_utf8_next(v + i, len - i, &c);
 		if (n == 0 || !s_xml_char(c))
 			return -1;
 		switch (c) {

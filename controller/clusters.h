@@ -33,6 +33,12 @@ typedef struct cluster_state {
 	 * when nodes hold revisions an older store file never had. */
 	int64_t revision_floor;
 	plan *plan;		/* NULL until a node reported guests */
+	/* The hash the DPM server's part of the file has under plan, bare
+	 * and with group names qualified (dsgroups.h), for plan generation
+	 * file_hash_gen of file_hash_plan (push.c computes them once). */
+	const plan *file_hash_plan;
+	uint64_t file_hash_gen;
+	char file_hash[2][65];
 	bool plan_dirty;	/* inventories changed: replan */
 	bool plan_retry;	/* the plan could not be stored: at next tick */
 	conflict_table conflicts;

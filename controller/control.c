@@ -493,9 +493,10 @@ s_store_and_push(server *s, reply_to *c, const char *label, const char *text,
 		return;
 	}
 	push_set_policy(s, cl, rev, p, canon);
-	log_info("%s%srevision %lld applied by %s (%s)%s%s",
+	log_info("%s%s%srevision %lld applied by %s (%s)%s%s",
 	    s->clusters.count > 1 ? "cluster " : "",
-	    s->clusters.count > 1 ? cl->name : "", (long long)rev, who,
+	    s->clusters.count > 1 ? cl->name : "",
+	    s->clusters.count > 1 ? ": " : "", (long long)rev, who,
 	    source, ch.change_id ? " change " : "",
 	    ch.change_id ? ch.change_id : "");
 	push_replan(s);

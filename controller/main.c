@@ -477,6 +477,7 @@ main(int argc, char **argv)
 			return 0;
 		}
 	log_init("hvpolicy-controller", false);
+	platform_tune_allocator();
 	diag_list_init(&d);
 	if (log_take_format_flag(&argc, argv, &log_flag) == -1)
 		diag_add(&d, "<command line>", 0, 0, "logFormat", "--log-format "

@@ -153,9 +153,7 @@ s_take_inventory(server *s, node_session *n, const Hvp__Inventory *inv)
 		return;
 	if (n->role == ROLE_HYPERV_NODE)
 		linger_note(s, n->name, n->inventory, inv);
-	if (n->inventory)
-		hvp__inventory__free_unpacked(n->inventory, NULL);
-	n->inventory = hvp__inventory__unpack(NULL, len, buf);
+	sessions_set_inventory(n, buf, len);
 	free(n->inventory_hash);
 	n->inventory_hash = xstrdup(inv->hash ? inv->hash : "");
 	if (n->role == ROLE_DPM_SERVER) {

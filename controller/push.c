@@ -53,12 +53,22 @@ push_expected_file_hash(const server *s, const cluster_state *c,
     char out[65])
 {
 	const node_session *dpm = push_dpm_server(s, c);
+	cluster_state *cc = (cluster_state *)c;	/* the cache only */
+	int q = dpm && dpm->nclusters ? 1 : 0;
 
 	out[0] = '\0';
+	if (c->plan == NULL || !s_manages_file(c))
+		return out;
+	/* Hashing thousands of guests at every status: once a generation. */
+	if (cc->file_hash_plan != c->plan ||
+	    cc->file_hash_gen != c->plan->generation) {
+		dsgroups_plan_hash(c->plan, cc->file_hash[0]);
+		dsgroups_plan_hash_as(c->plan, c->name, cc->file_hash[1]);
+		cc->file_hash_plan = c->plan;
+		cc->file_hash_gen = c->plan->generation;
+	}
 	/* A DPM server of several clusters qualifies its groups. */
-	if (c->plan && s_manages_file(c))
-		dsgroups_plan_hash_as(c->plan, dpm && dpm->nclusters ?
-		    c->name : NULL, out);
+	memcpy(out, cc->file_hash[q], 65);
 	return out;
 }
 
@@ -522,9 +532,10 @@ s_replan(server *s, cluster_state *c)
 	c->plan = r.plan;
 	r.plan = NULL;
 	planner_result_clear(&r);
-	log_info("%s%sserialization plan generation %llu (%zu groups, %zu "
+	log_info("%s%s%sserialization plan generation %llu (%zu groups, %zu "
 	    "unplanned)", s->clusters.count > 1 ? "cluster " : "",
 	    s->clusters.count > 1 ? c->name : "",
+	    s->clusters.count > 1 ? ": " : "",
 	    (unsigned long long)c->plan->generation, c->plan->ngroups,
 	    c->plan->nunplanned);
 	s_push_dpm(s, c);

@@ -38,8 +38,8 @@ s_restore_nodes(server *s, char **err)
 		ns->dsgroups_hash = xstrdup(list[i].dsgroups_hash);
 		ns->inventory_hash = xstrdup(list[i].inventory_hash);
 		if (list[i].inventory)
-			ns->inventory = hvp__inventory__unpack(NULL,
-			    list[i].inventory_len, list[i].inventory);
+			sessions_set_inventory(ns, list[i].inventory,
+			    list[i].inventory_len);
 	}
 	store_node_list_free(&list, n);
 	/* Soft state (every session starts offline in memory anyway): a
