@@ -14,7 +14,9 @@
 #    one vssadmin.
 # 3. The process runner's limits: a command that never answers (time
 #    limit, host stopped), a host that dies (exit code), an answer too
-#    large (output limit), vssadmin failing (exit code and its message).
+#    large (output limit), vssadmin failing (exit code and its message),
+#    a powershell.exe that is no program (started three times, then the
+#    system's reason).
 # 4. As a daemon against a Linux hvpolicy-controller over CURVE on
 #    loopback: converges, reports and corrects a drift made with
 #    `wine reg add`; a WMI event (a guest created) starts a pass at once
@@ -202,6 +204,14 @@ mv "$work/data/providers.txt" "$work/providers.keep"
 once_fails "vssadmin fails" \
     "vssadmin list providers: exit code 2: Error: the stand-in has no recorded providers.txt."
 mv "$work/providers.keep" "$work/data/providers.txt"
+# A powershell.exe that is no program: the start is tried again, then the
+# pass fails naming the program and the system's reason.
+mv "$bindir/powershell.exe" "$work/powershell.keep"
+echo "not a program" >"$bindir/powershell.exe"
+once_fails "no program" "Get-VM: PowerShell host: cannot start it"
+[[ $(grep -c "PowerShell host: cannot start it (.*); trying again" "$work/limit.log") -eq 2 ]] ||
+    fail "a start that failed was not tried again twice"
+mv "$work/powershell.keep" "$bindir/powershell.exe"
 rm -f "$work/standin.log"
 
 # --- 4. the daemon against a Linux controller over CURVE ---
