@@ -8,6 +8,7 @@
 
 #include "conflicts.h"
 #include "diag.h"
+#include "linger.h"
 #include "log.h"
 #include "push.h"
 #include "store.h"
@@ -81,6 +82,7 @@ s_restore_nodes(server *s, char **err)
 int
 restore_state(server *s, char **err)
 {
+	s->started_mono = platform_mono_ms();
 	if (s_restore_policy(s, err) == -1)
 		return -1;
 	if (store_load_latest_plan(s->store, &s->plan, err) == -1)
@@ -88,9 +90,8 @@ restore_state(server *s, char **err)
 	if (s_restore_nodes(s, err) == -1)
 		return -1;
 	if (store_revision_floor(s->store, &s->revision_floor, err) == -1 ||
-	    conflicts_restore(s, err) == -1)
+	    conflicts_restore(s, err) == -1 || linger_restore(s, err) == -1)
 		return -1;
 	s->plan_dirty = true;
-	s->started_mono = platform_mono_ms();
 	return 0;
 }

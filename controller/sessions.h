@@ -36,7 +36,8 @@ typedef struct node_session {
 	Hvp__Inventory *inventory;	/* last reported, decoded, owned */
 	char *inventory_hash;
 	uint64_t inventory_rank;	/* when taken (ms): newest owns a guest */
-	bool said_hello;	/* to this process: its inventory is current */
+	int64_t current_mono;	/* when this process last heard it with its
+				 * current inventory (0: not yet) */
 	bool has_clock;		/* the node reported its clock */
 	int64_t clock_skew_ms;	/* node's clock minus ours */
 	int64_t desired_sent_mono;	/* 0: nothing in flight */

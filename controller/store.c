@@ -198,10 +198,22 @@ static const char s_schema_v3[] =
 	"INSERT INTO events (type, at, node, drift_event) "
 	"  SELECT 'drift', at, node, seq FROM drift_events ORDER BY seq;";
 
+/* Version 4: guests that left a node's inventory and that no node
+ * reports, kept in the plan for a while (linger.h), so that a restarted
+ * controller keeps them too. */
+static const char s_schema_v4[] =
+	"CREATE TABLE lingering ("
+	"  id TEXT PRIMARY KEY NOT NULL,"
+	"  node TEXT NOT NULL,"
+	"  guest BLOB NOT NULL,"
+	"  left_at INTEGER NOT NULL"
+	") WITHOUT ROWID;";
+
 static const char *const s_migrations[] = {
 	s_schema_v1,
 	s_schema_v2,
 	s_schema_v3,
+	s_schema_v4,
 };
 #define S_SCHEMA_VERSION \
 	((int)(sizeof(s_migrations) / sizeof(s_migrations[0])))
@@ -283,6 +295,13 @@ s_bind_opt_int(sqlite3_stmt *st, int i, int64_t v, int *rc)
 	if (*rc == SQLITE_OK)
 		*rc = v ? sqlite3_bind_int64(st, i, v) :
 		    sqlite3_bind_null(st, i);
+}
+
+static void
+s_bind_i64(sqlite3_stmt *st, int i, int64_t v, int *rc)
+{
+	if (*rc == SQLITE_OK)
+		*rc = sqlite3_bind_int64(st, i, v);
 }
 
 static void
@@ -421,6 +440,27 @@ s_col_str(sqlite3_stmt *st, int i)
 	const unsigned char *t = sqlite3_column_text(st, i);
 
 	return t ? xstrdup((const char *)t) : NULL;
+}
+
+/* An owned copy of a BLOB column (NUL after its end), NULL for NULL. */
+static uint8_t *
+s_col_blob(sqlite3_stmt *st, int i, size_t *len)
+{
+	const void *blob;
+	int n;
+	uint8_t *copy;
+
+	*len = 0;
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NULL;
+	blob = sqlite3_column_blob(st, i);
+	n = sqlite3_column_bytes(st, i);
+	*len = n > 0 ? (size_t)n : 0;
+	copy = xmalloc(*len + 1);
+	if (*len)
+		memcpy(copy, blob, *len);
+	copy[*len] = 0;
+	return copy;
 }
 
 static uint64_t
@@ -1502,15 +1542,7 @@ s_node_row(store *s, sqlite3_stmt *st, store_node *n, char **err)
 	n->converged = sqlite3_column_int(st, 7) != 0;
 	n->open_drift = sqlite3_column_int64(st, 8);
 	n->dsgroups_hash = s_col_str(st, 9);
-	if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
-		const void *blob = sqlite3_column_blob(st, 10);
-		int len = sqlite3_column_bytes(st, 10);
-
-		n->inventory_len = len > 0 ? (size_t)len : 0;
-		n->inventory = xmalloc(n->inventory_len + 1);
-		if (n->inventory_len)
-			memcpy(n->inventory, blob, n->inventory_len);
-	}
+	n->inventory = s_col_blob(st, 10, &n->inventory_len);
 	n->inventory_hash = s_col_str(st, 11);
 	n->last_drift_seq = s_col_u64(st, 12);
 	return 0;
@@ -1746,6 +1778,90 @@ store_set_drift_seq(store *s, const char *node, uint64_t seq, char **err)
 	s_bind_text(st, 1, node, &rc);
 	s_bind_u64(st, 2, seq, &rc);
 	return s_update_node(s, st, rc, node, err);
+}
+
+/* ---- lingering guests ---- */
+
+int
+store_replace_lingering(store *s, const store_lingering *rows, size_t n,
+    char **err)
+{
+	sqlite3_stmt *st;
+
+	if (s_begin_write(s, err) == -1)
+		return -1;
+	if (s_exec(s, "DELETE FROM lingering", "cannot replace lingering "
+	    "guests", err) == -1)
+		goto fail;
+	st = s_prepare(s, "INSERT OR REPLACE INTO lingering (id, node, guest, "
+	    "left_at) VALUES (?1, ?2, ?3, ?4)", err);
+	if (st == NULL)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		int rc = SQLITE_OK;
+
+		s_bind_text(st, 1, rows[i].id, &rc);
+		s_bind_text(st, 2, rows[i].node, &rc);
+		s_bind_blob(st, 3, rows[i].guest, rows[i].guest_len, &rc);
+		s_bind_i64(st, 4, rows[i].left_at, &rc);
+		if (s_run(s, st, rc, "cannot store a lingering guest", err) == -1) {
+			sqlite3_finalize(st);
+			goto fail;
+		}
+	}
+	sqlite3_finalize(st);
+	return s_commit(s, err);
+fail:
+	s_rollback(s);
+	return -1;
+}
+
+int
+store_list_lingering(store *s, store_lingering **out, size_t *n, char **err)
+{
+	sqlite3_stmt *st;
+	store_lingering *list = NULL;
+	size_t count = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((st = s_prepare(s, "SELECT id, node, guest, left_at FROM lingering "
+	    "ORDER BY id", err)) == NULL)
+		return -1;
+	while ((rc = s_step(s, st, SQLITE_OK, "cannot list lingering guests",
+	    err)) == 1) {
+		store_lingering *r;
+
+		xgrow(&list, &cap, count + 1, sizeof(*list));
+		r = &list[count++];
+		r->id = s_col_str(st, 0);
+		r->node = s_col_str(st, 1);
+		r->guest = s_col_blob(st, 2, &r->guest_len);
+		r->left_at = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_finalize(st);
+	if (rc == -1) {
+		store_lingering_list_free(&list, count);
+		return -1;
+	}
+	*out = list;
+	*n = count;
+	return 0;
+}
+
+void
+store_lingering_list_free(store_lingering **list, size_t n)
+{
+	if (list == NULL || *list == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free((*list)[i].id);
+		free((*list)[i].node);
+		free((*list)[i].guest);
+	}
+	free(*list);
+	*list = NULL;
 }
 
 void

@@ -327,6 +327,27 @@ int store_set_webhook_cursor(store *s, const char *endpoint,
 void store_event_list_free(store_event **list, size_t n);
 
 /*
+ * Lingering guests (linger.h): guests that left a node's inventory and
+ * that no node reports yet, kept in the plan for a while; stored so that
+ * a restarted controller keeps them too. The controller writes the whole
+ * set (a few rows) each time it changes, in one transaction.
+ */
+typedef struct store_lingering {
+	char *id;		/* GUID as reported (one row each) */
+	char *node;		/* the node it left */
+	uint8_t *guest;		/* its last report: a serialized wire Guest */
+	size_t guest_len;
+	int64_t left_at;	/* wall clock, seconds */
+} store_lingering;
+
+int store_replace_lingering(store *s, const store_lingering *rows, size_t n,
+    char **err);
+/* Every stored row, by id; free with store_lingering_list_free. */
+int store_list_lingering(store *s, store_lingering **out, size_t *n,
+    char **err);
+void store_lingering_list_free(store_lingering **list, size_t n);
+
+/*
  * Serialization plans, one per generation, stored as rows (groups, their
  * CSVs and guests, unplanned guests) so they load back without a parser.
  * Saving a generation already stored with the same hash does nothing;
