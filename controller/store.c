@@ -298,13 +298,6 @@ s_bind_opt_int(sqlite3_stmt *st, int i, int64_t v, int *rc)
 }
 
 static void
-s_bind_i64(sqlite3_stmt *st, int i, int64_t v, int *rc)
-{
-	if (*rc == SQLITE_OK)
-		*rc = sqlite3_bind_int64(st, i, v);
-}
-
-static void
 s_bind_u64(sqlite3_stmt *st, int i, uint64_t v, int *rc)
 {
 	if (*rc != SQLITE_OK)
@@ -1803,7 +1796,7 @@ store_replace_lingering(store *s, const store_lingering *rows, size_t n,
 		s_bind_text(st, 1, rows[i].id, &rc);
 		s_bind_text(st, 2, rows[i].node, &rc);
 		s_bind_blob(st, 3, rows[i].guest, rows[i].guest_len, &rc);
-		s_bind_i64(st, 4, rows[i].left_at, &rc);
+		s_bind_int(st, 4, rows[i].left_at, &rc);
 		if (s_run(s, st, rc, "cannot store a lingering guest", err) == -1) {
 			sqlite3_finalize(st);
 			goto fail;
