@@ -58,6 +58,8 @@ typedef struct node_table {
 bool sessions_clock_off(const node_session *n);
 node_session *sessions_find(const node_table *t, const char *name);
 node_session *sessions_get_or_add(node_table *t, const char *name);
+/* Frees name's session (nothing when there is none): pointers to it end. */
+void sessions_remove(node_table *t, const char *name);
 void sessions_release(node_table *t);
 /* Sends e to node n over the node socket (ROUTER, routing id = name).
  * -1 when it cannot be sent now (the node is not connected); the caller's

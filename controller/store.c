@@ -2165,6 +2165,49 @@ fail:
 	return -1;
 }
 
+static void
+s_forgotten_fields(jsonw *j, const void *arg)
+{
+	(void)arg;
+	jsonw_kv_bool(j, "online", false);
+	jsonw_kv_bool(j, "forgotten", true);
+}
+
+int
+store_forget_node(store *s, const char *name, const drift_record *resolved,
+    size_t n, int64_t at, char **err)
+{
+	sqlite3_stmt *st;
+	s_drift_stmts d;
+	char *data;
+	int rc = SQLITE_OK;
+
+	if (s_begin_write(s, err) == -1)
+		return -1;
+	if (s_drift_stmts_prepare(s, &d, err) == -1)
+		goto fail;
+	for (size_t i = 0; i < n; i++)
+		if (s_put_drift(s, &d, name, &resolved[i], 0, err) == -1) {
+			s_drift_stmts_finalize(&d);
+			goto fail;
+		}
+	s_drift_stmts_finalize(&d);
+	if ((st = s_prepare(s, "DELETE FROM nodes WHERE name = ?1", err)) == NULL)
+		goto fail;
+	s_bind_text(st, 1, name, &rc);
+	if (s_update_node(s, st, rc, name, err) == -1)
+		goto fail;
+	data = s_json_object(s_forgotten_fields, NULL);
+	rc = s_add_event(s, "node", at, name, 0, data, "forgotten", err);
+	free(data);
+	if (rc == -1)
+		goto fail;
+	return s_commit(s, err);
+fail:
+	s_rollback(s);
+	return -1;
+}
+
 /* Binds ?1 node, ?2 since, ?3 open_only, ?4 the name of status open. */
 static int
 s_bind_filter(sqlite3_stmt *st, const store_drift_filter *f)

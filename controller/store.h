@@ -326,6 +326,13 @@ int store_set_webhook_cursor(store *s, const char *endpoint,
     const store_webhook_cursor *c, char **err);
 void store_event_list_free(store_event **list, size_t n);
 
+/* Takes a node out of the store (hvpolicy forget): its record and
+ * inventory go, resolved[0..n) (its open drift records, now resolved)
+ * are stored, and a `node` event says it was forgotten, in one
+ * transaction. Its drift history stays. An unknown node is an error. */
+int store_forget_node(store *s, const char *name, const drift_record *resolved,
+    size_t n, int64_t at, char **err);
+
 /*
  * Lingering guests (linger.h): guests that left a node's inventory and
  * that no node reports yet, kept in the plan for a while; stored so that
