@@ -135,6 +135,10 @@ s_state(strbuf *b, metrics *m, server *s, const store_stats *st)
 	promtext_head(b, "hvpolicy_event_seq", "gauge", "Number of the newest event.");
 	strbuf_addf(b, "hvpolicy_event_seq %lld\n",
 	    (long long)store_last_event(s->store));
+	promtext_head(b, "hvpolicy_event_pruned_seq", "gauge", "Number of the "
+	    "newest event pruned (eventRetentionDays; 0: none).");
+	strbuf_addf(b, "hvpolicy_event_pruned_seq %lld\n",
+	    (long long)store_events_pruned(s->store));
 	if (m->converge_s >= 0) {
 		promtext_head(b, "hvpolicy_apply_converged_seconds", "gauge",
 		    "Seconds from the last revision becoming current to every "

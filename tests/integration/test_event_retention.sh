@@ -16,7 +16,9 @@ head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TMP/hook.secret"
 cp "$LAB/controller/controller.yaml" "$TMP/base.yaml"
 # Nothing listens at the endpoint's port: every try fails, so it never
 # takes the first revision event.
+mport=$(free_port)
 cat >>"$LAB/controller/controller.yaml" <<YAML
+metricsListen: tcp://127.0.0.1:$mport
 eventRetentionDays: 1
 webhooks:
   - name: dead
@@ -69,6 +71,14 @@ hvp events --format json >"$TMP/kept.json" 2>"$TMP/kept.err" || fail "events"
     fail "events: first $(jq_py 'd[0]["seq"]' <"$TMP/kept.json"): $(cat "$TMP/kept.err")"
 hvp events --after "$pruned" --format json >/dev/null 2>&1 && ok "events --after $pruned: fine" ||
     fail "events --after $pruned refused"
+pruned_metric() {
+	prom_scrape "http://127.0.0.1:$mport/metrics" | jq_py 'd["hvpolicy_event_pruned_seq"]'
+}
+pruned_metric_is() {
+	test "$(pruned_metric)" = "$1"
+}
+wait_until 10 pruned_metric_is "$pruned.0" && ok "metrics: hvpolicy_event_pruned_seq $pruned" ||
+    fail "hvpolicy_event_pruned_seq: $(pruned_metric)"
 
 # The endpoint leaves the config: the rest of the old events go.
 cp "$TMP/base.yaml" "$LAB/controller/controller.yaml"

@@ -107,7 +107,7 @@ top = float(sys.argv[2])
 want = {
     'hvpolicy_nodes{state="known"}': 3, 'hvpolicy_nodes{state="online"}': 3,
     'hvpolicy_nodes{state="converged"}': 3, 'hvpolicy_revision': 2,
-    'hvpolicy_event_seq': top,
+    'hvpolicy_event_seq': top, 'hvpolicy_event_pruned_seq': 0,
     'hvpolicy_webhook_outbox_events{endpoint="itsm"}': 0,
     'hvpolicy_webhook_outbox_events{endpoint="chat"}': 0,
 }
