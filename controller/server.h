@@ -24,6 +24,7 @@
 
 struct connguard;
 struct metrics;
+struct retention;
 struct store;
 struct webhooks;
 struct zap;
@@ -31,6 +32,8 @@ struct zap;
 typedef struct server {
 	const config_values *cfg;
 	const char *config_file;	/* --config, or NULL */
+	int argc;		/* the flags, for SIGHUP's re-read */
+	char **argv;
 	const char *cluster;
 	bool insecure;
 	bool require_change_id;	/* apply, rollback need --change-id */
@@ -62,6 +65,7 @@ typedef struct server {
 	events_table events;	/* held `events --follow` requests */
 	struct webhooks *hooks;	/* delivery workers, or NULL */
 	struct metrics *metrics;	/* metricsListen, or NULL */
+	struct retention *retention;	/* eventRetentionDays, or NULL */
 	uint64_t next_request;
 	platform_signal_flags signals;
 } server;

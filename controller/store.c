@@ -43,6 +43,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	int64_t last_event;	/* highest committed event seq (or floor) */
+	int64_t events_pruned;	/* highest event seq pruned; 0: none */
 	int64_t pending_event;	/* added by the open transaction */
 	store_stats stats;
 	/* Drift transitions of the open transaction, by kind and status. */
@@ -1034,10 +1035,16 @@ s_add_event(store *s, const char *type, int64_t at, const char *node,
 	return rc;
 }
 
+#define S_EVENTS_PRUNED \
+	"SELECT COALESCE((SELECT value FROM meta WHERE key = " \
+	"'events_pruned'), 0)"
+
 static int
 s_load_event_top(store *s, char **err)
 {
-	return s_query_int(s, S_EVENT_TOP, &s->last_event, err);
+	if (s_query_int(s, S_EVENT_TOP, &s->last_event, err) == -1)
+		return -1;
+	return s_query_int(s, S_EVENTS_PRUNED, &s->events_pruned, err);
 }
 
 int64_t
@@ -1187,6 +1194,112 @@ store_set_webhook_cursor(store *s, const char *endpoint,
 	rc = s_run(s, st, rc, "cannot store a webhook cursor", err);
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* ---- event retention ---- */
+
+int64_t
+store_events_pruned(const store *s)
+{
+	return s->events_pruned;
+}
+
+/* The end of the prefix of events that may go: up to batch of the oldest,
+ * stopping at the first one stored at or after before or numbered above
+ * upto_max. *held: that stop was upto_max's, at an event old enough.
+ * *last_drift: the highest drift transition the prefix shows (0: none). */
+static int
+s_prune_prefix(store *s, const store_prune *p, int64_t *end,
+    int64_t *last_drift, bool *held, char **err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
+
+	*end = *last_drift = 0;
+	*held = false;
+	st = s_prepare(s, "SELECT seq, at, drift_event FROM events ORDER BY "
+	    "seq LIMIT ?1", err);
+	if (st == NULL)
+		return -1;
+	s_bind_int(st, 1, (int64_t)p->batch, &rc);
+	while ((rc = s_step(s, st, rc, "cannot read the oldest events",
+	    err)) == 1) {
+		int64_t seq = sqlite3_column_int64(st, 0);
+		int64_t at = sqlite3_column_int64(st, 1);
+
+		rc = SQLITE_OK;
+		if (at >= p->before)
+			break;
+		if (seq > p->upto_max) {
+			*held = true;
+			break;
+		}
+		*end = seq;
+		if (sqlite3_column_int64(st, 2) > *last_drift)
+			*last_drift = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	return rc == -1 ? -1 : 0;
+}
+
+static int
+s_exec_upto(store *s, const char *sql, int64_t v, const char *what,
+    char **err)
+{
+	sqlite3_stmt *st = s_prepare(s, sql, err);
+	int rc = SQLITE_OK;
+
+	if (st == NULL)
+		return -1;
+	s_bind_int(st, 1, v, &rc);
+	rc = s_run(s, st, rc, what, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_prune_events(store *s, const store_prune *p, store_prune_result *out,
+    char **err)
+{
+	int64_t end, last_drift;
+	bool held;
+
+	memset(out, 0, sizeof(*out));
+	if (s_begin_write(s, err) == -1)
+		return -1;
+	if (s_prune_prefix(s, p, &end, &last_drift, &held, err) == -1)
+		goto fail;
+	out->held = held;
+	if (end == 0) {
+		s_rollback(s);
+		out->upto = s->events_pruned;
+		return 0;
+	}
+	/* Events first: they point at the drift transitions they show.
+	 * Transitions and events are numbered in the same order, so the
+	 * transitions up to the prefix's last belong to it alone. */
+	if (s_exec_upto(s, "DELETE FROM events WHERE seq <= ?1", end,
+	    "cannot prune events", err) == -1)
+		goto fail;
+	out->pruned = (size_t)sqlite3_changes(s->db);
+	if (last_drift > 0 && s_exec_upto(s, "DELETE FROM drift_events WHERE "
+	    "seq <= ?1", last_drift, "cannot prune drift transitions",
+	    err) == -1)
+		goto fail;
+	if (s_exec_upto(s, "INSERT INTO meta (key, value) VALUES "
+	    "('events_pruned', ?1) ON CONFLICT (key) DO UPDATE SET value = "
+	    "MAX(value, excluded.value)", end, "cannot record the pruning",
+	    err) == -1)
+		goto fail;
+	if (s_commit(s, err) == -1)
+		return -1;
+	if (end > s->events_pruned)
+		s->events_pruned = end;
+	out->upto = s->events_pruned;
+	return 0;
+fail:
+	s_rollback(s);
+	return -1;
 }
 
 static int

@@ -355,6 +355,35 @@ int store_list_lingering(store *s, store_lingering **out, size_t *n,
 void store_lingering_list_free(store_lingering **list, size_t n);
 
 /*
+ * Event retention (docs/events.md, "Retention"). store_prune_events
+ * deletes, in one transaction, a prefix of the oldest events: at most
+ * `batch` of them, each stored (its `at`) before `before` and numbered at
+ * most `upto_max` (the caller's hold: events a webhook endpoint has not
+ * taken yet), stopping at the first event that is not; the drift
+ * transitions those events show go with them. Drift records (the drift
+ * report) and webhook cursors stay. Numbers are never reused: the
+ * sequence's record survives the deletes, and `meta.events_pruned` keeps
+ * the highest number pruned (store_events_pruned, 0: none), so a reader
+ * asking for events after an older number can be told they are gone.
+ */
+typedef struct store_prune {
+	int64_t before;		/* seconds: events stored earlier may go */
+	int64_t upto_max;	/* none numbered above this goes */
+	size_t batch;		/* at most this many in one call (>= 1) */
+} store_prune;
+
+typedef struct store_prune_result {
+	size_t pruned;		/* events deleted by this call */
+	int64_t upto;		/* store_events_pruned() afterwards */
+	bool held;		/* upto_max stopped it at an event old enough
+				 * to go */
+} store_prune_result;
+
+int store_prune_events(store *s, const store_prune *p,
+    store_prune_result *out, char **err);
+int64_t store_events_pruned(const store *s);
+
+/*
  * Serialization plans, one per generation, stored as rows (groups, their
  * CSVs and guests, unplanned guests) so they load back without a parser.
  * Saving a generation already stored with the same hash does nothing;
