@@ -49,6 +49,9 @@ typedef struct fx {
 	size_t npeers;
 	void *cli;		/* DEALER on the control socket */
 	wire_rid cli_rid;
+	unsigned starts;	/* fx_start calls: each binds new endpoints
+				 * (libzmq frees a closed socket's inproc
+				 * name later, on its reaper thread) */
 } fx;
 
 static inline void
@@ -99,10 +102,12 @@ fx_start(fx *f)
 	if (f->s.store == NULL)
 		fail_msg("store_open: %s", err);
 	f->s.router = fx_socket(f, ZMQ_ROUTER);
-	snprintf(ep, sizeof ep, "inproc://nodes-%p", (void *)f);
+	f->starts++;
+	snprintf(ep, sizeof ep, "inproc://nodes-%p-%u", (void *)f, f->starts);
 	assert_int_equal(zmq_bind(f->s.router, ep), 0);
 	f->s.control = fx_socket(f, ZMQ_ROUTER);
-	snprintf(ep, sizeof ep, "inproc://control-%p", (void *)f);
+	snprintf(ep, sizeof ep, "inproc://control-%p-%u", (void *)f,
+	    f->starts);
 	assert_int_equal(zmq_bind(f->s.control, ep), 0);
 	if (restore_state(&f->s, &err) == -1)
 		fail_msg("restore_state: %s", err);
@@ -195,7 +200,7 @@ fx_peer_new(fx *f, const char *name)
 	assert_true(f->npeers <= FX_MAX_PEERS);
 	snprintf(p->name, sizeof p->name, "%s", name);
 	p->sock = fx_socket(f, ZMQ_DEALER);
-	snprintf(ep, sizeof ep, "inproc://nodes-%p", (void *)f);
+	snprintf(ep, sizeof ep, "inproc://nodes-%p-%u", (void *)f, f->starts);
 	assert_int_equal(zmq_connect(p->sock, ep), 0);
 	zmq_send(p->sock, "x", 1, 0);
 	fx_learn_rid(f->s.router, &p->rid);
@@ -312,7 +317,8 @@ fx_admin(fx *f, Hvp__AdminRequest *q)
 
 	if (f->cli == NULL) {
 		f->cli = fx_socket(f, ZMQ_DEALER);
-		snprintf(ep, sizeof ep, "inproc://control-%p", (void *)f);
+		snprintf(ep, sizeof ep, "inproc://control-%p-%u", (void *)f,
+		    f->starts);
 		assert_int_equal(zmq_connect(f->cli, ep), 0);
 		zmq_send(f->cli, "x", 1, 0);
 		fx_learn_rid(f->s.control, &f->cli_rid);
