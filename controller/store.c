@@ -529,6 +529,30 @@ s_pragma_text(store *s, const char *sql, const char *expect, char **err)
 	return 0;
 }
 
+/* What the failure of the store's first read means for its owner: a
+ * damaged file is moved away or restored from a backup; a full or
+ * failing disk leaves the file as it is. */
+static const char *
+s_read_problem(const store *s)
+{
+	switch (sqlite3_errcode(s->db)) {
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return "cannot read the database: the file is not a database "
+		    "or is damaged (move the file away to start empty, or "
+		    "restore a backup)";
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+		return "cannot read the database: its file system is full or "
+		    "failing, or its directory cannot be written (the file "
+		    "itself is not known to be damaged: do not move it away; "
+		    "free space or fix the disk, then start again)";
+	default:
+		return "cannot read the database";
+	}
+}
+
 static int
 s_connect(store *s, char **err)
 {
@@ -549,11 +573,13 @@ s_connect(store *s, char **err)
 	}
 	sqlite3_busy_timeout(s->db, S_BUSY_TIMEOUT_MS);
 	/* The first statement reads the file: one that is not a database
-	 * fails here. */
-	if (s_exec(s, "SELECT count(*) FROM sqlite_master",
-	    "cannot read the database (move the file away to start empty, "
-	    "or restore a backup)", err) == -1)
+	 * fails here, and so does a full or failing disk (the WAL index is
+	 * made now). Only the first is a reason to move the file away. */
+	if (s_exec(s, "SELECT count(*) FROM sqlite_master", "first read",
+	    NULL) == -1) {
+		s_fail(s, err, s_read_problem(s));
 		return -1;
+	}
 	if (s_pragma_text(s, "PRAGMA journal_mode = WAL", "wal", err) == -1)
 		return -1;
 	if (s_exec(s, "PRAGMA synchronous = FULL", "cannot set synchronous",

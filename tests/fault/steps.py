@@ -464,6 +464,10 @@ class Runner:
     # the same steps everywhere; without the mount they do nothing.
     def _fill_disk(self, s):
         if self.cl.mounted:
+            # A controller still opening its store when the disk fills
+            # started on a full disk too (it may exit; started again).
+            if self.cl.pid() is not None and not self.cl.control_ready():
+                self.started_on_full_disk = True
             self.cl.fill_store()
 
     def _empty_disk(self, s):

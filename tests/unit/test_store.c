@@ -1123,6 +1123,8 @@ test_damaged_files(void **state)
 		garbage[i] = (unsigned char)(i * 131 + 7);
 	s_write_file(db, garbage, sizeof(garbage));
 	assert_null(store_open(dir, &err));
+	/* Only a damaged file is worth moving away (a full disk is not). */
+	assert_non_null(strstr(err, "move the file away"));
 	s_assert_err(&err, dir, "file is not a database");
 	/* Text in place of the database. */
 	s_write_file(db, "hello, world\n", 13);
