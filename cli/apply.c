@@ -253,6 +253,29 @@ cmd_rollback(cli_ctx *ctx, int argc, char **argv)
 }
 
 int
+cmd_forget(cli_ctx *ctx, int argc, char **argv)
+{
+	static const char usage[] = "forget NODE";
+	Hvp__AdminRequest q = HVP__ADMIN_REQUEST__INIT;
+	char **pos = NULL;
+	size_t npos = 0;
+	int rc;
+
+	if ((rc = cli_parse_opts(usage, argc, argv, NULL, 0, &pos, &npos)) != 0)
+		return rc;
+	if (npos != 1 || *pos[0] == '\0') {
+		free(pos);
+		return cli_error(ctx, EXIT_USAGE, "usage: hvpolicy %s (NODE: an "
+		    "offline node from hvpolicy status)", usage);
+	}
+	q.verb = (char *)"forget";
+	q.node = pos[0];
+	rc = client_simple(ctx, &q);
+	free(pos);
+	return rc;
+}
+
+int
 cmd_plan(cli_ctx *ctx, int argc, char **argv)
 {
 	static const char usage[] = "plan -f FILE [--format table|json]";

@@ -65,6 +65,7 @@ int cmd_help(cli_ctx *ctx, int argc, char **argv);
 int cmd_diagnose(cli_ctx *ctx, int argc, char **argv);
 int cmd_drift(cli_ctx *ctx, int argc, char **argv);
 int cmd_events(cli_ctx *ctx, int argc, char **argv);
+int cmd_forget(cli_ctx *ctx, int argc, char **argv);
 int cmd_get(cli_ctx *ctx, int argc, char **argv);
 int cmd_history(cli_ctx *ctx, int argc, char **argv);
 int cmd_keygen(cli_ctx *ctx, int argc, char **argv);

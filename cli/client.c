@@ -82,6 +82,12 @@ s_check_socket(const cli_ctx *ctx)
 		    "or set %s)\n", ctx->socket_path, CLI_SOCKET_ENV);
 		code = EXIT_UNREACHABLE;
 		break;
+	case PLATFORM_ACCESS_DEAD:
+		fprintf(stderr, "hvpolicy: controller unreachable: %s (the "
+		    "socket was left by a controller that stopped; is "
+		    "hvpolicy-controller running?)\n", why);
+		code = EXIT_UNREACHABLE;
+		break;
 	case PLATFORM_ACCESS_DENIED:
 		fprintf(stderr, "hvpolicy: permission denied: %s; only root and "
 		    "the controller's user may use the control socket (run as "

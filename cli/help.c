@@ -106,6 +106,12 @@ const cli_help cli_help_table[] = {
 	      { "format", CLI_ARG_FORMAT, "table jsonl json",
 		"output format" } },
 	    "hvpolicy events --follow --type drift --format jsonl" },
+	{ "forget", "forget NODE", "take an offline node out of the cluster",
+	    "Removes a node that left the cluster: its record and inventory "
+	    "(its guests leave the serialization plan), its open drift "
+	    "resolved; its drift history stays. Refused while it is online.",
+	    { { NULL, 0, NULL, NULL } },
+	    "hvpolicy forget HV05" },
 	{ "get", "get [--revision N] [--format yaml|json]",
 	    "print a stored policy revision",
 	    "Prints a revision's canonical policy text (the latest by "

@@ -26,6 +26,7 @@ static const verb s_verbs[] = {
 	{ "diagnose", cmd_diagnose },
 	{ "drift", cmd_drift },
 	{ "events", cmd_events },
+	{ "forget", cmd_forget },
 	{ "get", cmd_get },
 	{ "help", cmd_help },
 	{ "history", cmd_history },

@@ -122,11 +122,14 @@ typedef enum platform_access {
 	PLATFORM_ACCESS_MISSING,	/* no such file */
 	PLATFORM_ACCESS_DENIED,		/* it, or its directory, is closed to us */
 	PLATFORM_ACCESS_UNTRUSTED,	/* *err says why */
+	PLATFORM_ACCESS_DEAD,		/* nothing listens on it */
 } platform_access;
 /* Whether a client may use the socket at path and trust it: path and its
  * directory must belong to root, this user or the user named trusted
  * (may be NULL) and be writable by no one else, and this user must be
- * able to write to path. *err (owned) explains any answer but OK. */
+ * able to write to path; then a connection is tried, so that a socket
+ * left by a process that stopped is known at once (DEAD). *err (owned)
+ * explains any answer but OK. */
 platform_access platform_socket_access(const char *path, const char *trusted,
     char **err);
 

@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -711,6 +712,31 @@ s_trusted(const char *what, const char *path, const struct stat *st,
 	return true;
 }
 
+/* Connects to the Unix socket at path and closes at once: refused means
+ * no process listens (the socket file outlived its process). Anything
+ * else is left to the real connection to report. */
+static platform_access
+s_socket_listening(const char *path, char **err)
+{
+	struct sockaddr_un sa;
+	int fd, rc;
+
+	if (strlen(path) >= sizeof sa.sun_path)
+		return PLATFORM_ACCESS_OK;
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return PLATFORM_ACCESS_OK;
+	rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+	close(fd);
+	if (rc == -1 && errno == ECONNREFUSED) {
+		*err = xasprintf("nothing listens on %s", path);
+		return PLATFORM_ACCESS_DEAD;
+	}
+	return PLATFORM_ACCESS_OK;
+}
+
 platform_access
 platform_socket_access(const char *path, const char *trusted, char **err)
 {
@@ -748,7 +774,7 @@ platform_socket_access(const char *path, const char *trusted, char **err)
 		    PLATFORM_ACCESS_UNTRUSTED;
 		goto out;
 	}
-	rc = PLATFORM_ACCESS_OK;
+	rc = s_socket_listening(path, err);
 out:
 	free(dir);
 	return rc;

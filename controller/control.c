@@ -549,6 +549,81 @@ s_rollback(server *s, reply_to *c, const Hvp__AdminRequest *q)
 	store_revision_free(&r);
 }
 
+/* Its open drift records as resolved by forgetting it; owned. */
+static int
+s_resolved_by_forget(server *s, const char *node, const char *who,
+    drift_record **list, size_t *n, char **err)
+{
+	store_drift_filter f = { .node = node, .open_only = true };
+	int64_t now = platform_now_ms() / 1000;
+
+	if (store_query_drift(s->store, &f, list, n, err) == -1)
+		return -1;
+	for (size_t i = 0; i < *n; i++) {
+		drift_record *r = &(*list)[i];
+
+		r->status = DRIFT_RESOLVED;
+		r->resolved_at = now;
+		r->received_at = now;
+		free(r->action);
+		r->action = xasprintf("node forgotten by %s (hvpolicy forget)",
+		    who);
+	}
+	return 0;
+}
+
+/*
+ * forget NODE: a node taken out of the cluster (docs/cli.md). Its record
+ * and inventory go, so its guests leave the plan and it leaves status;
+ * its open drift is resolved, its drift history kept. Refused while it
+ * is online: a running daemon would come back at its next Hello.
+ */
+static void
+s_forget(server *s, reply_to *c, const Hvp__AdminRequest *q)
+{
+	node_session *n = q->node ? sessions_find(&s->nodes, q->node) : NULL;
+	drift_record *list = NULL;
+	size_t count = 0;
+	char *who, *err = NULL, *msg;
+
+	if (n == NULL) {
+		msg = xasprintf("no node %s (hvpolicy status lists them)",
+		    q->node ? q->node : "");
+		reply_text(c, 1, NULL, msg);
+		free(msg);
+		return;
+	}
+	if (n->online) {
+		msg = xasprintf("%s is online: stop its daemon first (a running "
+		    "daemon comes back at its next Hello; remove its key from "
+		    "nodeKeys too if it must not)", n->name);
+		reply_text(c, 1, NULL, msg);
+		free(msg);
+		return;
+	}
+	who = s_who(c, q);
+	if (s_resolved_by_forget(s, n->name, who, &list, &count, &err) == -1 ||
+	    store_forget_node(s->store, n->name, list, count,
+	    platform_now_ms() / 1000, &err) == -1) {
+		reply_text(c, 1, NULL, err);
+		free(err);
+		free(who);
+		store_drift_list_free(&list, count);
+		return;
+	}
+	log_info("node=%s forgotten by %s; %zu open drift record(s) resolved",
+	    n->name, who, count);
+	msg = xasprintf("forgot %s: its guests leave the serialization plan; "
+	    "%zu open drift record(s) resolved, its drift history kept\n",
+	    n->name, count);
+	sessions_remove(&s->nodes, n->name);
+	s->plan_dirty = true;
+	reply_text(c, 0, msg, NULL);
+	free(msg);
+	free(who);
+	store_drift_list_free(&list, count);
+}
+
 static void
 s_progress(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
@@ -688,6 +763,7 @@ static const control_verb s_verbs[] = {
 	{ "diagnose", s_diagnose, false },
 	{ "drift", s_drift, false },
 	{ "events", s_events, false },
+	{ "forget", s_forget, true },
 	{ "get", s_get, false },
 	{ "history", s_history, false },
 	{ "plan", s_plan, false },

@@ -197,6 +197,11 @@ s_answer(server *s, const events_wait *w, const store_event *list,
 		more = xasprintf("the first %d events after %lld are shown; "
 		    "for more: hvpolicy events --after %lld", EVENTS_MAX_REPLY,
 		    (long long)w->after, (long long)upto);
+	else if (!w->follow && w->after == 0 && !w->drift_records &&
+	    store_events_pruned(s->store) > 0)
+		more = xasprintf("note: events 1 to %lld were pruned (older "
+		    "than eventRetentionDays); the kept ones are shown",
+		    (long long)store_events_pruned(s->store));
 	r.body = out.data;
 	r.error = more ? more : (char *)"";
 	r.last_seq = upto;
@@ -243,6 +248,27 @@ s_floor(server *s, int64_t after)
 	}
 }
 
+/* A reader resuming after a number whose successors were pruned would
+ * silently skip them: refused, saying where the kept events start. */
+static int
+s_pruned(server *s, const reply_to *c, const Hvp__AdminRequest *q)
+{
+	int64_t pruned = store_events_pruned(s->store);
+	char *msg;
+
+	if (q->after <= 0 || q->after >= pruned)
+		return 0;
+	msg = xasprintf("events %lld to %lld were pruned (older than "
+	    "eventRetentionDays; docs/events.md), so the events after %lld "
+	    "cannot be shown without a gap; the oldest kept follows %lld: "
+	    "hvpolicy events --after %lld", (long long)q->after + 1,
+	    (long long)pruned, (long long)q->after, (long long)pruned,
+	    (long long)pruned);
+	reply_text(c, 1, NULL, msg);
+	free(msg);
+	return -1;
+}
+
 void
 events_request(server *s, const reply_to *c, const Hvp__AdminRequest *q)
 {
@@ -256,6 +282,8 @@ events_request(server *s, const reply_to *c, const Hvp__AdminRequest *q)
 		reply_text(c, 64, NULL, "--after must be 0 or more");
 		return;
 	}
+	if (s_pruned(s, c, q) == -1)
+		return;
 	s_floor(s, q->after);
 	w.client = *c;
 	w.client.user = NULL;

@@ -228,21 +228,25 @@ hookconf_load(const char *file, hook_endpoint **out, size_t *n, diag_list *d)
 }
 
 void
+hookconf_endpoint_clear(hook_endpoint *e)
+{
+	free(e->name);
+	free(e->url);
+	if (e->secret)
+		memset(e->secret, 0, e->secret_len);
+	free(e->secret);
+	free(e->types);
+	free(e->statuses);
+	memset(e, 0, sizeof *e);
+}
+
+void
 hookconf_free(hook_endpoint **list, size_t n)
 {
 	if (*list == NULL)
 		return;
-	for (size_t i = 0; i < n; i++) {
-		hook_endpoint *e = &(*list)[i];
-
-		free(e->name);
-		free(e->url);
-		if (e->secret)
-			memset(e->secret, 0, e->secret_len);
-		free(e->secret);
-		free(e->types);
-		free(e->statuses);
-	}
+	for (size_t i = 0; i < n; i++)
+		hookconf_endpoint_clear(&(*list)[i]);
 	free(*list);
 	*list = NULL;
 }

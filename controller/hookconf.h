@@ -38,5 +38,7 @@ int hookconf_parse(const ydoc *doc, const ynode *list, hook_endpoint **out,
 int hookconf_load(const char *file, hook_endpoint **out, size_t *n,
     diag_list *d);
 void hookconf_free(hook_endpoint **list, size_t n);
+/* Frees one endpoint's fields (the secret wiped first) and zeroes it. */
+void hookconf_endpoint_clear(hook_endpoint *e);
 
 #endif

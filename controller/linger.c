@@ -1,6 +1,6 @@
 /*
- * linger.c: guests that just left a node's inventory stay in the plan
- * for a moment (linger.h).
+ * linger.c: guests that left a node's inventory stay in the plan until
+ * the cluster has had its say (linger.h).
  */
 #include "linger.h"
 
@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "server.h"
+#include "store.h"
 #include "wire.h"
 #include "xalloc.h"
 
@@ -41,6 +42,12 @@ s_has_guest(const Hvp__Inventory *inv, const char *id)
 }
 
 static Hvp__Guest *
+s_guest_unpack(const uint8_t *buf, size_t len)
+{
+	return hvp__guest__unpack(NULL, len, buf);
+}
+
+static Hvp__Guest *
 s_guest_dup(const Hvp__Guest *g)
 {
 	uint8_t *buf;
@@ -49,7 +56,7 @@ s_guest_dup(const Hvp__Guest *g)
 
 	if (wire_encode_message(&g->base, &buf, &len) == -1)
 		return NULL;
-	copy = hvp__guest__unpack(NULL, len, buf);
+	copy = s_guest_unpack(buf, len);
 	free(buf);
 	return copy;
 }
@@ -67,13 +74,61 @@ s_forget(linger_table *t, const char *id)
 		}
 }
 
-void
+static void
+s_add(linger_table *t, const char *node, Hvp__Guest *guest, int64_t left_mono,
+    int64_t left_at)
+{
+	s_forget(t, guest->id);
+	xgrow(&t->items, &t->cap, t->count + 1, sizeof *t->items);
+	t->items[t->count++] = (linger_guest){ .node = xstrdup(node),
+	    .guest = guest, .left_mono = left_mono, .left_at = left_at };
+}
+
+/* Writes the whole set; false (and the set marked unstored) when the
+ * store cannot take it now. */
+static bool
+s_store(server *s)
+{
+	linger_table *t = &s->linger;
+	store_lingering *rows = xcalloc(t->count + 1, sizeof *rows);
+	size_t n = 0;
+	char *err = NULL;
+	bool ok;
+
+	for (size_t i = 0; i < t->count; i++) {
+		linger_guest *e = &t->items[i];
+
+		if (wire_encode_message(&e->guest->base, &rows[n].guest,
+		    &rows[n].guest_len) == -1)
+			continue;
+		rows[n].id = e->guest->id;
+		rows[n].node = e->node;
+		rows[n].left_at = e->left_at;
+		n++;
+	}
+	ok = store_replace_lingering(s->store, rows, n, &err) == 0;
+	for (size_t i = 0; i < n; i++)
+		free(rows[i].guest);
+	free(rows);
+	if (!ok) {
+		if (!t->unstored)
+			log_warnx("cannot store the guests kept in the plan "
+			    "(kept in memory, stored again later): %s", err);
+		free(err);
+	} else if (t->unstored) {
+		log_info("guests kept in the plan stored (were delayed)");
+	}
+	t->unstored = !ok;
+	return ok;
+}
+
+bool
 linger_note(server *s, const char *node, const Hvp__Inventory *before,
     const Hvp__Inventory *after)
 {
 	linger_table *t = &s->linger;
-	int64_t until = platform_mono_ms() +
-	    (int64_t)LINGER_HEARTBEATS * s->heartbeat_seconds * 1000;
+	int64_t now_mono = platform_mono_ms(), now = platform_now_ms() / 1000;
+	bool changed = false;
 
 	for (size_t i = 0; before && i < before->n_guests; i++) {
 		const Hvp__Guest *g = before->guests[i];
@@ -82,14 +137,15 @@ linger_note(server *s, const char *node, const Hvp__Inventory *before,
 		if (g->id == NULL || *g->id == '\0' || s_has_guest(after, g->id) ||
 		    (copy = s_guest_dup(g)) == NULL)
 			continue;
-		s_forget(t, g->id);
-		xgrow(&t->items, &t->cap, t->count + 1, sizeof *t->items);
-		t->items[t->count++] = (linger_guest){ .node = xstrdup(node),
-		    .guest = copy, .until_mono = until };
-		log_debug("node=%s guest %s left; kept in the plan for %d "
-		    "heartbeats unless another node reports it", node, g->name,
-		    LINGER_HEARTBEATS);
+		s_add(t, node, copy, now_mono, now);
+		changed = true;
+		log_debug("node=%s guest %s left; kept in the plan until every "
+		    "Hyper-V node has been heard, unless one reports it",
+		    node, g->name);
 	}
+	if (!changed && !t->unstored)
+		return true;
+	return s_store(s);
 }
 
 static int
@@ -125,20 +181,85 @@ linger_collect(server *s, planner_guest **g, size_t *n, size_t *cap)
 	free(ids);
 }
 
+/* Whether every Hyper-V node has been heard with its current inventory
+ * since `since` (monotonic ms). */
+static bool
+s_all_heard_since(const server *s, int64_t since)
+{
+	for (size_t i = 0; i < s->nodes.count; i++) {
+		const node_session *n = s->nodes.items[i];
+
+		if (n->role == ROLE_HYPERV_NODE && n->current_mono < since)
+			return false;
+	}
+	return true;
+}
+
+static bool
+s_over(const server *s, const linger_guest *e, int64_t now_mono, int64_t now)
+{
+	int64_t wait_ms = (int64_t)LINGER_HEARTBEATS * s->heartbeat_seconds *
+	    1000;
+
+	if (now - e->left_at >= LINGER_MAX_SECONDS)
+		return true;
+	return now_mono - e->left_mono >= wait_ms &&
+	    s_all_heard_since(s, e->left_mono);
+}
+
 void
 linger_tick(server *s)
 {
 	linger_table *t = &s->linger;
-	int64_t now = platform_mono_ms();
+	int64_t now_mono = platform_mono_ms(), now = platform_now_ms() / 1000;
 	size_t kept = 0;
+	bool changed = false;
 
 	for (size_t i = 0; i < t->count; i++) {
-		if (t->items[i].until_mono > now) {
+		if (!s_over(s, &t->items[i], now_mono, now)) {
 			t->items[kept++] = t->items[i];
 			continue;
 		}
+		log_debug("guest %s no longer kept in the plan",
+		    t->items[i].guest->name);
 		s_entry_free(&t->items[i]);
-		s->plan_dirty = true;
+		changed = true;
 	}
 	t->count = kept;
+	if (changed)
+		s->plan_dirty = true;
+	if (changed || t->unstored)
+		s_store(s);
+}
+
+bool
+linger_stored(const server *s)
+{
+	return !s->linger.unstored;
+}
+
+int
+linger_restore(server *s, char **err)
+{
+	store_lingering *rows = NULL;
+	size_t n = 0;
+
+	if (store_list_lingering(s->store, &rows, &n, err) == -1)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		Hvp__Guest *g = s_guest_unpack(rows[i].guest, rows[i].guest_len);
+
+		if (g == NULL || g->id == NULL || *g->id == '\0') {
+			log_warnx("stored guest %s kept in the plan cannot be "
+			    "read; dropped", rows[i].id);
+			if (g)
+				hvp__guest__free_unpacked(g, NULL);
+			continue;
+		}
+		/* Heard since it left: only what this process hears counts. */
+		s_add(&s->linger, rows[i].node, g, s->started_mono,
+		    rows[i].left_at);
+	}
+	store_lingering_list_free(&rows, n);
+	return 0;
 }

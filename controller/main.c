@@ -3,7 +3,9 @@
  * opens the store, binds the node socket (ROUTER, CURVE with our own ZAP
  * handler unless --insecure), the local control socket and optionally the
  * CURVE admin port, then runs one zmq_poll loop with one periodic tick.
- * Signal handlers only set flags: SIGTERM stops, SIGHUP re-reads keys.
+ * Signal handlers only set flags: SIGTERM stops, SIGHUP re-reads the keys
+ * and the config file's webhooks (a config with errors is logged and the
+ * running one kept).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +32,7 @@
 #include "progress.h"
 #include "push.h"
 #include "restore.h"
+#include "retention.h"
 #include "server.h"
 #include "store.h"
 #include "webhooks.h"
@@ -70,6 +73,9 @@ static const config_option s_options[] = {
 	    "apply and rollback need --change-id" },
 	{ "metricsListen", CONFIG_STRING, NULL, false, 0, 0,
 	    "Prometheus text format at /metrics (tcp://HOST:PORT)" },
+	{ "eventRetentionDays", CONFIG_INT, "90", false, 0, 36500,
+	    "events older than this many days are pruned (0: kept for "
+	    "ever; docs/events.md)" },
 	{ "webhooks", CONFIG_SECTION, NULL, false, 0, 0,
 	    "endpoints events are delivered to (config file only; "
 	    "docs/webhooks.md)" },
@@ -322,6 +328,8 @@ s_setup(server *s, char **err)
 		return -1;
 	if (s_start_webhooks(s, err) == -1)
 		return -1;
+	s->retention = retention_new((int)config_int(s->cfg,
+	    "eventRetentionDays"));
 	if (config_str(s->cfg, "metricsListen") && (s->metrics =
 	    metrics_start(config_str(s->cfg, "metricsListen"), err)) == NULL)
 		return -1;
@@ -340,6 +348,7 @@ static void
 s_teardown(server *s)
 {
 	metrics_stop(&s->metrics);
+	retention_free(&s->retention);
 	webhooks_stop(&s->hooks);
 	connguard_free(&s->connguard);
 	if (s->router)
@@ -382,11 +391,10 @@ s_log_started(const server *s)
 }
 
 static void
-s_reload(server *s)
+s_reload_keys(server *s)
 {
 	char *err = NULL;
 
-	s->signals.reload = 0;
 	if (s->zap == NULL)
 		return;
 	if (zap_reload(s->zap, &err) == -1) {
@@ -396,6 +404,73 @@ s_reload(server *s)
 	}
 	log_info("reloaded keys: %zu nodes, %zu admins",
 	    zap_node_key_count(s->zap), zap_admin_key_count(s->zap));
+}
+
+/* Parses the config file afresh, whole; -1 (with the errors logged) when
+ * it has errors. */
+static int
+s_reread_config(server *s, hook_endpoint **list, size_t *n)
+{
+	config_values cfg;
+	diag_list d;
+	char *why;
+	int rc = 0;
+
+	diag_list_init(&d);
+	if (config_load(s_options, NOPTIONS, s->config_file, s->argc, s->argv,
+	    &cfg, &d) == -1 || s_check_config(&cfg, &d) == -1 ||
+	    hookconf_load(s->config_file, list, n, &d) == -1 || d.count > 0) {
+		diag_sort(&d);
+		why = diag_join(&d);
+		log_warnx("config file %s has errors, not reloading: %s",
+		    s->config_file, why);
+		free(why);
+		hookconf_free(list, *n);
+		rc = -1;
+	}
+	config_values_release(&cfg);
+	diag_list_release(&d);
+	return rc;
+}
+
+/* The webhooks section of the config file, applied without a restart
+ * (docs/webhooks.md, "Changing endpoints"). Other keys take effect at
+ * the next start. */
+static void
+s_reload_webhooks(server *s)
+{
+	webhooks_reload_counts c = { 0 };
+	hook_endpoint *list = NULL;
+	size_t n = 0;
+	char *err = NULL;
+
+	if (s->config_file == NULL || s_reread_config(s, &list, &n) == -1)
+		return;
+	if (s->hooks) {
+		webhooks_reload(s->hooks, list, n, &c);
+	} else if (n > 0) {
+		c.added = n;
+		if ((s->hooks = webhooks_start(config_str(s->cfg, "dataDir"),
+		    s->cluster, list, n, &err)) == NULL) {
+			log_warnx("webhooks: %s", err);
+			free(err);
+			return;
+		}
+	} else {
+		free(list);
+	}
+	log_info("reloaded %s: webhooks %zu kept, %zu added, %zu changed, "
+	    "%zu removed (other keys take effect at the next start)",
+	    s->config_file, c.kept, c.added, c.changed, c.removed);
+	retention_poke(s->retention);
+}
+
+static void
+s_reload(server *s)
+{
+	s->signals.reload = 0;
+	s_reload_keys(s);
+	s_reload_webhooks(s);
 }
 
 static void
@@ -447,6 +522,7 @@ s_loop(server *s)
 			store_tick(s->store);
 			peer_tick(s);
 			connguard_tick(s->connguard);
+			retention_tick(s->retention, s);
 			log_flush_suppressed();
 			next_tick = now + 1000;
 		}
@@ -498,6 +574,8 @@ main(int argc, char **argv)
 	memset(&s, 0, sizeof s);
 	s.cfg = &cfg;
 	s.config_file = config_file_arg(argc, argv);
+	s.argc = argc;
+	s.argv = argv;
 	s.cluster = config_str(&cfg, "cluster");
 	s.cluster_names = config_list(&cfg, "clusters", NULL);
 	s.insecure = config_bool(&cfg, "insecure");

@@ -1,18 +1,18 @@
 /*
- * metrics.c: the Prometheus endpoint (metrics.h). Text format 0.0.4
- * (https://prometheus.io/docs/instrumenting/exposition_formats/).
+ * metrics.c: what the controller publishes at metricsListen (metrics.h);
+ * the text format is promtext.h's, the HTTP server promserve.h's.
  */
 #include "metrics.h"
 
-#include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <threads.h>
 
 #include "drift.h"
 #include "log.h"
 #include "platform.h"
+#include "promserve.h"
+#include "promtext.h"
 #include "push.h"
 #include "server.h"
 #include "store.h"
@@ -20,14 +20,8 @@
 #include "webhooks.h"
 #include "xalloc.h"
 
-#define S_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
-
 struct metrics {
-	struct MHD_Daemon *daemon;
-	mtx_t lock;
-	char *text;		/* under lock */
-	size_t len;
-	/* The loop's own: */
+	promserve *serve;
 	int64_t next_mono;
 	int64_t rev;		/* revision being timed */
 	int64_t rev_since_mono;
@@ -35,103 +29,16 @@ struct metrics {
 	double converge_s;	/* last apply-to-converged, < 0: none yet */
 };
 
-/* ---- serving ---- */
-
-static enum MHD_Result
-s_answer(void *cls, struct MHD_Connection *conn, const char *url,
-    const char *method, const char *version, const char *upload,
-    size_t *upload_len, void **state)
-{
-	metrics *m = cls;
-	struct MHD_Response *r;
-	enum MHD_Result ret;
-	unsigned code = MHD_HTTP_OK;
-	char *body;
-	size_t len;
-
-	(void)version;
-	(void)upload;
-	(void)upload_len;
-	(void)state;
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
-		code = MHD_HTTP_METHOD_NOT_ALLOWED;
-		body = xstrdup("GET /metrics\n");
-		len = strlen(body);
-	} else if (strcmp(url, "/metrics") != 0) {
-		code = MHD_HTTP_NOT_FOUND;
-		body = xstrdup("not found: the metrics are at /metrics\n");
-		len = strlen(body);
-	} else {
-		mtx_lock(&m->lock);
-		len = m->len;
-		body = xmalloc(len + 1);
-		memcpy(body, m->text ? m->text : "", len);
-		mtx_unlock(&m->lock);
-	}
-	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    S_CONTENT_TYPE);
-	ret = MHD_queue_response(conn, code, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-/* "tcp://HOST:PORT" into host and port. */
-static int
-s_endpoint(const char *listen, char **host, unsigned *port, char **err)
-{
-	const char *p = strncmp(listen, "tcp://", 6) == 0 ? listen + 6 : NULL;
-	const char *colon = p ? strrchr(p, ':') : NULL;
-	unsigned long v;
-	char *end;
-
-	if (colon == NULL || colon == p) {
-		*err = xasprintf("metricsListen '%s': expected tcp://HOST:PORT",
-		    listen);
-		return -1;
-	}
-	v = strtoul(colon + 1, &end, 10);
-	if (*end != '\0' || v == 0 || v > 65535) {
-		*err = xasprintf("metricsListen '%s': bad port", listen);
-		return -1;
-	}
-	*host = xstrndup(p, (size_t)(colon - p));
-	*port = (unsigned)v;
-	return 0;
-}
-
 metrics *
 metrics_start(const char *listen, char **err)
 {
-	metrics *m;
-	void *addr = NULL;
-	size_t alen = 0;
-	char *host = NULL;
-	unsigned port = 0;
+	metrics *m = xcalloc(1, sizeof *m);
 
-	if (s_endpoint(listen, &host, &port, err) == -1)
-		return NULL;
-	if (platform_inet_addr(host, port, &addr, &alen, err) == -1) {
-		free(host);
-		return NULL;
-	}
-	free(host);
-	m = xcalloc(1, sizeof *m);
-	mtx_init(&m->lock, mtx_plain);
 	m->converge_s = -1;
-	m->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL, s_answer, m,
-	    MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned)10, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-	    MHD_OPTION_END);
-	free(addr);
-	if (m->daemon == NULL) {
-		*err = xasprintf("metricsListen %s: cannot listen (address in "
-		    "use?)", listen);
-		metrics_stop(&m);
+	if ((m->serve = promserve_start(listen, err)) == NULL) {
+		free(m);
 		return NULL;
 	}
-	log_info("metrics at http://%s/metrics", listen + 6);
 	return m;
 }
 
@@ -142,35 +49,12 @@ metrics_stop(metrics **mp)
 
 	if (m == NULL)
 		return;
-	if (m->daemon)
-		MHD_stop_daemon(m->daemon);
-	mtx_destroy(&m->lock);
-	free(m->text);
+	promserve_stop(&m->serve);
 	free(m);
 	*mp = NULL;
 }
 
 /* ---- rendering ---- */
-
-static void
-s_head(strbuf *b, const char *name, const char *type, const char *help)
-{
-	strbuf_addf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-/* A label value, escaped as the text format wants. */
-static void
-s_label(strbuf *b, const char *v)
-{
-	for (const char *p = v ? v : ""; *p; p++) {
-		if (*p == '\\' || *p == '"')
-			strbuf_addch(b, '\\');
-		if (*p == '\n')
-			strbuf_addstr(b, "\\n");
-		else
-			strbuf_addch(b, *p);
-	}
-}
 
 static void
 s_nodes(strbuf *b, server *s)
@@ -194,7 +78,7 @@ s_nodes(strbuf *b, server *s)
 		store_count_list_free(&list, n);
 	}
 	compliant = (int64_t)(s->nodes.count - with_drift);
-	s_head(b, "hvpolicy_nodes", "gauge", "Nodes known to the controller, "
+	promtext_head(b, "hvpolicy_nodes", "gauge", "Nodes known to the controller, "
 	    "online, converged on the current revision, and compliant (no "
 	    "open drift).");
 	strbuf_addf(b, "hvpolicy_nodes{state=\"known\"} %zu\n", s->nodes.count);
@@ -217,12 +101,12 @@ s_drift(strbuf *b, server *s, const store_stats *st)
 		free(err);
 		memset(open, 0, sizeof open);
 	}
-	s_head(b, "hvpolicy_open_drift", "gauge", "Open drift records by "
+	promtext_head(b, "hvpolicy_open_drift", "gauge", "Open drift records by "
 	    "kind.");
 	for (int k = 0; k < STORE_NKINDS; k++)
 		strbuf_addf(b, "hvpolicy_open_drift{kind=\"%s\"} %lld\n",
 		    DRIFT_KIND_NAMES[k], (long long)open[k]);
-	s_head(b, "hvpolicy_drift_transitions_total", "counter", "Drift "
+	promtext_head(b, "hvpolicy_drift_transitions_total", "counter", "Drift "
 	    "transitions stored since the controller started, by kind and "
 	    "status.");
 	for (int k = 0; k < STORE_NKINDS; k++)
@@ -244,19 +128,19 @@ s_cluster_gauge(strbuf *b, const server *s, const char *name,
 		return;
 	}
 	strbuf_addf(b, "%s{cluster=\"", name);
-	s_label(b, c->name);
+	promtext_label(b, c->name);
 	strbuf_addf(b, "\"} %llu\n", v);
 }
 
 static void
 s_cluster_gauges(strbuf *b, const server *s)
 {
-	s_head(b, "hvpolicy_revision", "gauge", "Current policy revision (0: "
+	promtext_head(b, "hvpolicy_revision", "gauge", "Current policy revision (0: "
 	    "none).");
 	for (size_t i = 0; i < s->clusters.count; i++)
 		s_cluster_gauge(b, s, "hvpolicy_revision", s->clusters.items[i],
 		    (unsigned long long)s->clusters.items[i]->revision);
-	s_head(b, "hvpolicy_plan_generation", "gauge", "Current serialization "
+	promtext_head(b, "hvpolicy_plan_generation", "gauge", "Current serialization "
 	    "plan generation (0: none).");
 	for (size_t i = 0; i < s->clusters.count; i++) {
 		const cluster_state *c = s->clusters.items[i];
@@ -269,30 +153,34 @@ s_cluster_gauges(strbuf *b, const server *s)
 static void
 s_state(strbuf *b, metrics *m, server *s, const store_stats *st)
 {
-	s_head(b, "hvpolicy_info", "gauge", "The clusters this controller "
+	promtext_head(b, "hvpolicy_info", "gauge", "The clusters this controller "
 	    "holds (always 1, one line each).");
 	for (size_t i = 0; i < s->clusters.count; i++) {
 		strbuf_addstr(b, "hvpolicy_info{cluster=\"");
-		s_label(b, s->clusters.items[i]->name);
+		promtext_label(b, s->clusters.items[i]->name);
 		strbuf_addstr(b, "\"} 1\n");
 	}
 	s_cluster_gauges(b, s);
-	s_head(b, "hvpolicy_event_seq", "gauge", "Number of the newest event.");
+	promtext_head(b, "hvpolicy_event_seq", "gauge", "Number of the newest event.");
 	strbuf_addf(b, "hvpolicy_event_seq %lld\n",
 	    (long long)store_last_event(s->store));
+	promtext_head(b, "hvpolicy_event_pruned_seq", "gauge", "Number of the "
+	    "newest event pruned (eventRetentionDays; 0: none).");
+	strbuf_addf(b, "hvpolicy_event_pruned_seq %lld\n",
+	    (long long)store_events_pruned(s->store));
 	if (m->converge_s >= 0) {
-		s_head(b, "hvpolicy_apply_converged_seconds", "gauge",
+		promtext_head(b, "hvpolicy_apply_converged_seconds", "gauge",
 		    "Seconds from the last revision becoming current to every "
 		    "online node converged on it.");
 		strbuf_addf(b, "hvpolicy_apply_converged_seconds %.3f\n",
 		    m->converge_s);
 	}
-	s_head(b, "hvpolicy_store_commit_seconds", "summary", "Time spent "
+	promtext_head(b, "hvpolicy_store_commit_seconds", "summary", "Time spent "
 	    "committing store transactions (millisecond clock).");
 	strbuf_addf(b, "hvpolicy_store_commit_seconds_sum %.3f\n"
 	    "hvpolicy_store_commit_seconds_count %llu\n",
 	    st->commit_seconds_sum, (unsigned long long)st->commits);
-	s_head(b, "hvpolicy_store_commit_last_seconds", "gauge", "The last "
+	promtext_head(b, "hvpolicy_store_commit_last_seconds", "gauge", "The last "
 	    "commit's duration.");
 	strbuf_addf(b, "hvpolicy_store_commit_last_seconds %.3f\n",
 	    st->commit_seconds_last);
@@ -303,7 +191,7 @@ s_webhook_line(strbuf *b, const char *name, const webhook_view *v,
     long long value)
 {
 	strbuf_addf(b, "%s{endpoint=\"", name);
-	s_label(b, v->name);
+	promtext_label(b, v->name);
 	strbuf_addf(b, "\"} %lld\n", value);
 }
 
@@ -328,17 +216,17 @@ s_webhooks(strbuf *b, server *s)
 			err = NULL;
 		}
 	}
-	s_head(b, "hvpolicy_webhook_deliveries_total", "counter",
+	promtext_head(b, "hvpolicy_webhook_deliveries_total", "counter",
 	    "Events delivered (2xx answers), per endpoint.");
 	for (size_t i = 0; i < n; i++)
 		s_webhook_line(b, "hvpolicy_webhook_deliveries_total", &v[i],
 		    (long long)v[i].deliveries);
-	s_head(b, "hvpolicy_webhook_failures_total", "counter", "Failed "
+	promtext_head(b, "hvpolicy_webhook_failures_total", "counter", "Failed "
 	    "delivery attempts, per endpoint.");
 	for (size_t i = 0; i < n; i++)
 		s_webhook_line(b, "hvpolicy_webhook_failures_total", &v[i],
 		    (long long)v[i].failures);
-	s_head(b, "hvpolicy_webhook_outbox_events", "gauge", "Events waiting "
+	promtext_head(b, "hvpolicy_webhook_outbox_events", "gauge", "Events waiting "
 	    "for delivery, per endpoint.");
 	for (size_t i = 0; i < n; i++)
 		s_webhook_line(b, "hvpolicy_webhook_outbox_events", &v[i],
@@ -397,9 +285,5 @@ metrics_tick(metrics *m, server *s)
 	s_nodes(&b, s);
 	s_drift(&b, s, &st);
 	s_webhooks(&b, s);
-	mtx_lock(&m->lock);
-	free(m->text);
-	m->len = b.len;
-	m->text = strbuf_detach(&b, NULL);
-	mtx_unlock(&m->lock);
+	promserve_publish(m->serve, &b);
 }

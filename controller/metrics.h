@@ -1,9 +1,9 @@
 /*
  * metrics.h: the controller's Prometheus endpoint (metricsListen). An HTTP
- * server (libmicrohttpd, on its own thread) answers GET /metrics with the
- * last text the loop published; the loop renders that text from its own
- * state every METRICS_REFRESH_MS, so a scrape never waits for the loop
- * and the loop never waits for a scrape. docs/metrics.md lists every
+ * server on its own thread (common/promserve.h) answers GET /metrics with
+ * the last text the loop published; the loop renders that text from its
+ * own state every METRICS_REFRESH_MS, so a scrape never waits for the
+ * loop and the loop never waits for a scrape. docs/metrics.md lists every
  * metric. Called by main.c (start, stop, every loop pass).
  */
 #ifndef HVP_METRICS_H

@@ -141,9 +141,11 @@ s_take_inventory(server *s, node_session *n, const Hvp__Inventory *inv)
 	uint8_t *buf;
 	size_t len;
 	char *err = NULL;
+	bool stored = true;
 
 	if (inv == NULL)
 		return;
+	n->current_mono = platform_mono_ms();
 	/* The same content again changes nothing, unless this process does
 	 * not hold it (a restart, a restored store, a failed store). */
 	if (n->inventory && n->inventory_hash && inv->hash &&
@@ -151,8 +153,11 @@ s_take_inventory(server *s, node_session *n, const Hvp__Inventory *inv)
 		return;
 	if (wire_encode_message(&inv->base, &buf, &len) == -1)
 		return;
-	if (n->role == ROLE_HYPERV_NODE)
-		linger_note(s, n->name, n->inventory, inv);
+	/* The guests it no longer reports are stored as lingering before
+	 * the inventory without them: a crash between the two keeps them. */
+	if (n->role == ROLE_HYPERV_NODE &&
+	    !linger_note(s, n->name, n->inventory, inv))
+		stored = false;
 	sessions_set_inventory(n, buf, len);
 	free(n->inventory_hash);
 	n->inventory_hash = xstrdup(inv->hash ? inv->hash : "");
@@ -162,8 +167,10 @@ s_take_inventory(server *s, node_session *n, const Hvp__Inventory *inv)
 		    xstrdup(inv->dsgroups_hash) : NULL;
 	}
 	n->inventory_rank = (uint64_t)platform_now_ms();
-	if (store_set_node_inventory(s->store, n->name, buf, len, n->inventory_hash,
-	    &err) == -1) {
+	if (!stored) {
+		n->store_pending = true;
+	} else if (store_set_node_inventory(s->store, n->name, buf, len,
+	    n->inventory_hash, &err) == -1) {
 		log_warnx("node=%s cannot store inventory (kept in memory, "
 		    "stored again later): %s", n->name, err);
 		free(err);
@@ -314,6 +321,8 @@ s_store_pending(server *s)
 
 		if (!n->store_pending)
 			continue;
+		if (n->inventory && !linger_stored(s))
+			continue;	/* first the guests it no longer reports */
 		s_node_record(n, &rec);
 		if (n->inventory &&
 		    wire_encode_message(&n->inventory->base, &buf, &len) == 0) {
@@ -424,7 +433,6 @@ s_hello(server *s, const char *name, const wire_rid *rid, const Hvp__Hello *h)
 	s_mark_online(s, n);
 	s_set_clock(n, h->clock_ms);
 	s_take_inventory(s, n, h->inventory);
-	n->said_hello = true;
 	s_check_revision_floor(s, n);
 	if (store_get_node(s->store, name, &old, &err) == -1) {
 		log_warnx("node=%s cannot read node: %s", name, err);
@@ -578,6 +586,8 @@ s_heartbeat(server *s, node_session *n, const Hvp__Heartbeat *h)
 	r.want_inventory = h->inventory_hash && *h->inventory_hash &&
 	    (n->inventory == NULL || n->inventory_hash == NULL ||
 	    strcmp(n->inventory_hash, h->inventory_hash) != 0);
+	if (h->inventory_hash && *h->inventory_hash && !r.want_inventory)
+		n->current_mono = platform_mono_ms();
 	push_wanted(s, clusters_of_node(s, n), n, &r.revision,
 	    &r.plan_generation);
 	s_send_to(s, n, HVP__ENVELOPE__BODY_HEARTBEAT_REPLY, &r);

@@ -477,7 +477,7 @@ s_startup_settled(const server *s)
 		return true;
 	for (size_t i = 0; i < s->nodes.count; i++)
 		if (s->nodes.items[i]->role == ROLE_HYPERV_NODE &&
-		    !s->nodes.items[i]->said_hello)
+		    s->nodes.items[i]->current_mono == 0)
 			return false;
 	return true;
 }

@@ -8,6 +8,7 @@
 
 #include "conflicts.h"
 #include "dpmparts.h"
+#include "linger.h"
 #include "log.h"
 #include "push.h"
 #include "store.h"
@@ -56,14 +57,14 @@ s_restore_nodes(server *s, char **err)
 int
 restore_state(server *s, char **err)
 {
+	s->started_mono = platform_mono_ms();
 	/* Each cluster's revision, plan and floor (clusters.c). */
 	if (clusters_restore(s, err) == -1)
 		return -1;
 	if (s_restore_nodes(s, err) == -1)
 		return -1;
-	if (conflicts_restore(s, err) == -1)
+	if (conflicts_restore(s, err) == -1 || linger_restore(s, err) == -1)
 		return -1;
 	s->plan_dirty = true;
-	s->started_mono = platform_mono_ms();
 	return 0;
 }

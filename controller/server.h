@@ -25,6 +25,7 @@
 
 struct connguard;
 struct metrics;
+struct retention;
 struct store;
 struct webhooks;
 struct zap;
@@ -32,6 +33,8 @@ struct zap;
 typedef struct server {
 	const config_values *cfg;
 	const char *config_file;	/* --config, or NULL */
+	int argc;		/* the flags, for SIGHUP's re-read */
+	char **argv;
 	/* The clusters held: cluster_names (config `clusters`, NULL-
 	 * terminated) or else the one `cluster`; clusters.c keeps each
 	 * one's state in `clusters`. */
@@ -62,6 +65,7 @@ typedef struct server {
 	events_table events;	/* held `events --follow` requests */
 	struct webhooks *hooks;	/* delivery workers, or NULL */
 	struct metrics *metrics;	/* metricsListen, or NULL */
+	struct retention *retention;	/* eventRetentionDays, or NULL */
 	uint64_t next_request;
 	platform_signal_flags signals;
 } server;

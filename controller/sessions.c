@@ -150,6 +150,19 @@ s_session_free(node_session *n)
 }
 
 void
+sessions_remove(node_table *t, const char *name)
+{
+	size_t i = s_lower_bound(t, name);
+
+	if (i >= t->count || strcmp(t->items[i]->name, name) != 0)
+		return;
+	s_session_free(t->items[i]);
+	memmove(&t->items[i], &t->items[i + 1],
+	    (t->count - i - 1) * sizeof *t->items);
+	t->count--;
+}
+
+void
 sessions_release(node_table *t)
 {
 	for (size_t i = 0; i < t->count; i++)

@@ -53,7 +53,8 @@ typedef struct node_session {
 	struct sessions_arena *inventory_arena;
 	char *inventory_hash;
 	uint64_t inventory_rank;	/* when taken (ms): newest owns a guest */
-	bool said_hello;	/* to this process: its inventory is current */
+	int64_t current_mono;	/* when this process last heard it with its
+				 * current inventory (0: not yet) */
 	bool has_clock;		/* the node reported its clock */
 	int64_t clock_skew_ms;	/* node's clock minus ours */
 	int64_t desired_sent_mono;	/* 0: nothing in flight */
@@ -83,6 +84,8 @@ void sessions_clear_inventory(node_session *n);
 bool sessions_clock_off(const node_session *n);
 node_session *sessions_find(const node_table *t, const char *name);
 node_session *sessions_get_or_add(node_table *t, const char *name);
+/* Frees name's session (nothing when there is none): pointers to it end. */
+void sessions_remove(node_table *t, const char *name);
 void sessions_release(node_table *t);
 /* Sends e to node n over the node socket (ROUTER, routing id = name).
  * -1 when it cannot be sent now (the node is not connected); the caller's

@@ -45,6 +45,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	int64_t last_event;	/* highest committed event seq (or floor) */
+	int64_t events_pruned;	/* highest event seq pruned; 0: none */
 	int64_t pending_event;	/* added by the open transaction */
 	store_stats stats;
 	/* Drift transitions of the open transaction, by kind and status. */
@@ -200,20 +201,31 @@ static const char s_schema_v3[] =
 	"INSERT INTO events (type, at, node, drift_event) "
 	"  SELECT 'drift', at, node, seq FROM drift_events ORDER BY seq;";
 
-/* Version 4: one controller holds several clusters. Revisions are
+/* Version 4: guests that left a node's inventory and that no node
+ * reports, kept in the plan for a while (linger.h), so that a restarted
+ * controller keeps them too. */
+static const char s_schema_v4[] =
+	"CREATE TABLE lingering ("
+	"  id TEXT PRIMARY KEY NOT NULL,"
+	"  node TEXT NOT NULL,"
+	"  guest BLOB NOT NULL,"
+	"  left_at INTEGER NOT NULL"
+	") WITHOUT ROWID;";
+
+/* Version 5: one controller holds several clusters. Revisions are
  * numbered per cluster (their cluster read from each stored policy's
  * spec.cluster by hvp_policy_cluster(), registered at open); plans,
  * events and the revision floor name their cluster; a DPM server of
  * several clusters keeps its per-cluster acknowledgements in
  * nodes.parts. Rows of a single-cluster store take that cluster: the
  * newest revision's, else the cluster its nodes report. */
-static const char s_schema_v4[] =
-	"CREATE TEMP TABLE v4_legacy AS SELECT COALESCE("
+static const char s_schema_v5[] =
+	"CREATE TEMP TABLE v5_legacy AS SELECT COALESCE("
 	"  (SELECT NULLIF(hvp_policy_cluster(text), '') FROM revisions"
 	"   ORDER BY revision DESC LIMIT 1),"
 	"  (SELECT cluster FROM nodes ORDER BY role = 'hyperv-node' DESC, name"
 	"   LIMIT 1), '') AS cluster;"
-	"CREATE TABLE revisions_v4 ("
+	"CREATE TABLE revisions_v5 ("
 	"  cluster TEXT NOT NULL COLLATE NOCASE,"
 	"  revision INTEGER NOT NULL CHECK (revision >= 1),"
 	"  hash TEXT NOT NULL,"
@@ -225,29 +237,30 @@ static const char s_schema_v4[] =
 	"  message TEXT,"
 	"  PRIMARY KEY (cluster, revision)"
 	") WITHOUT ROWID;"
-	"INSERT INTO revisions_v4 SELECT COALESCE(NULLIF("
-	"  hvp_policy_cluster(text), ''), (SELECT cluster FROM v4_legacy)),"
+	"INSERT INTO revisions_v5 SELECT COALESCE(NULLIF("
+	"  hvp_policy_cluster(text), ''), (SELECT cluster FROM v5_legacy)),"
 	"  revision, hash, text, applied_at, applied_by, source, change_id,"
 	"  message FROM revisions;"
 	"DROP TABLE revisions;"
-	"ALTER TABLE revisions_v4 RENAME TO revisions;"
+	"ALTER TABLE revisions_v5 RENAME TO revisions;"
 	"ALTER TABLE plans ADD COLUMN cluster TEXT NOT NULL DEFAULT '' "
 	"  COLLATE NOCASE;"
-	"UPDATE plans SET cluster = (SELECT cluster FROM v4_legacy);"
+	"UPDATE plans SET cluster = (SELECT cluster FROM v5_legacy);"
 	"CREATE INDEX plans_by_cluster ON plans (cluster, generation);"
 	"ALTER TABLE events ADD COLUMN cluster TEXT COLLATE NOCASE;"
-	"UPDATE events SET cluster = (SELECT cluster FROM v4_legacy)"
+	"UPDATE events SET cluster = (SELECT cluster FROM v5_legacy)"
 	"  WHERE type <> 'drift';"
 	"UPDATE meta SET key = 'revision_floor/' ||"
-	"  lower((SELECT cluster FROM v4_legacy)) WHERE key = 'revision_floor';"
+	"  lower((SELECT cluster FROM v5_legacy)) WHERE key = 'revision_floor';"
 	"ALTER TABLE nodes ADD COLUMN parts TEXT;"
-	"DROP TABLE v4_legacy;";
+	"DROP TABLE v5_legacy;";
 
 static const char *const s_migrations[] = {
 	s_schema_v1,
 	s_schema_v2,
 	s_schema_v3,
 	s_schema_v4,
+	s_schema_v5,
 };
 #define S_SCHEMA_VERSION \
 	((int)(sizeof(s_migrations) / sizeof(s_migrations[0])))
@@ -469,6 +482,27 @@ s_col_str(sqlite3_stmt *st, int i)
 	return t ? xstrdup((const char *)t) : NULL;
 }
 
+/* An owned copy of a BLOB column (NUL after its end), NULL for NULL. */
+static uint8_t *
+s_col_blob(sqlite3_stmt *st, int i, size_t *len)
+{
+	const void *blob;
+	int n;
+	uint8_t *copy;
+
+	*len = 0;
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NULL;
+	blob = sqlite3_column_blob(st, i);
+	n = sqlite3_column_bytes(st, i);
+	*len = n > 0 ? (size_t)n : 0;
+	copy = xmalloc(*len + 1);
+	if (*len)
+		memcpy(copy, blob, *len);
+	copy[*len] = 0;
+	return copy;
+}
+
 static uint64_t
 s_col_u64(sqlite3_stmt *st, int i)
 {
@@ -558,7 +592,7 @@ s_text_cluster(const char *text)
 	return cluster;
 }
 
-/* SQL hvp_policy_cluster(text), for the migration to version 4. */
+/* SQL hvp_policy_cluster(text), for the migration to version 5. */
 static void
 s_fn_policy_cluster(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -567,6 +601,30 @@ s_fn_policy_cluster(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	(void)argc;
 	cluster = s_text_cluster((const char *)sqlite3_value_text(argv[0]));
 	sqlite3_result_text(ctx, cluster, -1, free);
+}
+
+/* What the failure of the store's first read means for its owner: a
+ * damaged file is moved away or restored from a backup; a full or
+ * failing disk leaves the file as it is. */
+static const char *
+s_read_problem(const store *s)
+{
+	switch (sqlite3_errcode(s->db)) {
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return "cannot read the database: the file is not a database "
+		    "or is damaged (move the file away to start empty, or "
+		    "restore a backup)";
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+		return "cannot read the database: its file system is full or "
+		    "failing, or its directory cannot be written (the file "
+		    "itself is not known to be damaged: do not move it away; "
+		    "free space or fix the disk, then start again)";
+	default:
+		return "cannot read the database";
+	}
 }
 
 static int
@@ -595,11 +653,13 @@ s_connect(store *s, char **err)
 		return -1;
 	}
 	/* The first statement reads the file: one that is not a database
-	 * fails here. */
-	if (s_exec(s, "SELECT count(*) FROM sqlite_master",
-	    "cannot read the database (move the file away to start empty, "
-	    "or restore a backup)", err) == -1)
+	 * fails here, and so does a full or failing disk (the WAL index is
+	 * made now). Only the first is a reason to move the file away. */
+	if (s_exec(s, "SELECT count(*) FROM sqlite_master", "first read",
+	    NULL) == -1) {
+		s_fail(s, err, s_read_problem(s));
 		return -1;
+	}
 	if (s_pragma_text(s, "PRAGMA journal_mode = WAL", "wal", err) == -1)
 		return -1;
 	if (s_exec(s, "PRAGMA synchronous = FULL", "cannot set synchronous",
@@ -1065,7 +1125,7 @@ s_query_int_text(store *s, const char *sql, const char *text, int64_t *v,
 }
 
 /* The cluster a call without one is about: that of the newest revision
- * (a store of one cluster, as before version 4), or "". */
+ * (a store of one cluster, as before version 5), or "". */
 static int
 s_default_cluster(store *s, char **out, char **err)
 {
@@ -1139,10 +1199,16 @@ s_add_event(store *s, const char *type, int64_t at, const char *node,
 	return rc;
 }
 
+#define S_EVENTS_PRUNED \
+	"SELECT COALESCE((SELECT value FROM meta WHERE key = " \
+	"'events_pruned'), 0)"
+
 static int
 s_load_event_top(store *s, char **err)
 {
-	return s_query_int(s, S_EVENT_TOP, &s->last_event, err);
+	if (s_query_int(s, S_EVENT_TOP, &s->last_event, err) == -1)
+		return -1;
+	return s_query_int(s, S_EVENTS_PRUNED, &s->events_pruned, err);
 }
 
 int64_t
@@ -1296,6 +1362,112 @@ store_set_webhook_cursor(store *s, const char *endpoint,
 	rc = s_run(s, st, rc, "cannot store a webhook cursor", err);
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* ---- event retention ---- */
+
+int64_t
+store_events_pruned(const store *s)
+{
+	return s->events_pruned;
+}
+
+/* The end of the prefix of events that may go: up to batch of the oldest,
+ * stopping at the first one stored at or after before or numbered above
+ * upto_max. *held: that stop was upto_max's, at an event old enough.
+ * *last_drift: the highest drift transition the prefix shows (0: none). */
+static int
+s_prune_prefix(store *s, const store_prune *p, int64_t *end,
+    int64_t *last_drift, bool *held, char **err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
+
+	*end = *last_drift = 0;
+	*held = false;
+	st = s_prepare(s, "SELECT seq, at, drift_event FROM events ORDER BY "
+	    "seq LIMIT ?1", err);
+	if (st == NULL)
+		return -1;
+	s_bind_int(st, 1, (int64_t)p->batch, &rc);
+	while ((rc = s_step(s, st, rc, "cannot read the oldest events",
+	    err)) == 1) {
+		int64_t seq = sqlite3_column_int64(st, 0);
+		int64_t at = sqlite3_column_int64(st, 1);
+
+		rc = SQLITE_OK;
+		if (at >= p->before)
+			break;
+		if (seq > p->upto_max) {
+			*held = true;
+			break;
+		}
+		*end = seq;
+		if (sqlite3_column_int64(st, 2) > *last_drift)
+			*last_drift = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	return rc == -1 ? -1 : 0;
+}
+
+static int
+s_exec_upto(store *s, const char *sql, int64_t v, const char *what,
+    char **err)
+{
+	sqlite3_stmt *st = s_prepare(s, sql, err);
+	int rc = SQLITE_OK;
+
+	if (st == NULL)
+		return -1;
+	s_bind_int(st, 1, v, &rc);
+	rc = s_run(s, st, rc, what, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_prune_events(store *s, const store_prune *p, store_prune_result *out,
+    char **err)
+{
+	int64_t end, last_drift;
+	bool held;
+
+	memset(out, 0, sizeof(*out));
+	if (s_begin_write(s, err) == -1)
+		return -1;
+	if (s_prune_prefix(s, p, &end, &last_drift, &held, err) == -1)
+		goto fail;
+	out->held = held;
+	if (end == 0) {
+		s_rollback(s);
+		out->upto = s->events_pruned;
+		return 0;
+	}
+	/* Events first: they point at the drift transitions they show.
+	 * Transitions and events are numbered in the same order, so the
+	 * transitions up to the prefix's last belong to it alone. */
+	if (s_exec_upto(s, "DELETE FROM events WHERE seq <= ?1", end,
+	    "cannot prune events", err) == -1)
+		goto fail;
+	out->pruned = (size_t)sqlite3_changes(s->db);
+	if (last_drift > 0 && s_exec_upto(s, "DELETE FROM drift_events WHERE "
+	    "seq <= ?1", last_drift, "cannot prune drift transitions",
+	    err) == -1)
+		goto fail;
+	if (s_exec_upto(s, "INSERT INTO meta (key, value) VALUES "
+	    "('events_pruned', ?1) ON CONFLICT (key) DO UPDATE SET value = "
+	    "MAX(value, excluded.value)", end, "cannot record the pruning",
+	    err) == -1)
+		goto fail;
+	if (s_commit(s, err) == -1)
+		return -1;
+	if (end > s->events_pruned)
+		s->events_pruned = end;
+	out->upto = s->events_pruned;
+	return 0;
+fail:
+	s_rollback(s);
+	return -1;
 }
 
 static int
@@ -1729,15 +1901,7 @@ s_node_row(store *s, sqlite3_stmt *st, store_node *n, char **err)
 	n->converged = sqlite3_column_int(st, 7) != 0;
 	n->open_drift = sqlite3_column_int64(st, 8);
 	n->dsgroups_hash = s_col_str(st, 9);
-	if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
-		const void *blob = sqlite3_column_blob(st, 10);
-		int len = sqlite3_column_bytes(st, 10);
-
-		n->inventory_len = len > 0 ? (size_t)len : 0;
-		n->inventory = xmalloc(n->inventory_len + 1);
-		if (n->inventory_len)
-			memcpy(n->inventory, blob, n->inventory_len);
-	}
+	n->inventory = s_col_blob(st, 10, &n->inventory_len);
 	n->inventory_hash = s_col_str(st, 11);
 	n->last_drift_seq = s_col_u64(st, 12);
 	n->parts = s_col_str(st, 13);
@@ -1996,6 +2160,90 @@ store_set_drift_seq(store *s, const char *node, uint64_t seq, char **err)
 	s_bind_text(st, 1, node, &rc);
 	s_bind_u64(st, 2, seq, &rc);
 	return s_update_node(s, st, rc, node, err);
+}
+
+/* ---- lingering guests ---- */
+
+int
+store_replace_lingering(store *s, const store_lingering *rows, size_t n,
+    char **err)
+{
+	sqlite3_stmt *st;
+
+	if (s_begin_write(s, err) == -1)
+		return -1;
+	if (s_exec(s, "DELETE FROM lingering", "cannot replace lingering "
+	    "guests", err) == -1)
+		goto fail;
+	st = s_prepare(s, "INSERT OR REPLACE INTO lingering (id, node, guest, "
+	    "left_at) VALUES (?1, ?2, ?3, ?4)", err);
+	if (st == NULL)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		int rc = SQLITE_OK;
+
+		s_bind_text(st, 1, rows[i].id, &rc);
+		s_bind_text(st, 2, rows[i].node, &rc);
+		s_bind_blob(st, 3, rows[i].guest, rows[i].guest_len, &rc);
+		s_bind_int(st, 4, rows[i].left_at, &rc);
+		if (s_run(s, st, rc, "cannot store a lingering guest", err) == -1) {
+			sqlite3_finalize(st);
+			goto fail;
+		}
+	}
+	sqlite3_finalize(st);
+	return s_commit(s, err);
+fail:
+	s_rollback(s);
+	return -1;
+}
+
+int
+store_list_lingering(store *s, store_lingering **out, size_t *n, char **err)
+{
+	sqlite3_stmt *st;
+	store_lingering *list = NULL;
+	size_t count = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((st = s_prepare(s, "SELECT id, node, guest, left_at FROM lingering "
+	    "ORDER BY id", err)) == NULL)
+		return -1;
+	while ((rc = s_step(s, st, SQLITE_OK, "cannot list lingering guests",
+	    err)) == 1) {
+		store_lingering *r;
+
+		xgrow(&list, &cap, count + 1, sizeof(*list));
+		r = &list[count++];
+		r->id = s_col_str(st, 0);
+		r->node = s_col_str(st, 1);
+		r->guest = s_col_blob(st, 2, &r->guest_len);
+		r->left_at = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_finalize(st);
+	if (rc == -1) {
+		store_lingering_list_free(&list, count);
+		return -1;
+	}
+	*out = list;
+	*n = count;
+	return 0;
+}
+
+void
+store_lingering_list_free(store_lingering **list, size_t n)
+{
+	if (list == NULL || *list == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free((*list)[i].id);
+		free((*list)[i].node);
+		free((*list)[i].guest);
+	}
+	free(*list);
+	*list = NULL;
 }
 
 void
@@ -2301,6 +2549,50 @@ store_put_drift(store *s, const drift_record *r, char **err)
 		goto fail;
 	}
 	s_drift_stmts_finalize(&d);
+	return s_commit(s, err);
+fail:
+	s_rollback(s);
+	return -1;
+}
+
+static void
+s_forgotten_fields(jsonw *j, const void *arg)
+{
+	(void)arg;
+	jsonw_kv_bool(j, "online", false);
+	jsonw_kv_bool(j, "forgotten", true);
+}
+
+int
+store_forget_node(store *s, const char *name, const drift_record *resolved,
+    size_t n, int64_t at, char **err)
+{
+	sqlite3_stmt *st;
+	s_drift_stmts d;
+	char *data;
+	int rc = SQLITE_OK;
+
+	if (s_begin_write(s, err) == -1)
+		return -1;
+	if (s_drift_stmts_prepare(s, &d, err) == -1)
+		goto fail;
+	for (size_t i = 0; i < n; i++)
+		if (s_put_drift(s, &d, name, &resolved[i], 0, err) == -1) {
+			s_drift_stmts_finalize(&d);
+			goto fail;
+		}
+	s_drift_stmts_finalize(&d);
+	if ((st = s_prepare(s, "DELETE FROM nodes WHERE name = ?1", err)) == NULL)
+		goto fail;
+	s_bind_text(st, 1, name, &rc);
+	if (s_update_node(s, st, rc, name, err) == -1)
+		goto fail;
+	data = s_json_object(s_forgotten_fields, NULL);
+	rc = s_add_event(s, "node", at, name, 0, data, "forgotten", NULL,
+	    err);
+	free(data);
+	if (rc == -1)
+		goto fail;
 	return s_commit(s, err);
 fail:
 	s_rollback(s);

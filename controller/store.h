@@ -357,6 +357,63 @@ int store_set_webhook_cursor(store *s, const char *endpoint,
     const store_webhook_cursor *c, char **err);
 void store_event_list_free(store_event **list, size_t n);
 
+/* Takes a node out of the store (hvpolicy forget): its record and
+ * inventory go, resolved[0..n) (its open drift records, now resolved)
+ * are stored, and a `node` event says it was forgotten, in one
+ * transaction. Its drift history stays. An unknown node is an error. */
+int store_forget_node(store *s, const char *name, const drift_record *resolved,
+    size_t n, int64_t at, char **err);
+
+/*
+ * Lingering guests (linger.h): guests that left a node's inventory and
+ * that no node reports yet, kept in the plan for a while; stored so that
+ * a restarted controller keeps them too. The controller writes the whole
+ * set (a few rows) each time it changes, in one transaction.
+ */
+typedef struct store_lingering {
+	char *id;		/* GUID as reported (one row each) */
+	char *node;		/* the node it left */
+	uint8_t *guest;		/* its last report: a serialized wire Guest */
+	size_t guest_len;
+	int64_t left_at;	/* wall clock, seconds */
+} store_lingering;
+
+int store_replace_lingering(store *s, const store_lingering *rows, size_t n,
+    char **err);
+/* Every stored row, by id; free with store_lingering_list_free. */
+int store_list_lingering(store *s, store_lingering **out, size_t *n,
+    char **err);
+void store_lingering_list_free(store_lingering **list, size_t n);
+
+/*
+ * Event retention (docs/events.md, "Retention"). store_prune_events
+ * deletes, in one transaction, a prefix of the oldest events: at most
+ * `batch` of them, each stored (its `at`) before `before` and numbered at
+ * most `upto_max` (the caller's hold: events a webhook endpoint has not
+ * taken yet), stopping at the first event that is not; the drift
+ * transitions those events show go with them. Drift records (the drift
+ * report) and webhook cursors stay. Numbers are never reused: the
+ * sequence's record survives the deletes, and `meta.events_pruned` keeps
+ * the highest number pruned (store_events_pruned, 0: none), so a reader
+ * asking for events after an older number can be told they are gone.
+ */
+typedef struct store_prune {
+	int64_t before;		/* seconds: events stored earlier may go */
+	int64_t upto_max;	/* none numbered above this goes */
+	size_t batch;		/* at most this many in one call (>= 1) */
+} store_prune;
+
+typedef struct store_prune_result {
+	size_t pruned;		/* events deleted by this call */
+	int64_t upto;		/* store_events_pruned() afterwards */
+	bool held;		/* upto_max stopped it at an event old enough
+				 * to go */
+} store_prune_result;
+
+int store_prune_events(store *s, const store_prune *p,
+    store_prune_result *out, char **err);
+int64_t store_events_pruned(const store *s);
+
 /*
  * Serialization plans, one per generation, stored as rows (groups, their
  * CSVs and guests, unplanned guests) so they load back without a parser.

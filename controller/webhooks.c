@@ -32,12 +32,18 @@
 
 typedef struct s_worker {
 	struct webhooks *set;
-	const hook_endpoint *e;
+	hook_endpoint *e;	/* owned: &own */
+	hook_endpoint own;
 	thrd_t thread;
 	bool started;
+	/* A reloaded endpoint's worker starts once the worker it replaces
+	 * has finished (one worker per endpoint name at a time: one cursor,
+	 * one order). The loop's own. */
+	struct s_worker *after;
 	mtx_t lock;
 	cnd_t wake;
 	bool stop;		/* under lock */
+	bool done;		/* the thread has ended, under lock */
 	int64_t top;		/* newest event notified, under lock */
 	webhook_view view;	/* under lock */
 	/* A line for the log, written by the loop (the log is not the
@@ -49,9 +55,10 @@ typedef struct s_worker {
 struct webhooks {
 	char *data_dir;
 	char *cluster;
-	hook_endpoint *list;
+	s_worker **workers;	/* the configured endpoints, in config order */
 	size_t n;
-	s_worker *workers;
+	s_worker **retiring;	/* stopping: removed or replaced endpoints */
+	size_t nretiring, cap_retiring;
 };
 
 /* ---- waiting ---- */
@@ -182,6 +189,21 @@ s_headers(const s_worker *k, const store_event *ev, const strbuf *body,
 	return h;
 }
 
+/* libcurl's progress callback: a non-zero answer aborts the transfer, so
+ * a stopping worker leaves a request to a silent endpoint within about a
+ * second (libcurl calls it at least that often) rather than at its
+ * timeout. */
+static int
+s_abort_if_stopping(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return s_running(arg) ? 0 : 1;
+}
+
 /* POSTs one event; 0 on a 2xx answer, else -1 with why in err. */
 static int
 s_post(s_worker *k, CURL *curl, const store_event *ev, int attempt,
@@ -209,6 +231,9 @@ s_post(s_worker *k, CURL *curl, const store_event *ev, int attempt,
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_discard);
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_err);
+	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, s_abort_if_stopping);
+	curl_easy_setopt(curl, CURLOPT_XFERINFODATA, k);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
@@ -319,6 +344,8 @@ s_deliver(s_worker *k, store *st, CURL *curl)
 			go = s_running(k);
 			continue;
 		}
+		if (!(go = s_running(k)))
+			break;		/* aborted: not the endpoint's failure */
 		attempt = s_record(k, st, &list[i], false, why);
 		if (attempt == 1 || attempt % 10 == 0)
 			s_note(k, true, "webhook %s: event %lld not delivered (try "
@@ -356,8 +383,12 @@ s_main(void *arg)
 	CURL *curl;
 	char *err = NULL;
 
-	if ((st = s_open_store(k)) == NULL)
+	if ((st = s_open_store(k)) == NULL) {
+		mtx_lock(&k->lock);
+		k->done = true;
+		mtx_unlock(&k->lock);
 		return 0;
+	}
 	if (store_get_webhook_cursor(st, k->e->name, &c, &err) == -1) {
 		s_note(k, true, "webhook %s: %s", k->e->name, err);
 		free(err);
@@ -376,7 +407,99 @@ s_main(void *arg)
 	if (curl)
 		curl_easy_cleanup(curl);
 	store_free(&st);
+	mtx_lock(&k->lock);
+	k->done = true;
+	mtx_unlock(&k->lock);
 	return 0;
+}
+
+/* ---- one worker ---- */
+
+/* A worker for e, whose fields it takes (e is left zeroed); not started. */
+static s_worker *
+s_worker_new(webhooks *w, hook_endpoint *e)
+{
+	s_worker *k = xcalloc(1, sizeof *k);
+
+	k->set = w;
+	k->own = *e;
+	memset(e, 0, sizeof *e);
+	k->e = &k->own;
+	k->view.name = k->e->name;
+	k->view.url = k->e->url;
+	k->view.types = k->e->types;
+	k->view.statuses = k->e->statuses;
+	mtx_init(&k->lock, mtx_plain);
+	cnd_init(&k->wake);
+	return k;
+}
+
+static int
+s_worker_start(s_worker *k)
+{
+	if (thrd_create(&k->thread, s_main, k) != thrd_success)
+		return -1;
+	k->started = true;
+	log_info("webhook %s: delivering to %s", k->e->name, k->e->url);
+	return 0;
+}
+
+static void
+s_worker_stop(s_worker *k)
+{
+	mtx_lock(&k->lock);
+	k->stop = true;
+	cnd_signal(&k->wake);
+	mtx_unlock(&k->lock);
+}
+
+/* Whether the thread has ended (or never began). */
+static bool
+s_worker_done(s_worker *k)
+{
+	bool done;
+
+	if (!k->started)
+		return true;
+	mtx_lock(&k->lock);
+	done = k->done;
+	mtx_unlock(&k->lock);
+	return done;
+}
+
+/* Joins (waiting for a thread still running) and frees. */
+static void
+s_worker_free(s_worker **kp)
+{
+	s_worker *k = *kp;
+
+	if (k == NULL)
+		return;
+	if (k->started)
+		thrd_join(k->thread, NULL);
+	mtx_destroy(&k->lock);
+	cnd_destroy(&k->wake);
+	hookconf_endpoint_clear(&k->own);
+	free(k);
+	*kp = NULL;
+}
+
+/* Logs what the worker left to log. */
+static void
+s_worker_flush_note(s_worker *k)
+{
+	char note[sizeof k->note];
+	bool warn;
+
+	mtx_lock(&k->lock);
+	memcpy(note, k->note, sizeof note);
+	warn = k->note_warn;
+	k->note[0] = '\0';
+	mtx_unlock(&k->lock);
+	if (note[0] && warn)
+		log_warnx("%s", note);
+	else if (note[0])
+		log_info("%s", note);
 }
 
 /* ---- the set ---- */
@@ -389,31 +512,140 @@ webhooks_start(const char *data_dir, const char *cluster, hook_endpoint *list,
 
 	w->data_dir = xstrdup(data_dir);
 	w->cluster = xstrdup(cluster);
-	w->list = list;
-	w->n = n;
 	w->workers = xcalloc(n + 1, sizeof *w->workers);
-	for (size_t i = 0; i < n; i++) {
-		s_worker *k = &w->workers[i];
-
-		k->set = w;
-		k->e = &list[i];
-		k->view.name = list[i].name;
-		k->view.url = list[i].url;
-		k->view.types = list[i].types;
-		k->view.statuses = list[i].statuses;
-		mtx_init(&k->lock, mtx_plain);
-		cnd_init(&k->wake);
-		if (thrd_create(&k->thread, s_main, k) != thrd_success) {
+	for (size_t i = 0; i < n; i++)
+		w->workers[w->n++] = s_worker_new(w, &list[i]);
+	hookconf_free(&list, n);	/* the emptied shells */
+	for (size_t i = 0; i < w->n; i++) {
+		if (s_worker_start(w->workers[i]) == -1) {
 			*err = xasprintf("webhook %s: cannot start its thread",
-			    list[i].name);
+			    w->workers[i]->e->name);
 			webhooks_stop(&w);
 			return NULL;
 		}
-		k->started = true;
-		log_info("webhook %s: delivering to %s", list[i].name,
-		    list[i].url);
 	}
 	return w;
+}
+
+static bool
+s_str_same(const char *a, const char *b)
+{
+	return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
+}
+
+/* Whether an endpoint's config is unchanged (its worker can go on). */
+static bool
+s_endpoint_same(const hook_endpoint *a, const hook_endpoint *b)
+{
+	return strcmp(a->name, b->name) == 0 && strcmp(a->url, b->url) == 0 &&
+	    a->secret_len == b->secret_len &&
+	    memcmp(a->secret, b->secret, a->secret_len) == 0 &&
+	    s_str_same(a->types, b->types) &&
+	    s_str_same(a->statuses, b->statuses) &&
+	    a->max_backoff_s == b->max_backoff_s &&
+	    a->timeout_s == b->timeout_s;
+}
+
+static void
+s_retire(webhooks *w, s_worker *k)
+{
+	s_worker_stop(k);
+	xgrow(&w->retiring, &w->cap_retiring, w->nretiring + 1,
+	    sizeof *w->retiring);
+	w->retiring[w->nretiring++] = k;
+}
+
+/* The worker for endpoint e (taking its fields) in the new set: the
+ * running one when e is unchanged, else a new one, which waits for the
+ * one it replaces. */
+static s_worker *
+s_reload_one(webhooks *w, hook_endpoint *e, webhooks_reload_counts *c)
+{
+	s_worker *old = NULL, *k;
+
+	for (size_t i = 0; i < w->n && old == NULL; i++)
+		if (w->workers[i] && strcmp(w->workers[i]->e->name, e->name) == 0) {
+			old = w->workers[i];
+			w->workers[i] = NULL;
+		}
+	if (old && s_endpoint_same(old->e, e)) {
+		hookconf_endpoint_clear(e);
+		c->kept++;
+		return old;
+	}
+	k = s_worker_new(w, e);
+	if (old == NULL) {
+		c->added++;
+		return k;
+	}
+	/* Until it starts, status shows where the old one was. */
+	mtx_lock(&old->lock);
+	k->view.delivered = old->view.delivered;
+	k->view.deliveries = old->view.deliveries;
+	k->view.failures = old->view.failures;
+	mtx_unlock(&old->lock);
+	/* A replacement that never started waits for what it waited for. */
+	k->after = old->started ? old : old->after;
+	s_retire(w, old);
+	c->changed++;
+	log_info("webhook %s: changed; its worker restarts", k->e->name);
+	return k;
+}
+
+void
+webhooks_reload(webhooks *w, hook_endpoint *list, size_t n,
+    webhooks_reload_counts *c)
+{
+	s_worker **next = xcalloc(n + 1, sizeof *next);
+
+	memset(c, 0, sizeof *c);
+	for (size_t i = 0; i < n; i++)
+		next[i] = s_reload_one(w, &list[i], c);
+	hookconf_free(&list, n);
+	for (size_t i = 0; i < w->n; i++) {
+		if (w->workers[i] == NULL)
+			continue;
+		log_info("webhook %s: removed from the config; delivery stops",
+		    w->workers[i]->e->name);
+		s_retire(w, w->workers[i]);
+		c->removed++;
+	}
+	free(w->workers);
+	w->workers = next;
+	w->n = n;
+	webhooks_notify(w, 0);	/* starts the new ones that can start */
+}
+
+/* Frees the retired workers whose threads ended; starts the workers
+ * that were waiting for them. */
+static void
+s_reap(webhooks *w)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < w->nretiring; i++) {
+		s_worker *k = w->retiring[i];
+
+		s_worker_flush_note(k);
+		if (!s_worker_done(k)) {
+			w->retiring[kept++] = k;
+			continue;
+		}
+		for (size_t j = 0; j < w->n; j++)
+			if (w->workers[j]->after == k)
+				w->workers[j]->after = NULL;
+		s_worker_free(&k);
+	}
+	w->nretiring = kept;
+	for (size_t i = 0; i < w->n; i++) {
+		s_worker *k = w->workers[i];
+
+		if (k->started || k->after != NULL)
+			continue;
+		if (s_worker_start(k) == -1)
+			log_warnx("webhook %s: cannot start its thread; trying "
+			    "again", k->e->name);
+	}
 }
 
 void
@@ -421,25 +653,17 @@ webhooks_notify(webhooks *w, int64_t top)
 {
 	if (w == NULL)
 		return;
+	s_reap(w);
 	for (size_t i = 0; i < w->n; i++) {
-		s_worker *k = &w->workers[i];
-
-		char note[sizeof k->note];
-		bool warn;
+		s_worker *k = w->workers[i];
 
 		mtx_lock(&k->lock);
 		if (top > k->top) {
 			k->top = top;
 			cnd_signal(&k->wake);
 		}
-		memcpy(note, k->note, sizeof note);
-		warn = k->note_warn;
-		k->note[0] = '\0';
 		mtx_unlock(&k->lock);
-		if (note[0] && warn)
-			log_warnx("%s", note);
-		else if (note[0])
-			log_info("%s", note);
+		s_worker_flush_note(k);
 	}
 }
 
@@ -452,7 +676,7 @@ webhooks_count(const webhooks *w)
 void
 webhooks_view(webhooks *w, size_t i, webhook_view *out)
 {
-	s_worker *k = &w->workers[i];
+	s_worker *k = w->workers[i];
 
 	mtx_lock(&k->lock);
 	*out = k->view;
@@ -466,28 +690,14 @@ webhooks_stop(webhooks **wp)
 
 	if (w == NULL)
 		return;
-	for (size_t i = 0; i < w->n; i++) {
-		s_worker *k = &w->workers[i];
-
-		if (!k->started)
-			continue;
-		mtx_lock(&k->lock);
-		k->stop = true;
-		cnd_signal(&k->wake);
-		mtx_unlock(&k->lock);
-	}
-	for (size_t i = 0; i < w->n; i++) {
-		s_worker *k = &w->workers[i];
-
-		if (k->started)
-			thrd_join(k->thread, NULL);
-		if (k->set != NULL) {	/* its mutex was made */
-			mtx_destroy(&k->lock);
-			cnd_destroy(&k->wake);
-		}
-	}
-	hookconf_free(&w->list, w->n);
+	for (size_t i = 0; i < w->n; i++)
+		s_worker_stop(w->workers[i]);
+	for (size_t i = 0; i < w->n; i++)
+		s_worker_free(&w->workers[i]);
+	for (size_t i = 0; i < w->nretiring; i++)
+		s_worker_free(&w->retiring[i]);
 	free(w->workers);
+	free(w->retiring);
 	free(w->cluster);
 	free(w->data_dir);
 	free(w);

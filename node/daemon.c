@@ -41,8 +41,10 @@
 #include "keys.h"
 #include "filelock.h"
 #include "log.h"
+#include "nodemetrics.h"
 #include "nodestate.h"
 #include "platform.h"
+#include "promserve.h"
 #include "policy.h"
 #include "tracker.h"
 #include "version.h"
@@ -105,6 +107,9 @@ static const config_option S_OPTIONS[] = {
 	    "heartbeat period until the controller's Welcome sets it" },
 	{ "logFormat", CONFIG_STRING, "text", false, 0, 0,
 	    "log lines as text or json (also --log-format)" },
+	{ "metricsListen", CONFIG_STRING, NULL, false, 0, 0,
+	    "Prometheus text format at /metrics (tcp://HOST:PORT); off "
+	    "unless set" },
 	{ "verbose", CONFIG_BOOL, "false", false, 0, 0, "debug logging" },
 };
 #define S_NOPTIONS (sizeof S_OPTIONS / sizeof S_OPTIONS[0])
@@ -145,6 +150,9 @@ typedef struct s_node {
 	char **host_clusters;
 	size_t nhost_clusters;
 	platform_signal_flags sig;
+	const char *metrics_listen;	/* NULL: no metrics endpoint */
+	nodemetrics *metrics;
+	bool pass_ok;		/* the last pass could run */
 
 	/* what the host looks like and how it compares */
 	char *cluster;		/* from the last observation */
@@ -346,6 +354,9 @@ s_check_config(const config_values *v, s_cfgctx *c)
 	if (!insecure && config_str(v, "controllerKey") == NULL)
 		s_cfg_error(c, "controllerKey", "controllerKey: required unless "
 		    "insecure is true");
+	if (config_str(v, "metricsListen") && !promserve_available())
+		s_cfg_error(c, "metricsListen", "metricsListen: this build of "
+		    "hvpolicy-node has no metrics endpoint (docs/metrics.md)");
 	return c->d->count > before ? -1 : 0;
 }
 
@@ -839,6 +850,7 @@ s_journal_add(s_node *n, drift_record *recs, size_t count)
 		n->next_retry = platform_mono_ms() + S_RETRY_MS;
 		return;
 	}
+	nodemetrics_journaled(n->metrics, n->backlog, n->nbacklog);
 	for (size_t i = 0; i < n->nbacklog; i++) {
 		const drift_record *r = &n->backlog[i];
 
@@ -938,8 +950,21 @@ s_open_enforced(const engine_result *r)
 	return k;
 }
 
+
+static void s_pass_run(s_node *n, const char *why);
+
+/* One reconcile pass, timed for the metrics. */
 static void
 s_pass(s_node *n, const char *why)
+{
+	int64_t start = platform_mono_ms();
+
+	s_pass_run(n, why);
+	nodemetrics_pass(n->metrics, platform_mono_ms() - start, n->pass_ok);
+}
+
+static void
+s_pass_run(s_node *n, const char *why)
 {
 	engine_options o = { 0 };
 	engine_result r;
@@ -949,9 +974,12 @@ s_pass(s_node *n, const char *why)
 	int rc;
 
 	n->next_pass = platform_mono_ms() + s_interval_ms(n);
+	n->pass_ok = true;
 	if (n->policy == NULL) {
 		if (s_observe(n) == 0)
 			s_send_inventory(n);
+		else
+			n->pass_ok = false;
 		n->converged = true;
 		n->open_drift = 0;
 		return;
@@ -972,6 +1000,7 @@ s_pass(s_node *n, const char *why)
 		    "the host");
 		free(err);
 		n->converged = false;
+		n->pass_ok = false;
 		return;
 	}
 	nout = s_track(n, &r, o.revision, now, s_cause(why));
@@ -1507,6 +1536,27 @@ s_timeout(const s_node *n, bool watch_polls)
 }
 
 static void
+s_publish_metrics(const s_node *n)
+{
+	nodemetrics_state st;
+
+	if (n->metrics == NULL)
+		return;
+	memset(&st, 0, sizeof st);
+	st.node = n->name;
+	st.role = HOST_ROLE_NAMES[n->role];
+	st.cluster = n->cluster;
+	st.revision = s_revision(n);
+	st.plan_generation = s_plan_generation(n);
+	st.converged = n->converged;
+	st.connected = n->sock != NULL && n->welcomed;
+	st.open_drift = tracker_count(n->tracker);
+	st.journal_records = journal_count(n->journal);
+	st.journal_waiting = n->nbacklog;
+	nodemetrics_publish(n->metrics, &st);
+}
+
+static void
 s_loop(s_node *n)
 {
 	while (!n->sig.terminate) {
@@ -1547,6 +1597,7 @@ s_loop(s_node *n)
 			s_pass(n, "SIGHUP");
 		}
 		s_timers(n);
+		s_publish_metrics(n);
 	}
 }
 
@@ -1560,6 +1611,7 @@ s_node_release(s_node *n)
 		zmq_ctx_term(n->zctx);
 		n->zctx = NULL;
 	}
+	nodemetrics_stop(&n->metrics);
 	host_backend_free(&n->host);
 	journal_free(&n->journal);
 	tracker_free(&n->tracker);
@@ -1695,6 +1747,8 @@ s_open_state(s_node *n, bool lock)
 static int
 s_start(s_node *n)
 {
+	char *err = NULL;
+
 	log_info("starting: name=%s role=%s controller=%s backend=%s "
 	    "version=%s", n->name, HOST_ROLE_NAMES[n->role], n->endpoint,
 	    n->host->ops->name, HVP_VERSION);
@@ -1709,6 +1763,12 @@ s_start(s_node *n)
 		return -1;
 	if (s_open_state(n, true) == -1)
 		return -1;
+	if (n->metrics_listen && (n->metrics =
+	    nodemetrics_start(n->metrics_listen, &err)) == NULL) {
+		log_warnx("%s", err);
+		free(err);
+		return -1;
+	}
 	n->zctx = zmq_ctx_new();
 	if (n->zctx == NULL) {
 		log_warnx("zmq_ctx_new: %s", zmq_strerror(errno));
@@ -1717,6 +1777,7 @@ s_start(s_node *n)
 	/* Enforce what is held before (and whether or not) the controller
 	 * answers. */
 	s_pass(n, "start");
+	s_publish_metrics(n);
 	if (s_connect(n) == -1)
 		s_back_off(n, "cannot set the socket up");
 	return 0;
@@ -1857,6 +1918,7 @@ node_daemon_main(int argc, char **argv)
 	n.cfg_clusters = config_list(&v, "clusters", NULL);
 	n.insecure = config_bool(&v, "insecure");
 	n.heartbeat_s = (int)config_int(&v, "heartbeatSeconds");
+	n.metrics_listen = config_str(&v, "metricsListen");
 	n.backoff_ms = S_BACKOFF_MIN_MS;
 	n.dsgroups_hash = xstrdup("");
 	n.converged = true;

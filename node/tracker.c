@@ -4,10 +4,12 @@
  * with it, so a pass costs O(n log n) however many drifts are open.
  *
  * Saved form: a header line, then one line per tracked drift with the
- * fifteen fields of the contract's record in CSV column order, separated
- * by tabs. In a field, backslash, tab, newline and carriage return are
- * written \\ \t \n \r; an absent value is \N. Names (role, kind, mode,
- * status) are the contract's; numbers are decimal.
+ * fields of the contract's record in CSV column order up to `cause`
+ * (sixteen; receivedAt is the controller's), separated by tabs. In a
+ * field, backslash, tab, newline and carriage return are written \\ \t
+ * \n \r; an absent value is \N. Names (role, kind, mode, status, cause)
+ * are the contract's; numbers are decimal. Version 1 files (daemons before
+ * `cause`) have fifteen fields and load with the cause unknown.
  */
 #include "tracker.h"
 
@@ -20,8 +22,10 @@
 #include "strbuf.h"
 #include "xalloc.h"
 
-#define TRACKER_HEADER "hvpolicy-node drift tracker 1"
-#define TRACKER_FIELDS 15
+#define TRACKER_HEADER "hvpolicy-node drift tracker 2"
+#define TRACKER_HEADER_V1 "hvpolicy-node drift tracker 1"
+#define TRACKER_FIELDS 16
+#define TRACKER_FIELDS_V1 15
 #define TRACKER_MAX_FILE (16u * 1024 * 1024)
 #define ACTION_GONE "no longer differs"
 #define ACTION_POLICY "policy changed"
@@ -224,8 +228,10 @@ s_emit_as(s_merge *m, const drift_record *found, const drift_record *old)
 
 	s_set(&r->id, old->id);
 	r->detected_at = old->detected_at;
-	if (old->cause != DRIFT_CAUSE_UNKNOWN)
-		r->cause = old->cause;	/* why the drift began */
+	/* Why the drift began, not why this pass ran; unknown only for a
+	 * drift loaded from a version 1 tracker file (the controller's
+	 * record of it keeps the cause its first report carried). */
+	r->cause = old->cause;
 	return r;
 }
 
@@ -385,6 +391,10 @@ s_put_record(strbuf *sb, const drift_record *r)
 	s_put_field(sb, r->action);
 	strbuf_addch(sb, '\t');
 	s_put_field(sb, r->error);
+	strbuf_addch(sb, '\t');
+	s_put_field(sb, r->cause > DRIFT_CAUSE_UNKNOWN &&
+	    r->cause <= DRIFT_CAUSE_OUT_OF_BAND ? DRIFT_CAUSE_NAMES[r->cause] :
+	    NULL);
 	strbuf_addch(sb, '\n');
 }
 
@@ -471,9 +481,10 @@ s_parse_int(const char *text, int64_t *v)
 	return 0;
 }
 
-/* Parses one line into r; returns NULL or a static reason. */
+/* Parses one line of nfields fields into r; returns NULL or a static
+ * reason. */
 static const char *
-s_parse_line(const char *line, size_t len, drift_record *r)
+s_parse_line(const char *line, size_t len, size_t nfields, drift_record *r)
 {
 	char *f[TRACKER_FIELDS];
 	size_t nf = 0, start = 0;
@@ -485,7 +496,7 @@ s_parse_line(const char *line, size_t len, drift_record *r)
 	for (size_t i = 0; i <= len; i++) {
 		if (i < len && line[i] != '\t')
 			continue;
-		if (nf == TRACKER_FIELDS) {
+		if (nf == nfields) {
 			nf++;
 			break;
 		}
@@ -493,8 +504,9 @@ s_parse_line(const char *line, size_t len, drift_record *r)
 		start = i + 1;
 	}
 	memset(r, 0, sizeof *r);
-	if (nf != TRACKER_FIELDS) {
-		why = "expected 15 tab-separated fields";
+	if (nf != nfields) {
+		why = nfields == TRACKER_FIELDS ? "expected 16 tab-separated "
+		    "fields" : "expected 15 tab-separated fields";
 		goto out;
 	}
 	if (bad) {
@@ -536,6 +548,9 @@ s_parse_line(const char *line, size_t len, drift_record *r)
 	    s_parse_int(f[11], &r->detected_at) != 0 ||
 	    s_parse_int(f[12], &r->resolved_at) != 0))
 		why = "bad number";
+	if (!why && nfields == TRACKER_FIELDS && f[15] != NULL &&
+	    (r->cause = drift_cause_from_name(f[15])) == DRIFT_CAUSE_UNKNOWN)
+		why = "unknown cause";
 out:
 	for (size_t i = 0; i < TRACKER_FIELDS; i++)
 		free(f[i]);
@@ -544,29 +559,40 @@ out:
 	return why;
 }
 
+/* Whether the line from p to nl (NULL: none) is text. */
+static bool
+s_is_line(const char *p, const char *nl, const char *text)
+{
+	size_t len = strlen(text);
+
+	return nl != NULL && (size_t)(nl - p) == len &&
+	    memcmp(p, text, len) == 0;
+}
+
 static const char *
 s_parse(tracker *t, const char *data, size_t len, size_t *lineno)
 {
 	const char *p = data, *end = data + len, *why;
+	const char *eol = memchr(p, '\n', (size_t)(end - p));
+	size_t nfields;
 	drift_record r;
 
 	*lineno = 1;
-	{
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t hl = strlen(TRACKER_HEADER);
-
-		if (nl == NULL || (size_t)(nl - p) != hl ||
-		    memcmp(p, TRACKER_HEADER, hl) != 0)
-			return "not a drift tracker file (bad header)";
-		p = nl + 1;
-	}
+	if (s_is_line(p, eol, TRACKER_HEADER))
+		nfields = TRACKER_FIELDS;
+	else if (s_is_line(p, eol, TRACKER_HEADER_V1))
+		nfields = TRACKER_FIELDS_V1;
+	else
+		return "not a drift tracker file (bad header)";
+	p = eol + 1;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 
 		(*lineno)++;
 		if (nl == NULL)
 			return "last line is not terminated";
-		if ((why = s_parse_line(p, (size_t)(nl - p), &r)) != NULL)
+		if ((why = s_parse_line(p, (size_t)(nl - p), nfields, &r)) !=
+		    NULL)
 			return why;
 		xgrow(&t->items, &t->cap, t->count + 1, sizeof *t->items);
 		t->items[t->count++] = r;

@@ -38,6 +38,13 @@
 #define WINF_PS_MAX_OUTPUT	(8u * 1024 * 1024)
 /* A host that died is started again at most this often (ms). */
 #define WINF_PS_RESTART_MS	30000
+/* A program that fails to start (CreateProcessW returns an error) is
+ * tried this many times in all, waiting WINF_SPAWN_RETRY_MS times the
+ * attempt's number between tries: a start can fail for a moment (no
+ * memory, no desktop heap, a loader that could not map the image) and
+ * one failure must not fail a whole pass. */
+#define WINF_SPAWN_TRIES	3
+#define WINF_SPAWN_RETRY_MS	500
 
 /*
  * The long-lived host (psproto.h has the protocol). UNVERIFIED as a

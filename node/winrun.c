@@ -86,6 +86,33 @@ s_job(void)
 	return job;
 }
 
+/* CreateProcessW, tried again after a failure (WINF_SPAWN_TRIES). */
+static bool
+s_create(wchar_t *line, STARTUPINFOW *si, PROCESS_INFORMATION *pi,
+    const char *what, char **err)
+{
+	DWORD code = 0;
+
+	for (unsigned attempt = 1; attempt <= WINF_SPAWN_TRIES; attempt++) {
+		if (CreateProcessW(NULL, line, NULL, NULL, TRUE,
+		    CREATE_NO_WINDOW | CREATE_SUSPENDED, NULL, NULL, si, pi))
+			return true;
+		code = GetLastError();
+		if (code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND)
+			break;	/* not there: trying again changes nothing */
+		if (attempt < WINF_SPAWN_TRIES) {
+			char *why = wintext_syserr(code);
+
+			log_warnx("%s: cannot start it (%s); trying again",
+			    what, why);
+			free(why);
+			Sleep(WINF_SPAWN_RETRY_MS * attempt);
+		}
+	}
+	s_syserr(err, code, what, "cannot start it");
+	return false;
+}
+
 static int
 s_spawn(const wchar_t *cmdline, bool with_input, const char *what,
     s_proc *p, char **err)
@@ -119,11 +146,8 @@ s_spawn(const wchar_t *cmdline, bool with_input, const char *what,
 	si.hStdOutput = out_w;
 	si.hStdError = err_w;
 	p->job = s_job();
-	if (!CreateProcessW(NULL, line, NULL, NULL, TRUE, CREATE_NO_WINDOW |
-	    CREATE_SUSPENDED, NULL, NULL, &si, &pi)) {
-		s_syserr(err, GetLastError(), what, "cannot start it");
+	if (!s_create(line, &si, &pi, what, err))
 		goto out;
-	}
 	if (p->job != NULL)
 		AssignProcessToJobObject(p->job, pi.hProcess);
 	ResumeThread(pi.hThread);

@@ -6,6 +6,7 @@ under the controller's store that fault.py fills and empties.
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -87,6 +88,19 @@ class Cluster:
         if node is None:
             return os.path.join(self.lab, "controller", "controller.pid")
         return os.path.join(self.lab, "nodes", node, "node.pid")
+
+    def control_ready(self):
+        """Whether a controller accepts connections on its control
+        socket, which it binds only after its store opened."""
+        path = os.path.join(self.lab, "controller", "control.sock")
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(path)
+            return True
+        except OSError:
+            return False
+        finally:
+            s.close()
 
     def pid(self, node=None):
         try:

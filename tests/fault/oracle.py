@@ -59,23 +59,31 @@ class Expected:
     """The oracle: planned groups and unplanned guests from host files.
 
     hosts: node name -> parsed host file (dict). Guests reported by two
-    hosts (a live migration in flight) are one guest, planned once."""
+    hosts (a live migration in flight) are one guest, planned once.
 
-    def __init__(self, hosts):
+    lingering: removed guests the controller still plans (allowed while a
+    Hyper-V daemon is stopped: the guest may have moved there, see
+    controller.md), each {"node", "guest" (its host-file entry before the
+    removal)}: planned as if that node still listed them."""
+
+    def __init__(self, hosts, lingering=()):
         self.guests = {}        # id -> {"name", "nodes": set, "vols": set}
         spellings = {}          # folded volume -> spellings seen
-        for node, host in sorted(hosts.items()):
-            for g in host.get("guests") or []:
-                gid = norm_id(str(g["id"]))
-                e = self.guests.setdefault(
-                    gid, {"name": g["name"], "nodes": set(), "vols": set()})
-                e["nodes"].add(node)
-                e["name"] = min(e["name"], g["name"])
-                for p in g.get("paths") or []:
-                    v = csv_of_path(str(p))
-                    if v is not None:
-                        e["vols"].add(v.lower())
-                        spellings.setdefault(v.lower(), set()).add(v)
+        entries = [(node, g) for node, host in sorted(hosts.items())
+                   for g in host.get("guests") or []]
+        entries += [(x["node"], x["guest"]) for x in lingering]
+        self.lingering = {norm_id(str(x["guest"]["id"])) for x in lingering}
+        for node, g in entries:
+            gid = norm_id(str(g["id"]))
+            e = self.guests.setdefault(
+                gid, {"name": g["name"], "nodes": set(), "vols": set()})
+            e["nodes"].add(node)
+            e["name"] = min(e["name"], g["name"])
+            for p in g.get("paths") or []:
+                v = csv_of_path(str(p))
+                if v is not None:
+                    e["vols"].add(v.lower())
+                    spellings.setdefault(v.lower(), set()).add(v)
         uf = UnionFind()
         for e in self.guests.values():
             vols = sorted(e["vols"])

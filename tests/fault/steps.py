@@ -60,6 +60,12 @@ class Model:
         self.gone = set()       # guests removed or made unplanned this burst
         self.touched = set()    # nodes whose host files this burst edited
         self.arrived = {}       # node -> guests migrated to it this burst
+        # Guests removed since the last check at which every Hyper-V
+        # daemon ran: name -> {"node", "guest" (its host-file entry)},
+        # filled by the Runner. While a Hyper-V daemon is stopped the
+        # controller may still plan them (linger.h: the guest may have
+        # moved there); at a check with every daemon running it may not.
+        self.removed = {}
 
     def stopped(self):
         return [n for n in self.nodes if n not in self.running]
@@ -77,6 +83,8 @@ class Model:
         self.gone = set()
         self.touched = set()
         self.arrived = {}
+        if not any(n not in self.running for n in self.hv):
+            self.removed = {}
         return done
 
 
@@ -404,6 +412,10 @@ class Runner:
 
     def _remove_guest(self, s):
         self._settle(s["owner"])
+        host = hostfile.read_host(self.cl.lab, s["owner"])
+        for g in host.get("guests") or []:
+            if g.get("name") == s["guest"]:
+                self.m.removed[s["guest"]] = {"node": s["owner"], "guest": g}
         self.cl.labcmd("remove-guest", s["guest"])
 
     def _break_ssp(self, s):
@@ -452,6 +464,10 @@ class Runner:
     # the same steps everywhere; without the mount they do nothing.
     def _fill_disk(self, s):
         if self.cl.mounted:
+            # A controller still opening its store when the disk fills
+            # started on a full disk too (it may exit; started again).
+            if self.cl.pid() is not None and not self.cl.control_ready():
+                self.started_on_full_disk = True
             self.cl.fill_store()
 
     def _empty_disk(self, s):

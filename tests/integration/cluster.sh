@@ -90,6 +90,22 @@ drift_count_cmp() {
 	test "$(drift_count "$3" "$4" "$5" "$6")" "$1" "$2"
 }
 
+# prom_scrape URL: fetches a metrics endpoint and prints its samples as
+# JSON (prom_parse.py: fails on anything not in the text format).
+prom_scrape() {
+	python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' \
+	    "$1" | python3 "$(dirname "${BASH_SOURCE[0]}")/prom_parse.py"
+}
+
+# http_code URL: the HTTP status a GET of URL answers.
+http_code() {
+	python3 -c 'import sys, urllib.request, urllib.error
+try:
+    urllib.request.urlopen(sys.argv[1], timeout=10); print(200)
+except urllib.error.HTTPError as e:
+    print(e.code)' "$1"
+}
+
 now_rfc3339() {
 	date -u +%Y-%m-%dT%H:%M:%SZ
 }

@@ -4,7 +4,8 @@
 # may write to is refused by the controller (naming it) and by the CLI;
 # a socket others may write to is refused by the CLI; another user gets
 # "permission denied" at once, and the controller drops a connection from
-# another uid before answering it.
+# another uid before answering it. A socket left by a killed controller
+# is "nothing listens" at once (exit 3), not a wait for --timeout.
 set -u
 . "$(dirname "$0")/cluster.sh"
 CTLBIN="$HVP_BIN/controller/hvpolicy-controller"
@@ -105,4 +106,24 @@ else
 	echo "skip: other-user checks need root, setpriv and /usr/bin/python3"
 fi
 hvpc status >/dev/null && ok "controller still serving" || fail "controller stopped serving"
+
+# --- a socket left by a controller killed: unreachable at once -------------
+ctl_pid=$(tail -n 1 "$TMP/ctl.extra-pid")
+kill -KILL "$ctl_pid" 2>/dev/null
+wait "$ctl_pid" 2>/dev/null
+if [ -S "$ctl_sock" ]; then
+	start=$(date +%s)
+	hvpc status >/dev/null 2>"$TMP/dead.err"; rc=$?
+	took=$(( $(date +%s) - start ))
+	# Not a timed assertion: without the check the CLI waits for an
+	# answer (cli/client.h, 10 s) and says "no answer"; the message
+	# tells the two apart.
+	if [ "$rc" = 3 ] && grep -q "nothing listens on $ctl_sock" "$TMP/dead.err"; then
+		ok "a socket nothing listens on: unreachable (exit 3) at once, not after a wait (${took} s)"
+	else
+		fail "dead socket: exit $rc after ${took} s: $(cat "$TMP/dead.err")"
+	fi
+else
+	fail "the killed controller's socket file is gone; the case is not tested"
+fi
 finish

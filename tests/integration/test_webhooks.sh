@@ -54,8 +54,7 @@ kill9_up                                   # during the failing answers
 labcmd delete-registry HV01 "$KEY_SSP" >/dev/null
 wait_until 60 received 9 || fail "deliveries stopped after the first kill"
 scrape() {
-	python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' \
-	    "http://127.0.0.1:$mport/metrics" | python3 "$here/prom_parse.py"
+	prom_scrape "http://127.0.0.1:$mport/metrics"
 }
 scrape >"$TMP/m1.json" && ok "metrics scraped and parsed during delivery" ||
     fail "metrics during the run"
@@ -108,7 +107,7 @@ top = float(sys.argv[2])
 want = {
     'hvpolicy_nodes{state="known"}': 3, 'hvpolicy_nodes{state="online"}': 3,
     'hvpolicy_nodes{state="converged"}': 3, 'hvpolicy_revision': 2,
-    'hvpolicy_event_seq': top,
+    'hvpolicy_event_seq': top, 'hvpolicy_event_pruned_seq': 0,
     'hvpolicy_webhook_outbox_events{endpoint="itsm"}': 0,
     'hvpolicy_webhook_outbox_events{endpoint="chat"}': 0,
 }
@@ -124,11 +123,7 @@ PY
 }
 wait_until 30 metrics_ok && ok "metrics: nodes, revision, plan, events, webhooks, store, convergence" ||
     fail "metrics at the end: $(cat "$TMP/m2.json")"
-code=$(python3 -c 'import sys, urllib.request, urllib.error
-try:
-    urllib.request.urlopen(sys.argv[1], timeout=10); print(200)
-except urllib.error.HTTPError as e:
-    print(e.code)' "http://127.0.0.1:$mport/other")
+code=$(http_code "http://127.0.0.1:$mport/other")
 [ "$code" = 404 ] && ok "metrics: other paths are 404" || fail "metrics /other gave $code"
 
 n=$(python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]; print(all(x["type"] == "revision" for x in r) and len({x["event"] for x in r}) == 2)' "$TMP/recv2.jsonl")

@@ -14,7 +14,9 @@
 #    one vssadmin.
 # 3. The process runner's limits: a command that never answers (time
 #    limit, host stopped), a host that dies (exit code), an answer too
-#    large (output limit), vssadmin failing (exit code and its message).
+#    large (output limit), vssadmin failing (exit code and its message),
+#    a powershell.exe that is no program (started three times, then the
+#    system's reason).
 # 4. As a daemon against a Linux hvpolicy-controller over CURVE on
 #    loopback: converges, reports and corrects a drift made with
 #    `wine reg add`; a WMI event (a guest created) starts a pass at once
@@ -202,6 +204,14 @@ mv "$work/data/providers.txt" "$work/providers.keep"
 once_fails "vssadmin fails" \
     "vssadmin list providers: exit code 2: Error: the stand-in has no recorded providers.txt."
 mv "$work/providers.keep" "$work/data/providers.txt"
+# A powershell.exe that is no program: the start is tried again, then the
+# pass fails naming the program and the system's reason.
+mv "$bindir/powershell.exe" "$work/powershell.keep"
+echo "not a program" >"$bindir/powershell.exe"
+once_fails "no program" "Get-VM: PowerShell host: cannot start it"
+[[ $(grep -c "PowerShell host: cannot start it (.*); trying again" "$work/limit.log") -eq 2 ]] ||
+    fail "a start that failed was not tried again twice"
+mv "$work/powershell.keep" "$bindir/powershell.exe"
 rm -f "$work/standin.log"
 
 # --- 4. the daemon against a Linux controller over CURVE ---
@@ -211,8 +221,15 @@ sed -i 's/intervalSeconds: 5/intervalSeconds: 3600/' "$work/policy.yaml"
 "$cli" keygen WINE01 --out "$work/keys" >/dev/null
 mkdir -p "$work/nodekeys"
 cp "$work/keys/WINE01.key" "$work/nodekeys/"
-port=$((20000 + RANDOM % 20000))
-cat >"$work/controller.yaml" <<EOF
+# A port the kernel just gave out; another process may still take it
+# before the controller binds, so a start that finds it taken is tried
+# again on another.
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+start_controller() {
+	port=$(free_port)
+	cat >"$work/controller.yaml" <<EOF
 cluster: WINE-CLUSTER
 listen: tcp://127.0.0.1:$port
 controlSocket: $work/control.sock
@@ -221,9 +238,19 @@ secretKey: $work/keys/controller.key_secret
 nodeKeys: $work/nodekeys
 heartbeatSeconds: 1
 EOF
-"$controller" --config "$work/controller.yaml" >"$work/controller.log" 2>&1 &
-ctl_pid=$!
-wait_for "controller socket" 20 test -S "$work/control.sock"
+	"$controller" --config "$work/controller.yaml" >"$work/controller.log" 2>&1 &
+	ctl_pid=$!
+}
+controller_up() {
+	[[ -S $work/control.sock ]] && return 0
+	if ! kill -0 "$ctl_pid" 2>/dev/null &&
+	    grep -q "Address already in use" "$work/controller.log"; then
+		start_controller
+	fi
+	return 1
+}
+start_controller
+wait_for "controller socket" 30 controller_up
 # --force: this cluster has no DPM server to name.
 "$cli" --socket "$work/control.sock" apply --force -f "$work/policy.yaml" >"$work/apply.log" 2>&1 ||
     fail "apply: $(cat "$work/apply.log")"

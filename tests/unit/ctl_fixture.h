@@ -49,9 +49,9 @@ typedef struct fx {
 	size_t npeers;
 	void *cli;		/* DEALER on the control socket */
 	wire_rid cli_rid;
-	/* Endpoints are named anew at each start: ZeroMQ releases an inproc
-	 * name only once the closed socket is gone, which is not at once. */
-	unsigned starts;
+	unsigned starts;	/* fx_start calls: each binds new endpoints
+				 * (libzmq frees a closed socket's inproc
+				 * name later, on its reaper thread) */
 } fx;
 
 static inline void
@@ -103,8 +103,8 @@ fx_start_clusters(fx *f, const char *const *names)
 	f->s.store = store_open(f->dir, &err);
 	if (f->s.store == NULL)
 		fail_msg("store_open: %s", err);
-	f->starts++;
 	f->s.router = fx_socket(f, ZMQ_ROUTER);
+	f->starts++;
 	snprintf(ep, sizeof ep, "inproc://nodes-%p-%u", (void *)f, f->starts);
 	assert_int_equal(zmq_bind(f->s.router, ep), 0);
 	f->s.control = fx_socket(f, ZMQ_ROUTER);

@@ -1123,6 +1123,8 @@ test_damaged_files(void **state)
 		garbage[i] = (unsigned char)(i * 131 + 7);
 	s_write_file(db, garbage, sizeof(garbage));
 	assert_null(store_open(dir, &err));
+	/* Only a damaged file is worth moving away (a full disk is not). */
+	assert_non_null(strstr(err, "move the file away"));
 	s_assert_err(&err, dir, "file is not a database");
 	/* Text in place of the database. */
 	s_write_file(db, "hello, world\n", 13);
@@ -1381,6 +1383,88 @@ test_events(void **state)
 	store_free(&s);
 }
 
+/* Retention: a prefix of the oldest events goes, a batch at a time, never
+ * past the caller's hold; the drift transitions they show go with them,
+ * the drift report stays; numbers are never reused, also once every
+ * event is gone, and the highest pruned is kept across reopening. */
+static void
+test_event_retention(void **state)
+{
+	const char *dir = *state;
+	store *s = s_open(dir);
+	store_change c = { .text = "t\n", .hash = HASH_A, .applied_at = 1000 };
+	store_node hv1 = { .name = (char *)"HV01", .role = ROLE_HYPERV_NODE,
+	    .cluster = (char *)"HV-CLUSTER-01" };
+	store_prune p = { .before = 1500, .upto_max = INT64_MAX, .batch = 1 };
+	store_prune_result res;
+	store_event *ev = NULL;
+	drift_record b[2], *list = NULL;
+	int64_t r = 0, upto = 0, now = platform_now_ms() / 1000;
+	uint64_t acked = 0;
+	size_t n = 0;
+	char *err = NULL;
+
+	assert_int_equal(store_events_pruned(s), 0);
+	/* Nothing to prune in an empty stream. */
+	assert_int_equal(store_prune_events(s, &p, &res, &err), 0);
+	assert_int_equal(res.pruned, 0);
+	assert_int_equal(store_add_change(s, &c, &r, &err), 0);	/* 1 */
+	assert_int_equal(store_upsert_node(s, &hv1, &err), 0);
+	b[0] = s_rec("d1", "HV01", DRIFT_OPEN, 1100, 0);
+	b[1] = s_rec("d1", "HV01", DRIFT_CORRECTED, 1100, 1101);
+	b[0].received_at = b[1].received_at = 1100;
+	assert_int_equal(store_add_drift_batch(s, "HV01", 0, 1, b, 2, &acked,
+	    &err), 0);					/* 2, 3 */
+	c.hash = HASH_B;
+	c.applied_at = 2000;
+	assert_int_equal(store_add_change(s, &c, &r, &err), 0);	/* 4 */
+	c.hash = HASH_A;
+	c.applied_at = now;
+	assert_int_equal(store_add_change(s, &c, &r, &err), 0);	/* 5 */
+
+	/* One at a time, then the rest older than 1500. */
+	assert_int_equal(store_prune_events(s, &p, &res, &err), 0);
+	assert_int_equal(res.pruned, 1);
+	assert_int_equal(res.upto, 1);
+	p.batch = 10;
+	assert_int_equal(store_prune_events(s, &p, &res, &err), 0);
+	assert_int_equal(res.pruned, 2);
+	assert_int_equal(res.upto, 3);
+	assert_false(res.held);
+	assert_int_equal(s_count_events(s, NULL), 0);	/* transitions gone */
+	assert_int_equal(store_query_drift(s, NULL, &list, &n, &err), 0);
+	assert_int_equal(n, 1);				/* the report stays */
+	assert_int_equal(list[0].status, DRIFT_CORRECTED);
+	store_drift_list_free(&list, n);
+
+	/* Event 4 is old enough, but held. */
+	p.before = 3000;
+	p.upto_max = 3;
+	assert_int_equal(store_prune_events(s, &p, &res, &err), 0);
+	assert_int_equal(res.pruned, 0);
+	assert_true(res.held);
+	assert_int_equal(res.upto, 3);
+
+	/* Everything, then a new event: numbered on, never reused. */
+	p.before = now + 10;
+	p.upto_max = INT64_MAX;
+	assert_int_equal(store_prune_events(s, &p, &res, &err), 0);
+	assert_int_equal(res.pruned, 2);
+	assert_int_equal(store_events_pruned(s), 5);
+	store_free(&s);
+	s = s_open(dir);
+	assert_int_equal(store_events_pruned(s), 5);
+	assert_int_equal(store_last_event(s), 5);
+	assert_int_equal(store_set_node_online(s, "HV01", true, now, &err), 0);
+	assert_int_equal(store_list_events(s, NULL, &ev, &n, &upto, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ev[0].seq, 6);
+	store_event_list_free(&ev, n);
+	assert_int_equal(store_check_integrity(s, &err), 0);
+	s_recs_clear(b, 2);
+	store_free(&s);
+}
+
 /* ---- another process's lock, checkpoints ---- */
 
 static sqlite3 *
@@ -1496,6 +1580,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_drift_filters, setup_dir,
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_events, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_event_retention, setup_dir,
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_plans, setup_dir,
 		    teardown_dir),

@@ -475,6 +475,7 @@ test_save_load(void **state)
 		assert_int_equal(a->detected_at, b->detected_at);
 		assert_int_equal(a->resolved_at, b->resolved_at);
 		assert_string_equal(a->action, b->action);
+		assert_int_equal(a->cause, b->cause);
 		if (a->error)
 			assert_string_equal(a->error, b->error);
 		else
@@ -527,6 +528,7 @@ s_expect_damaged(const char *path, const char *text, const char *why)
 }
 
 #define HDR "hvpolicy-node drift tracker 1\n"
+#define HDR2 "hvpolicy-node drift tracker 2\n"
 #define LINE_A "abc\tHV-CLUSTER-01\tHV01\thyperv-node\tregistry\tHKLM\\\\X" \
 	"\tpresent\t\\N\t0\tenforce\topen\t100\t0\twould create key\t\\N\n"
 
@@ -565,6 +567,12 @@ test_load_damaged(void **state)
 	    " the same resource is tracked twice");
 	s_expect_damaged(path, HDR "abc\tC\tN\thyperv-node\tregistry\tR",
 	    "2: last line is not terminated");
+	/* Version 2 adds the cause. */
+	s_expect_damaged(path, HDR2 LINE_A, "2: expected 16 tab-separated "
+	    "fields");
+	s_expect_damaged(path, HDR2 "abc\tC\tN\thyperv-node\tregistry\tR"
+	    "\t\\N\t\\N\t0\tenforce\topen\t1\t0\t\\N\t\\N\tbecause\n",
+	    "2: unknown cause");
 	assert_int_equal(platform_remove_file(path, &err), 0);
 	rmdir(dir);
 	free(path);
@@ -647,6 +655,76 @@ test_resume_reports_corrected(void **state)
 	tracker_free(&t);
 }
 
+/* A drift open across a restart keeps the cause it began with: the
+ * tracker file holds it, so the transitions after the restart carry it,
+ * not the cause of the pass that saw them. A version 1 file (no cause)
+ * loads with the cause unknown, and the later transition says so rather
+ * than guessing. */
+static void
+test_cause_across_restart(void **state)
+{
+	char *dir = s_tmpdir();
+	char *path = platform_path_join(dir, "drift.tracker");
+	char *err = NULL;
+	tracker *t = tracker_new(), *u;
+	pass p = { .now = 2000 };
+	drift_record *out;
+	size_t n;
+
+	(void)state;
+	s_add(&p, KEY, "present", NULL, DRIFT_OPEN, NULL);
+	s_add(&p, GUEST, "enabled", "disabled", DRIFT_OPEN, NULL);
+	p.r[0].mode = p.r[1].mode = POLICY_ENFORCE;
+	p.r[0].cause = p.r[1].cause = DRIFT_CAUSE_REVISION;
+	out = s_update(t, &p, &n);
+	s_free_out(&out, n);
+	s_pass_clear(&p);
+	assert_int_equal(tracker_save(t, path, &err), 0);
+	tracker_free(&t);
+
+	u = tracker_load(path, &err);
+	assert_non_null(u);
+	assert_int_equal(tracker_find(u, KEY)->cause, DRIFT_CAUSE_REVISION);
+	tracker_resume(u);
+	/* The first pass after the start (an out-of-band pass) finds the
+	 * key gone and corrects the guest. */
+	p.now = 2010;
+	s_add(&p, GUEST, "enabled", "disabled", DRIFT_CORRECTED, NULL);
+	p.r[0].cause = DRIFT_CAUSE_OUT_OF_BAND;
+	out = s_update(u, &p, &n);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(out[i].status, DRIFT_CORRECTED);
+		assert_int_equal(out[i].cause, DRIFT_CAUSE_REVISION);
+	}
+	s_free_out(&out, n);
+	s_pass_clear(&p);
+	tracker_free(&u);
+
+	/* Version 1: fifteen fields, no cause. */
+	s_write(path, "hvpolicy-node drift tracker 1\n"
+	    "abc\tC\tHV01\thyperv-node\tintegration-service\t" GUEST
+	    "\tenabled\t\\N\t3"
+	    "\tenforce\topen\t100\t0\twould enable\t\\N\n");
+	u = tracker_load(path, &err);
+	assert_non_null(u);
+	assert_int_equal(tracker_find(u, GUEST)->cause, DRIFT_CAUSE_UNKNOWN);
+	p.now = 2020;
+	s_add(&p, GUEST, "enabled", "disabled", DRIFT_CORRECTED, NULL);
+	p.r[0].cause = DRIFT_CAUSE_OUT_OF_BAND;
+	out = s_update(u, &p, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(out[0].id, "abc");
+	assert_int_equal(out[0].cause, DRIFT_CAUSE_UNKNOWN);
+	s_free_out(&out, n);
+	s_pass_clear(&p);
+	tracker_free(&u);
+	assert_int_equal(platform_remove_file(path, &err), 0);
+	rmdir(dir);
+	free(path);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -663,6 +741,7 @@ main(void)
 		cmocka_unit_test(test_load_damaged),
 		cmocka_unit_test(test_adopt_journaled),
 		cmocka_unit_test(test_resume_reports_corrected),
+		cmocka_unit_test(test_cause_across_restart),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,10 +1,9 @@
 -- Schema version 4 of the controller's store (hvpolicy.db): version 3
--- plus several clusters on one controller: revisions keyed by (cluster,
--- revision), plans.cluster, events.cluster, the revision floor per
--- cluster in meta, nodes.parts; frozen here, with rows of every kind and
--- a second cluster. test_store.c builds a database from this file and
--- opens it with the current code: every later migration must carry these
--- rows forward.
+-- plus lingering (guests that left a node's inventory, kept in the plan
+-- until every Hyper-V node has been heard), frozen here, with a few rows
+-- of every kind. test_store.c builds a database from this file and opens
+-- it with the current code: every later migration must carry these rows
+-- forward.
 CREATE TABLE revisions (
   revision INTEGER PRIMARY KEY CHECK (revision >= 1),
   hash TEXT NOT NULL,
@@ -144,43 +143,13 @@ INSERT INTO events (type, at, node, data, summary) VALUES ('node', 1764547430,
   'HV01', '{"online":true}', 'online');
 INSERT INTO webhook_cursors VALUES ('itsm', 1, 1, 0);
 INSERT INTO meta VALUES ('event_floor', 2);
-CREATE TABLE revisions_v4 (
-  cluster TEXT NOT NULL COLLATE NOCASE,
-  revision INTEGER NOT NULL CHECK (revision >= 1),
-  hash TEXT NOT NULL,
-  text TEXT NOT NULL,
-  applied_at INTEGER NOT NULL,
-  applied_by TEXT,
-  source TEXT,
-  change_id TEXT,
-  message TEXT,
-  PRIMARY KEY (cluster, revision)) WITHOUT ROWID;
-INSERT INTO revisions_v4 SELECT 'HV-CLUSTER-01', revision, hash, text,
-  applied_at, applied_by, source, change_id, message FROM revisions;
-DROP TABLE revisions;
-ALTER TABLE revisions_v4 RENAME TO revisions;
-ALTER TABLE plans ADD COLUMN cluster TEXT NOT NULL DEFAULT '' COLLATE NOCASE;
-UPDATE plans SET cluster = 'HV-CLUSTER-01';
-CREATE INDEX plans_by_cluster ON plans (cluster, generation);
-ALTER TABLE events ADD COLUMN cluster TEXT COLLATE NOCASE;
-UPDATE events SET cluster = 'HV-CLUSTER-01' WHERE type <> 'drift';
-UPDATE meta SET key = 'revision_floor/hv-cluster-01' WHERE key = 'revision_floor';
-ALTER TABLE nodes ADD COLUMN parts TEXT;
-INSERT INTO revisions VALUES ('HV-CLUSTER-02', 1,
-  'dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd',
-  'apiVersion: hvpolicy/v1' || char(10) || '# cluster two' || char(10),
-  1764547100, 'carol', 'apply -f b.yaml', NULL, NULL);
-INSERT INTO nodes (name, role, cluster, last_seen, online, acked_revision,
-  acked_plan_generation, converged, open_drift, last_drift_seq, parts)
-  VALUES ('DPM01', 'dpm-server', 'HV-CLUSTER-01,HV-CLUSTER-02', 1764547510,
-  0, 0, 0, 1, 0, 0, 'HV-CLUSTER-01 2 1 -;HV-CLUSTER-02 1 2 -');
-INSERT INTO plans (generation, hash, saved_at, cluster) VALUES (2,
-  'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee',
-  1764547520, 'HV-CLUSTER-02');
-INSERT INTO plan_groups VALUES (2, 0, 'CSV-Volume1');
-INSERT INTO plan_group_csvs VALUES (2, 0, 0, 'Volume1');
-INSERT INTO plan_guests VALUES (2, 0, 0, 'VM0001', 'd25c0289-ec2d-4a91-a7ec-8e65a18debbe', 'HVB01');
-INSERT INTO events (type, at, node, data, summary, cluster) VALUES ('revision',
-  1764547500, NULL, '{"revision":1,"action":"apply"}', 'revision 1 applied by carol',
-  'HV-CLUSTER-02');
+CREATE TABLE lingering (
+  id TEXT PRIMARY KEY NOT NULL,
+  node TEXT NOT NULL,
+  guest BLOB NOT NULL,
+  left_at INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO lingering VALUES ('0e4f6c1a-9a53-4c8e-8f4e-1d2b3c4d5e6f', 'HV02',
+  X'0A06564D30303037122430653466366331612D396135332D346338652D386634652D3164326233633464356536661A0772756E6E696E672A2B433A5C436C757374657253746F726167655C566F6C756D65325C564D303030375C6469736B302E76686478',
+  1764547500);
 PRAGMA user_version = 4;
