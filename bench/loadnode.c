@@ -18,6 +18,17 @@
  * welcomed, and when every node has acknowledged a new revision (wall
  * clock ms of the first Desired of that revision and of the last Ack).
  * SIGTERM or SIGINT stops it cleanly (sockets closed, memory freed).
+ *
+ * Several clusters (--clusters C > 1): C clusters CLUSTER-01 ... of
+ * --nodes nodes each (PREFIX01-0001 ...), and DPM servers DPM01 ... each
+ * protecting --clusters-per-dpm of them as a real DPM server of several
+ * clusters does (Hello.clusters, a part per cluster). With --dsgroups-dir
+ * each DPM server merges every plan it gets into its DataSourceGroups.xml
+ * there (dsmerge.h, written and fsynced as the node daemon writes it)
+ * before acknowledging. SIGHUP moves the storage of the first guest of
+ * the first node of the first cluster to another CSV (a new inventory is
+ * sent); the report says when ("moved") and when a DPM server wrote a new
+ * plan of that cluster ("written").
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -31,6 +42,7 @@
 
 #include "bounds.h"
 #include "dsgroups.h"
+#include "dsmerge.h"
 #include "hoststate.h"
 #include "keys.h"
 #include "log.h"
@@ -45,6 +57,7 @@
 #define LOAD_MAX_NODES		20000
 #define LOAD_MAX_GUESTS		LIMIT_GUESTS	/* bounds.h */
 #define LOAD_MAX_CSVS		64
+#define LOAD_MAX_CLUSTERS	LIMIT_CLUSTERS
 #define LOAD_DEFAULT_HB_S	5	/* until a Welcome says otherwise */
 #define LOAD_HELLO_RETRY_MS	5000	/* no Welcome yet: say Hello again */
 #define LOAD_BACKOFF_MAX_MS	30000
@@ -65,6 +78,9 @@ typedef struct s_opts {
 	const char *report;
 	size_t guests;
 	size_t csvs;
+	size_t clusters;	/* 1: the single-cluster run of before */
+	size_t per_dpm;		/* clusters each DPM server protects */
+	const char *dsgroups_dir;
 	int64_t ramp_ms;
 	bool insecure;
 	bool keygen_only;
@@ -90,6 +106,13 @@ typedef struct s_sim {
 	uint64_t plan_generation;
 	char dsgroups_hash[DSGROUPS_HASH_HEX + 1];
 	bool counted;		/* acknowledged the newest revision */
+	size_t cluster;		/* index: its cluster, a DPM server's first */
+	size_t ncl;		/* a DPM server of several: how many */
+	Hvp__PartState *parts;	/* ... and what it holds of each */
+	plan **plans;		/* ... each cluster's plan held */
+	char *file;		/* --dsgroups-dir: its DataSourceGroups.xml */
+	char *file_data;	/* what it last wrote */
+	size_t file_len;
 } s_sim;
 
 typedef struct s_load {
@@ -109,6 +132,9 @@ typedef struct s_load {
 	uint64_t desired_seen;
 	uint64_t acks_sent;
 	uint64_t heartbeats_sent;
+	char **cluster_names;	/* o.clusters of them */
+	int64_t moved_at;	/* wall ms of the last storage move; 0 none */
+	size_t moved_from;	/* the CSV it moved away from */
 } s_load;
 
 /* ---- small helpers ---- */
@@ -207,14 +233,15 @@ s_add_guest(host_state *h, const s_opts *o, uint64_t tag, size_t i, size_t g)
 
 /* The inventory node i reports: CSVs, one system provider, its guests. */
 static Hvp__Inventory *
-s_inventory(const s_opts *o, const char *name, host_role role, size_t i)
+s_inventory(const s_opts *o, const char *name, const char *cluster,
+    host_role role, size_t i)
 {
 	host_state *h = host_state_new();
 	Hvp__Inventory *inv;
 	uint64_t tag = s_fnv(o->prefix);
 
 	h->node = xstrdup(name);
-	h->cluster = xstrdup(o->cluster);
+	h->cluster = xstrdup(cluster);
 	h->role = role;
 	h->providers = xcalloc(1, sizeof *h->providers);
 	h->providers[0].id = xstrdup(LOAD_SYSTEM_PROVIDER_ID);
@@ -267,17 +294,15 @@ s_node_keys(const s_opts *o, s_sim *s)
 	return rc;
 }
 
-static int
-s_sims_new(s_load *l)
+/* Several clusters: CLUSTER-01 ...; nodes PREFIXcc-nnnn; DPM servers
+ * DPMdd, each protecting per_dpm consecutive clusters. */
+static void
+s_names(s_load *l, size_t i, s_sim *s)
 {
 	const s_opts *o = &l->o;
-	int64_t now = platform_mono_ms();
+	size_t hv = o->nodes * o->clusters;
 
-	l->n = o->nodes + (o->dpm_server ? 1 : 0);
-	l->sims = xcalloc(l->n, sizeof *l->sims);
-	for (size_t i = 0; i < l->n; i++) {
-		s_sim *s = &l->sims[i];
-
+	if (o->clusters == 1) {
 		if (i < o->nodes) {
 			s->name = xasprintf("%s%04zu", o->prefix, i + 1);
 			s->role = ROLE_HYPERV_NODE;
@@ -285,6 +310,52 @@ s_sims_new(s_load *l)
 			s->name = xstrdup(o->dpm_server);
 			s->role = ROLE_DPM_SERVER;
 		}
+		return;
+	}
+	if (i < hv) {
+		s->cluster = i / o->nodes;
+		s->name = xasprintf("%s%02zu-%04zu", o->prefix, s->cluster + 1,
+		    i % o->nodes + 1);
+		s->role = ROLE_HYPERV_NODE;
+		return;
+	}
+	s->cluster = (i - hv) * o->per_dpm;
+	s->ncl = o->clusters - s->cluster < o->per_dpm ?
+	    o->clusters - s->cluster : o->per_dpm;
+	s->name = xasprintf("%s%02zu", o->dpm_server, i - hv + 1);
+	s->role = ROLE_DPM_SERVER;
+	s->parts = xcalloc(s->ncl, sizeof *s->parts);
+	s->plans = xcalloc(s->ncl, sizeof *s->plans);
+	for (size_t k = 0; k < s->ncl; k++) {
+		hvp__part_state__init(&s->parts[k]);
+		s->parts[k].cluster = l->cluster_names[s->cluster + k];
+		s->parts[k].dsgroups_hash = (char *)"";
+	}
+}
+
+static int
+s_sims_new(s_load *l)
+{
+	const s_opts *o = &l->o;
+	int64_t now = platform_mono_ms();
+	size_t ndpm = 0;
+
+	l->cluster_names = xcalloc(o->clusters + 1, sizeof *l->cluster_names);
+	for (size_t c = 0; c < o->clusters; c++)
+		l->cluster_names[c] = o->clusters == 1 ? xstrdup(o->cluster) :
+		    xasprintf("%s-%02zu", o->cluster, c + 1);
+	if (o->dpm_server)
+		ndpm = o->clusters == 1 ? 1 :
+		    (o->clusters + o->per_dpm - 1) / o->per_dpm;
+	l->n = o->nodes * o->clusters + ndpm;
+	l->sims = xcalloc(l->n, sizeof *l->sims);
+	for (size_t i = 0; i < l->n; i++) {
+		s_sim *s = &l->sims[i];
+
+		s_names(l, i, s);
+		if (s->role == ROLE_DPM_SERVER && o->dsgroups_dir)
+			s->file = xasprintf("%s/%s.xml", o->dsgroups_dir,
+			    s->name);
 		if (!keys_name_valid(s->name)) {
 			log_warnx("'%s' is not a valid node name (1 to %d of "
 			    "A-Z a-z 0-9 . _ -)", s->name, KEYS_NAME_MAX);
@@ -294,7 +365,8 @@ s_sims_new(s_load *l)
 			return -1;
 		if (o->keygen_only)
 			continue;
-		s->inventory = s_inventory(o, s->name, s->role, i);
+		s->inventory = s_inventory(o, s->name,
+		    l->cluster_names[s->cluster], s->role, i);
 		s->heartbeat_s = LOAD_DEFAULT_HB_S;
 		s->backoff_ms = 1000;
 		s->connect_at = now + (o->ramp_ms > 0 ?
@@ -314,10 +386,23 @@ s_sims_free(s_load *l)
 		wire_inventory_free(&s->inventory);
 		free(s->name);
 		free(s->secret_path);
+		for (size_t k = 0; k < s->ncl; k++) {
+			plan_free(&s->plans[k]);
+			if (*s->parts[k].dsgroups_hash)
+				free(s->parts[k].dsgroups_hash);
+		}
+		free(s->parts);
+		free(s->plans);
+		free(s->file);
+		free(s->file_data);
 	}
 	free(l->sims);
 	l->sims = NULL;
 	l->n = 0;
+	for (size_t c = 0; l->cluster_names && c < l->o.clusters; c++)
+		free(l->cluster_names[c]);
+	free(l->cluster_names);
+	l->cluster_names = NULL;
 }
 
 /* ---- sending ---- */
@@ -344,6 +429,17 @@ s_send(s_sim *s, Hvp__Envelope__BodyCase body_case, void *body)
 	return true;
 }
 
+/* A DPM server of several clusters: pointers to its parts (owned array). */
+static Hvp__PartState **
+s_part_ptrs(s_sim *s)
+{
+	Hvp__PartState **v = xcalloc(s->ncl + 1, sizeof *v);
+
+	for (size_t k = 0; k < s->ncl; k++)
+		v[k] = &s->parts[k];
+	return v;
+}
+
 static void
 s_send_hello(s_load *l, s_sim *s)
 {
@@ -351,13 +447,20 @@ s_send_hello(s_load *l, s_sim *s)
 
 	h.node = s->name;
 	h.role = (char *)HOST_ROLE_NAMES[s->role];
-	h.cluster = (char *)l->o.cluster;
+	h.cluster = l->cluster_names[s->cluster];
+	if (s->ncl > 0) {
+		h.clusters = &l->cluster_names[s->cluster];
+		h.n_clusters = s->ncl;
+		h.parts = s_part_ptrs(s);
+		h.n_parts = s->ncl;
+	}
 	h.version = (char *)LOAD_VERSION;
 	h.inventory = s->inventory;
 	h.revision = s->revision;
 	h.plan_generation = s->plan_generation;
 	h.converged = s->revision > 0;
 	s_send(s, HVP__ENVELOPE__BODY_HELLO, &h);
+	free(h.parts);
 	s->hello_at = platform_mono_ms() + s_jitter(l, LOAD_HELLO_RETRY_MS);
 }
 
@@ -370,8 +473,11 @@ s_send_ack(s_load *l, s_sim *s)
 	a.plan_generation = s->plan_generation;
 	a.converged = true;
 	a.dsgroups_hash = s->dsgroups_hash;
+	a.parts = s->ncl ? s_part_ptrs(s) : NULL;
+	a.n_parts = s->ncl;
 	if (s_send(s, HVP__ENVELOPE__BODY_ACK, &a))
 		l->acks_sent++;
+	free(a.parts);
 }
 
 static void
@@ -384,8 +490,11 @@ s_send_heartbeat(s_load *l, s_sim *s)
 	h.converged = s->revision > 0;
 	h.inventory_hash = s->inventory->hash;
 	h.dsgroups_hash = s->dsgroups_hash;
+	h.parts = s->ncl ? s_part_ptrs(s) : NULL;
+	h.n_parts = s->ncl;
 	if (s_send(s, HVP__ENVELOPE__BODY_HEARTBEAT, &h))
 		l->heartbeats_sent++;
+	free(h.parts);
 }
 
 /* ---- the socket ---- */
@@ -471,7 +580,9 @@ s_count_ack(s_load *l, s_sim *s)
 {
 	int64_t now;
 
-	if (s->revision != l->top_revision || s->counted)
+	/* Several clusters number revisions apart: the benchmark asks
+	 * the controller instead. */
+	if (l->o.clusters > 1 || s->revision != l->top_revision || s->counted)
 		return;
 	s->counted = true;
 	if (++l->top_acked < l->n)
@@ -486,12 +597,122 @@ s_count_ack(s_load *l, s_sim *s)
 	    now - l->top_first_ms);
 }
 
+/* Writes the DPM server's file: every part's plan merged into what it
+ * held (the node daemon's merge, dsmerge.h), replaced and fsynced. */
+static void
+s_write_parts(s_sim *s, const dsmerge_part *parts, size_t n)
+{
+	dsmerge_spec spec = { parts, n, NULL };
+	dsmerge_result res;
+	char *out = NULL, *err = NULL;
+	size_t len = 0;
+
+	if (dsmerge_apply(&spec, s->file_data, s->file_len, &out, &len, &res,
+	    &err) == -1 || platform_replace_file(s->file, out, len, false,
+	    &err) == -1) {
+		log_warnx("%s: %s", s->name, err ? err : "?");
+		free(err);
+		free(out);
+	} else {
+		free(s->file_data);
+		s->file_data = out;
+		s->file_len = len;
+	}
+	dsmerge_result_clear(&res);
+}
+
+static void
+s_write_file(s_sim *s)
+{
+	dsmerge_part *parts = xcalloc(s->ncl, sizeof *parts);
+
+	for (size_t k = 0; k < s->ncl; k++)
+		parts[k] = (dsmerge_part){ .cluster = s->parts[k].cluster,
+		    .plan = s->plans[k] };
+	s_write_parts(s, parts, s->ncl);
+	free(parts);
+}
+
+static void
+s_report_written(s_load *l, const s_sim *s, int64_t received)
+{
+	int64_t now = platform_now_ms();
+
+	/* desiredMs: the controller's part (move to the Desired arriving);
+	 * the rest is the DPM server's merge and write. */
+	if (l->moved_at != 0)
+		s_report(l, "{\"event\":\"written\",\"node\":\"%s\","
+		    "\"cluster\":\"%s\",\"at\":%" PRId64 ",\"ms\":%" PRId64
+		    ",\"desiredMs\":%" PRId64 "}", s->name, l->cluster_names[0],
+		    now, now - l->moved_at, received - l->moved_at);
+}
+
+/* One cluster's part of a Desired to a DPM server of several; true when
+ * its plan changed. */
+static bool
+s_take_part(s_sim *s, const Hvp__Desired *p)
+{
+	char hash[DSGROUPS_HASH_HEX + 1], *err = NULL;
+	size_t k;
+	plan *pl;
+
+	for (k = 0; k < s->ncl; k++)
+		if (p->cluster && strcmp(p->cluster, s->parts[k].cluster) == 0)
+			break;
+	if (k == s->ncl)
+		return false;
+	s->parts[k].revision = p->revision;
+	if (p->plan == NULL || p->plan_generation == s->parts[k].plan_generation)
+		return false;
+	if ((pl = wire_plan_to_plan(p->plan, &err)) == NULL) {
+		log_warnx("%s: plan of %s dropped: %s", s->name, p->cluster, err);
+		free(err);
+		return false;
+	}
+	plan_free(&s->plans[k]);
+	s->plans[k] = pl;
+	s->parts[k].plan_generation = p->plan_generation;
+	dsgroups_plan_hash_as(pl, s->parts[k].cluster, hash);
+	if (*s->parts[k].dsgroups_hash)
+		free(s->parts[k].dsgroups_hash);
+	s->parts[k].dsgroups_hash = xstrdup(hash);
+	return true;
+}
+
+static void
+s_on_parts(s_load *l, s_sim *s, const Hvp__Desired *d)
+{
+	bool changed = false, first = false;
+	int64_t received = platform_now_ms();
+
+	for (size_t i = 0; i < d->n_parts; i++)
+		if (s_take_part(s, d->parts[i])) {
+			changed = true;
+			first |= s->cluster == 0 && d->parts[i]->cluster &&
+			    strcmp(d->parts[i]->cluster, l->cluster_names[0]) == 0;
+		}
+	/* What it holds, for converged in Hello and Heartbeat. */
+	for (size_t k = 0; k < s->ncl; k++)
+		if (s->parts[k].revision > s->revision)
+			s->revision = s->parts[k].revision;
+	if (changed && s->file)
+		s_write_file(s);
+	if (first)
+		s_report_written(l, s, received);
+	s_send_ack(l, s);
+}
+
 static void
 s_on_desired(s_load *l, s_sim *s, const Hvp__Desired *d)
 {
 	char *err = NULL;
+	uint64_t had;
 
 	l->desired_seen++;
+	if (s->ncl > 0) {
+		s_on_parts(l, s, d);
+		return;
+	}
 	if (d->revision > l->top_revision) {
 		l->top_revision = d->revision;
 		l->top_first_ms = platform_now_ms();
@@ -499,6 +720,7 @@ s_on_desired(s_load *l, s_sim *s, const Hvp__Desired *d)
 		for (size_t i = 0; i < l->n; i++)
 			l->sims[i].counted = false;
 	}
+	had = s->plan_generation;
 	s->revision = d->revision;
 	s->plan_generation = d->plan_generation;
 	if (s->role == ROLE_DPM_SERVER && d->plan != NULL) {
@@ -508,9 +730,17 @@ s_on_desired(s_load *l, s_sim *s, const Hvp__Desired *d)
 			log_warnx("%s: desired plan dropped: %s", s->name, err);
 			free(err);
 		} else {
+			dsmerge_part one = { .plan = p };
+
 			dsgroups_plan_hash(p, s->dsgroups_hash);
 			wire_inventory_set_dsgroups(s->inventory,
 			    s->dsgroups_hash);
+			if (s->file && d->plan_generation != had) {
+				int64_t received = platform_now_ms();
+
+				s_write_parts(s, &one, 1);
+				s_report_written(l, s, received);
+			}
 			plan_free(&p);
 		}
 	}
@@ -627,6 +857,49 @@ s_next_due(const s_sim *s, int64_t next)
 	return next;
 }
 
+/* SIGHUP: the first guest of the first node moves its storage to a CSV
+ * no other guest uses, and back at the next one (as `hvpolicy-lab
+ * move-storage` would): either way the plan changes. Its node reports at
+ * once. */
+static void
+s_move_storage(s_load *l)
+{
+	s_sim *s = &l->sims[0];
+	Hvp__Guest *g;
+	Hvp__Envelope e = HVP__ENVELOPE__INIT;
+
+	l->sig.reload = 0;
+	if (s->role != ROLE_HYPERV_NODE || s->inventory->n_guests == 0)
+		return;
+	g = s->inventory->guests[0];
+	for (size_t k = 0; k < g->n_paths; k++) {
+		const char *vol = g->paths[k] + strlen(CSV_ROOT);
+		const char *rest = strchr(vol, '\\');
+		size_t v = strtoul(vol + 6, NULL, 10);
+		char *moved;
+
+		if (v == l->o.csvs + 1)
+			v = l->moved_from;
+		else {
+			l->moved_from = v;
+			v = l->o.csvs + 1;
+		}
+		moved = xasprintf("%sVolume%zu%s", CSV_ROOT, v, rest ? rest : "");
+		free(g->paths[k]);
+		g->paths[k] = moved;
+	}
+	wire_inventory_rehash(s->inventory);
+	l->moved_at = platform_now_ms();
+	e.protocol = s_protocol;
+	e.body_case = HVP__ENVELOPE__BODY_INVENTORY;
+	e.inventory = s->inventory;
+	if (s->sock == NULL || wire_send(s->sock, &e, NULL) == -1)
+		log_warnx("%s: inventory not sent", s->name);
+	log_info("%s: moved %s to %s", s->name, g->name, g->paths[0]);
+	s_report(l, "{\"event\":\"moved\",\"node\":\"%s\",\"guest\":\"%s\","
+	    "\"at\":%" PRId64 "}", s->name, g->name, l->moved_at);
+}
+
 static void
 s_loop(s_load *l)
 {
@@ -650,7 +923,9 @@ s_loop(s_load *l)
 		rc = zmq_poll(l->items, (int)k, next > now ? (long)(next - now) : 0);
 		if (l->sig.terminate)
 			break;
-		if (rc == -1 && errno != EINTR) {
+		if (l->sig.reload)
+			s_move_storage(l);
+		if (rc == -1 && errno != EINTR && errno != EAGAIN) {
 			log_warnx("zmq_poll: %s", zmq_strerror(errno));
 			platform_sleep_ms(100);
 		}
@@ -677,7 +952,14 @@ s_usage(FILE *f)
 	    "when missing\n"
 	    "  --cluster NAME        cluster in Hello (default LOAD-CLUSTER)\n"
 	    "  --prefix NAME         node names PREFIX0001... (default LOAD)\n"
-	    "  --dpm-server NAME     simulate a DPM server too\n"
+	    "  --dpm-server NAME     simulate a DPM server too (several "
+	    "clusters: DPM servers NAME01 ...)\n"
+	    "  --clusters C          C clusters of --nodes nodes each "
+	    "(default 1)\n"
+	    "  --clusters-per-dpm K  clusters each DPM server protects "
+	    "(default 1)\n"
+	    "  --dsgroups-dir DIR    DPM servers write their "
+	    "DataSourceGroups.xml there\n"
 	    "  --guests G            guests per node (default 3)\n"
 	    "  --csvs K              CSVs (default 8)\n"
 	    "  --ramp MS             spread the connects over MS ms (default 0)\n"
@@ -720,6 +1002,8 @@ s_parse(int argc, char **argv, s_opts *o)
 	o->prefix = "LOAD";
 	o->guests = 3;
 	o->csvs = 8;
+	o->clusters = 1;
+	o->per_dpm = 1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = NULL, *eq;
 		char name[32];
@@ -777,6 +1061,14 @@ s_parse(int argc, char **argv, s_opts *o)
 			if (s_number(name, val, 1, LOAD_MAX_CSVS, &v) == -1)
 				return 64;
 			o->csvs = (size_t)v;
+		} else if (strcmp(name, "clusters") == 0) {
+			if (s_number(name, val, 1, LOAD_MAX_CLUSTERS, &v) == -1)
+				return 64;
+			o->clusters = (size_t)v;
+		} else if (strcmp(name, "clusters-per-dpm") == 0) {
+			if (s_number(name, val, 1, LOAD_MAX_CLUSTERS, &v) == -1)
+				return 64;
+			o->per_dpm = (size_t)v;
 		} else if (strcmp(name, "ramp") == 0) {
 			if (s_number(name, val, 0, 600000, &v) == -1)
 				return 64;
@@ -799,11 +1091,18 @@ s_parse(int argc, char **argv, s_opts *o)
 			o->dpm_server = val;
 		else if (strcmp(name, "report") == 0)
 			o->report = val;
+		else if (strcmp(name, "dsgroups-dir") == 0)
+			o->dsgroups_dir = val;
 		else {
 			fprintf(stderr, "%s: unknown option --%s (see --help)\n",
 			    LOAD_PROGRAM, name);
 			return 64;
 		}
+	}
+	if (o->nodes * o->clusters > LOAD_MAX_NODES) {
+		fprintf(stderr, "%s: --nodes x --clusters: at most %d nodes\n",
+		    LOAD_PROGRAM, LOAD_MAX_NODES);
+		return 64;
 	}
 	if (!o->insecure && o->keys_dir == NULL) {
 		fprintf(stderr, "%s: --keys DIR is required (or --insecure)\n",
@@ -835,9 +1134,8 @@ s_start(s_load *l)
 	}
 	l->items = xcalloc(l->n, sizeof *l->items);
 	l->item_sim = xcalloc(l->n, sizeof *l->item_sim);
-	log_info("%zu simulated nodes (%s%04d..%s%04zu%s%s) -> %s, %s", l->n,
-	    l->o.prefix, 1, l->o.prefix, l->o.nodes,
-	    l->o.dpm_server ? " and " : "",
+	log_info("%zu simulated nodes (%zu cluster(s) of %zu%s%s) -> %s, %s",
+	    l->n, l->o.clusters, l->o.nodes, l->o.dpm_server ? " and " : "",
 	    l->o.dpm_server ? l->o.dpm_server : "", l->o.endpoint,
 	    l->o.insecure ? "INSECURE: plain text, no authentication" : "CURVE");
 	return 0;

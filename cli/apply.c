@@ -87,8 +87,8 @@ s_parse_timeout(const cli_ctx *ctx, const char *text, int *seconds)
  * answer until the count changes, so the last node's convergence is
  * seen the moment it happens. */
 static int
-s_wait(const cli_ctx *ctx, client *c, int64_t revision, bool wait_all,
-    int timeout_s)
+s_wait(const cli_ctx *ctx, client *c, const char *cluster, int64_t revision,
+    bool wait_all, int timeout_s)
 {
 	int64_t deadline = platform_mono_ms() + (int64_t)timeout_s * 1000;
 	bool tty = platform_stdout_is_tty();
@@ -100,6 +100,8 @@ s_wait(const cli_ctx *ctx, client *c, int64_t revision, bool wait_all,
 		Hvp__AdminRequest q = HVP__ADMIN_REQUEST__INIT;
 
 		q.verb = (char *)"progress";
+		/* The revision's cluster, as the apply's answer named it. */
+		q.cluster = (char *)cluster;
 		q.revision = revision;
 		q.wait_all = wait_all;
 		q.long_poll = last != UINT32_MAX;
@@ -162,7 +164,8 @@ s_change(const cli_ctx *ctx, Hvp__AdminRequest *q, bool wait, bool wait_all,
 	if (rc == EXIT_OK)
 		rc = client_print(ctx, r);
 	if (rc == EXIT_OK && (wait || wait_all))
-		rc = s_wait(ctx, c, r->revision, wait_all, timeout_s);
+		rc = s_wait(ctx, c, r->cluster, r->revision, wait_all,
+		    timeout_s);
 	wire_admin_reply_free(&r);
 	client_free(&c);
 	return rc;

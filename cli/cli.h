@@ -25,6 +25,9 @@ typedef struct cli_ctx {
 	const char *admin_key;		/* --admin-key FILE (secret key) */
 	const char *controller_key;	/* --controller-key FILE (public) */
 	bool wide;			/* --wide: tables at full width */
+	/* --cluster NAME: the cluster a verb is about, on a controller of
+	 * several (every verb but validate and keygen). */
+	const char *cluster;
 	const char *verb;
 } cli_ctx;
 

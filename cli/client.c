@@ -265,6 +265,8 @@ client_call(client *c, Hvp__AdminRequest *q, int timeout_ms,
 	q->protocol = WIRE_PROTOCOL_VERSION;
 	q->parts = true;
 	q->width = s_columns(c->ctx);
+	if ((q->cluster == NULL || *q->cluster == '\0') && c->ctx->cluster)
+		q->cluster = (char *)c->ctx->cluster;
 	if (wire_encode_admin_request(q, &buf, &len) == -1 ||
 	    zmq_send(c->sock, buf, len, 0) == -1) {
 		free(buf);

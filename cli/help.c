@@ -25,6 +25,10 @@ const cli_help_opt cli_global_opts[] = {
 	    "the controller's public key file" },
 	{ "wide", CLI_ARG_NONE, NULL,
 	    "tables at full width: no column is shortened to fit the terminal" },
+	{ "cluster", CLI_ARG_WORD, NULL,
+	    "the cluster the verb is about, on a controller that holds several "
+	    "(every verb but validate and keygen; apply and plan read it from "
+	    "the policy)" },
 	{ "help", CLI_ARG_NONE, NULL, "this help" },
 	{ NULL, 0, NULL, NULL },
 };
@@ -233,7 +237,8 @@ cli_help_print(const cli_help *h, FILE *out)
 			s_opt(out, o);
 	}
 	fprintf(out, "\nexample:\n  %s\n\nglobal options (see hvpolicy help):"
-	    " --socket, --controller, --admin-key, --controller-key, --wide\n",
+	    " --socket, --controller, --admin-key, --controller-key, --wide,"
+	    " --cluster\n",
 	    h->example);
 }
 

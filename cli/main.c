@@ -48,6 +48,7 @@ s_global(cli_ctx *ctx, int argc, char **argv, int *i)
 		{ "--controller", offsetof(cli_ctx, controller) },
 		{ "--admin-key", offsetof(cli_ctx, admin_key) },
 		{ "--controller-key", offsetof(cli_ctx, controller_key) },
+		{ "--cluster", offsetof(cli_ctx, cluster) },
 	};
 
 	if (strcmp(argv[*i], "--wide") == 0) {
@@ -76,6 +77,19 @@ s_global(cli_ctx *ctx, int argc, char **argv, int *i)
 		return 1;
 	}
 	return 0;
+}
+
+/* Every verb that talks to a controller takes --cluster. */
+static bool
+s_takes_cluster(const char *name)
+{
+	static const char *const offline[] = { "completion", "help",
+	    "keygen", "validate" };
+
+	for (size_t i = 0; i < sizeof offline / sizeof offline[0]; i++)
+		if (strcmp(name, offline[i]) == 0)
+			return false;
+	return true;
 }
 
 /* True when the verb's arguments (before a "--") ask for its help. */
@@ -139,6 +153,13 @@ main(int argc, char **argv)
 	for (size_t v = 0; v < sizeof s_verbs / sizeof s_verbs[0]; v++) {
 		if (strcmp(rest[0], s_verbs[v].name) == 0) {
 			ctx.verb = s_verbs[v].name;
+			if (ctx.cluster && !s_takes_cluster(ctx.verb)) {
+				fprintf(stderr, "hvpolicy: %s: --cluster does not "
+				    "apply (%s works without a controller)\n",
+				    ctx.verb, ctx.verb);
+				free(rest);
+				return EXIT_USAGE;
+			}
 			rc = s_verbs[v].fn(&ctx, nrest, rest);
 			free(rest);
 			return rc;

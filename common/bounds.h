@@ -50,6 +50,9 @@
 #define LIMIT_DRIFT_BATCH 256u
 /* Findings in one DryRunResult. */
 #define LIMIT_DRYRUN_FINDINGS 32768u
+/* Clusters one DPM server protects (Hello.clusters, and the parts of a
+ * Hello, Ack or Heartbeat). */
+#define LIMIT_CLUSTERS 256u
 
 /* Messages one connection may have received and not yet handled
  * (ZMQ_RCVHWM of the controller's sockets). */

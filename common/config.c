@@ -22,6 +22,38 @@ s_index(const config_option *o, size_t count, const char *name, size_t len)
 	return -1;
 }
 
+static void
+s_list_free(char ***list)
+{
+	for (size_t i = 0; *list && (*list)[i]; i++)
+		free((*list)[i]);
+	free(*list);
+	*list = NULL;
+}
+
+/* "A,B" into a NULL-terminated list (empty items kept: checked by the
+ * program). */
+static char **
+s_list_split(const char *text)
+{
+	size_t n = 1, k = 0;
+	char **out;
+	const char *p = text;
+
+	for (const char *c = text; *c; c++)
+		n += *c == ',';
+	out = xcalloc(n + 1, sizeof *out);
+	for (const char *c = text;; c++) {
+		if (*c == ',' || *c == '\0') {
+			out[k++] = xstrndup(p, (size_t)(c - p));
+			p = c + 1;
+		}
+		if (*c == '\0')
+			break;
+	}
+	return out;
+}
+
 /* Sets option i from text (flags and defaults). */
 static int
 s_set_text(config_values *v, size_t i, const char *text, const char *where,
@@ -62,6 +94,10 @@ s_set_text(config_values *v, size_t i, const char *text, const char *where,
 		diag_add(d, where, 0, 0, o->name, "%s: can only be given in the "
 		    "config file", o->name);
 		return -1;
+	case CONFIG_LIST:
+		s_list_free(&v->lists[i]);
+		v->lists[i] = s_list_split(text);
+		break;
 	}
 	v->set[i] = true;
 	return 0;
@@ -107,6 +143,18 @@ s_load_file(config_values *v, const char *file, diag_list *d)
 			break;
 		case CONFIG_SECTION:
 			break;	/* the program reads it */
+		case CONFIG_LIST: {
+			char **items = NULL;
+			size_t k = 0;
+
+			/* The list comes NULL-terminated. */
+			r = yget_str_list(doc, slots[i], o->name, &items, &k, d);
+			if (r == 0) {
+				s_list_free(&v->lists[i]);
+				v->lists[i] = items;
+			}
+			break;
+		}
 		}
 		if (r == 0)
 			v->set[i] = true;
@@ -174,6 +222,7 @@ config_load(const config_option *options, size_t count, const char *file,
 	out->strings = xcalloc(count, sizeof *out->strings);
 	out->ints = xcalloc(count, sizeof *out->ints);
 	out->bools = xcalloc(count, sizeof *out->bools);
+	out->lists = xcalloc(count, sizeof *out->lists);
 	out->set = xcalloc(count, sizeof *out->set);
 	for (size_t i = 0; i < count; i++)
 		if (options[i].default_value)
@@ -196,8 +245,12 @@ config_load(const config_option *options, size_t count, const char *file,
 void
 config_values_release(config_values *v)
 {
-	for (size_t i = 0; i < v->count; i++)
+	for (size_t i = 0; i < v->count; i++) {
 		free(v->strings ? v->strings[i] : NULL);
+		if (v->lists)
+			s_list_free(&v->lists[i]);
+	}
+	free(v->lists);
 	free(v->strings);
 	free(v->ints);
 	free(v->bools);
@@ -231,6 +284,19 @@ bool
 config_bool(const config_values *v, const char *name)
 {
 	return v->bools[s_must_index(v, name)];
+}
+
+const char *const *
+config_list(const config_values *v, const char *name, size_t *n)
+{
+	char **l = v->lists[s_must_index(v, name)];
+	size_t k = 0;
+
+	while (l && l[k])
+		k++;
+	if (n)
+		*n = k;
+	return (const char *const *)l;
 }
 
 const char *

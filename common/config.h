@@ -17,9 +17,10 @@
 /* CONFIG_SECTION: a structured value (a list or map) that only the config
  * file can give; config_load checks only that it is there and leaves
  * reading it to the program (config_section_load), which reports its own
- * errors. */
+ * errors. CONFIG_LIST: a list of strings, in the file a YAML sequence
+ * ([A, B]), as a flag the items separated by commas (--name A,B). */
 typedef enum config_type {
-	CONFIG_STRING, CONFIG_INT, CONFIG_BOOL, CONFIG_SECTION
+	CONFIG_STRING, CONFIG_INT, CONFIG_BOOL, CONFIG_SECTION, CONFIG_LIST
 } config_type;
 
 typedef struct config_option {
@@ -38,6 +39,7 @@ typedef struct config_values {
 	char **strings;		/* CONFIG_STRING; NULL when unset */
 	int64_t *ints;
 	bool *bools;
+	char ***lists;		/* CONFIG_LIST: NULL-terminated; NULL unset */
 	bool *set;		/* given in the file, by a flag, or defaulted */
 } config_values;
 
@@ -50,6 +52,10 @@ void config_values_release(config_values *v);
 const char *config_str(const config_values *v, const char *name);
 int64_t config_int(const config_values *v, const char *name);
 bool config_bool(const config_values *v, const char *name);
+/* A CONFIG_LIST's items (NULL-terminated), or NULL when unset; *n their
+ * number (n may be NULL). */
+const char *const *config_list(const config_values *v, const char *name,
+    size_t *n);
 /* Finds "--config FILE" in argv; NULL when absent. */
 const char *config_file_arg(int argc, char **argv);
 void config_print_help(const config_option *options, size_t count,

@@ -47,8 +47,8 @@ static const char DSG_ATTR_WRITER[] = "WriterId";
 static const char DSG_ATTR_COMPONENT[] = "ComponentName";
 /* The Hyper-V VSS writer. */
 static const char DSG_HYPERV_WRITER[] = "66841cd4-6ded-4f4b-8f17-fd23f8ddc3de";
-static const char DSG_INDENT[] = "  ";
-static const char DSG_EOL[] = "\r\n";
+static const char DSG_INDENT[] = DSGROUPS_INDENT;
+static const char DSG_EOL[] = DSGROUPS_EOL;
 
 #define DSG_HASH_TAG	"hvpolicy-dsgroups-v1"
 
@@ -112,7 +112,15 @@ s_writer_guid(const char *id)
 }
 
 void
-dsgroups_from_plan(const plan *p, dsgroups_entries *out)
+dsgroups_sort(dsgroups_entries *e)
+{
+	if (e->n > 1)
+		qsort(e->v, e->n, sizeof *e->v, s_cmp_file_order);
+}
+
+void
+dsgroups_from_plan_as(const plan *p, const char *cluster,
+    dsgroups_entries *out)
 {
 	size_t first = out->n;
 
@@ -122,7 +130,8 @@ dsgroups_from_plan(const plan *p, dsgroups_entries *out)
 		for (size_t k = 0; k < g->nguests; k++) {
 			dsgroups_entry *e = s_entry_add(out);
 
-			e->group = xstrdup(g->name);
+			e->group = cluster ? xasprintf("%s%c%s", cluster,
+			    DSGROUPS_CLUSTER_SEP, g->name) : xstrdup(g->name);
 			e->name = xstrdup(g->guests[k].name);
 			e->id = s_writer_guid(g->guests[k].id);
 			e->writer = xstrdup(DSG_HYPERV_WRITER);
@@ -131,6 +140,12 @@ dsgroups_from_plan(const plan *p, dsgroups_entries *out)
 	if (out->n - first > 1)
 		qsort(out->v + first, out->n - first, sizeof *out->v,
 		    s_cmp_file_order);
+}
+
+void
+dsgroups_from_plan(const plan *p, dsgroups_entries *out)
+{
+	dsgroups_from_plan_as(p, NULL, out);
 }
 
 /* ---- characters --------------------------------------------------- */
@@ -163,8 +178,19 @@ s_escape_attr(strbuf *sb, const char *v)
 		return -1;
 	len = strlen(v);
 	for (size_t i = 0; i < len;) {
-		size_t n = textenc_utf8_next(v + i, len - i, &c);
+		size_t n, run = 0;
 
+		/* Plain printable ASCII, in one step. */
+		while (i + run < len && v[i + run] >= 0x20 && v[i + run] < 0x7F &&
+		    v[i + run] != '&' && v[i + run] != '<' && v[i + run] != '>' &&
+		    v[i + run] != '"')
+			run++;
+		if (run > 0) {
+			strbuf_add(sb, v + i, run);
+			i += run;
+			continue;
+		}
+		n = textenc_utf8_next(v + i, len - i, &c);
 		if (n == 0 || !s_xml_char(c))
 			return -1;
 		switch (c) {
@@ -183,8 +209,9 @@ s_escape_attr(strbuf *sb, const char *v)
 	return 0;
 }
 
-static int
-s_render_entry(strbuf *sb, const dsgroups_entry *e)
+int
+dsgroups_render_entry(strbuf *sb, const dsgroups_entry *e, const char *indent,
+    const char *eol)
 {
 	const struct { const char *attr, *value; } a[] = {
 		{ DSG_ATTR_GROUP, e->group },
@@ -192,36 +219,37 @@ s_render_entry(strbuf *sb, const dsgroups_entry *e)
 		{ DSG_ATTR_WRITER, e->writer },
 		{ DSG_ATTR_COMPONENT, e->id },
 	};
+	size_t before = sb->len;
 
-	strbuf_addf(sb, "%s<%s", DSG_INDENT, DSG_GROUP);
+	strbuf_addf(sb, "%s<%s", indent, DSG_GROUP);
 	for (size_t i = 0; i < sizeof a / sizeof a[0]; i++) {
 		strbuf_addf(sb, " %s=\"", a[i].attr);
-		if (s_escape_attr(sb, a[i].value) == -1)
+		if (s_escape_attr(sb, a[i].value) == -1) {
+			sb->len = before;
+			sb->data[before] = '\0';
 			return -1;
+		}
 		strbuf_addch(sb, '"');
 	}
-	strbuf_addf(sb, " />%s", DSG_EOL);
+	strbuf_addf(sb, " />%s", eol);
 	return 0;
 }
 
 int
-dsgroups_render(const plan *p, char **out, size_t *len)
+dsgroups_render_entries(const dsgroups_entries *e, char **out, size_t *len)
 {
-	dsgroups_entries e = { 0 };
 	strbuf text, bytes;
 	int rc = 0;
 
 	*out = NULL;
 	*len = 0;
-	dsgroups_from_plan(p, &e);
 	strbuf_init(&text);
 	strbuf_addf(&text, "%s%s", DSG_DECLARATION, DSG_EOL);
 	strbuf_addf(&text, "<%s xmlns:xsi=\"%s\" xmlns:xsd=\"%s\" xmlns=\"%s\">%s",
 	    DSG_ROOT, DSG_NS_XSI, DSG_NS_XSD, DSG_NAMESPACE, DSG_EOL);
-	for (size_t i = 0; i < e.n && rc == 0; i++)
-		rc = s_render_entry(&text, &e.v[i]);
+	for (size_t i = 0; i < e->n && rc == 0; i++)
+		rc = dsgroups_render_entry(&text, &e->v[i], DSG_INDENT, DSG_EOL);
 	strbuf_addf(&text, "</%s>%s", DSG_ROOT, DSG_EOL);
-	dsgroups_entries_clear(&e);
 	if (rc == -1) {
 		strbuf_release(&text);
 		return -1;
@@ -235,6 +263,18 @@ dsgroups_render(const plan *p, char **out, size_t *len)
 	return 0;
 }
 
+int
+dsgroups_render(const plan *p, char **out, size_t *len)
+{
+	dsgroups_entries e = { 0 };
+	int rc;
+
+	dsgroups_from_plan(p, &e);
+	rc = dsgroups_render_entries(&e, out, len);
+	dsgroups_entries_clear(&e);
+	return rc;
+}
+
 /* ---- parse -------------------------------------------------------- */
 
 typedef struct scan {
@@ -242,6 +282,8 @@ typedef struct scan {
 	size_t len;
 	size_t pos;
 	char *err;		/* first error, owned */
+	size_t root_end;	/* where the root's end lies */
+	bool root_empty;
 } scan;
 
 /* The fields of one Group element. */
@@ -667,6 +709,8 @@ s_group(scan *sc, size_t at, const char *name, size_t nlen,
 	e->name = f[F_NAME];
 	e->writer = f[F_WRITER];
 	e->id = f[F_COMPONENT];
+	e->start = at;
+	e->end = sc->pos;
 	memset(f, 0, sizeof f);
 	rc = 0;
 done:
@@ -690,8 +734,10 @@ s_root_content(scan *sc, const char *root, size_t rlen, dsgroups_entries *out)
 		if (sc->pos >= sc->len)
 			return s_error(sc, at, "unterminated <%.*s> element",
 			    s_clip(root, rlen), root);
-		if (s_at(sc, "</"))
+		if (s_at(sc, "</")) {
+			sc->root_end = at;
 			return s_end_tag(sc, root, rlen);
+		}
 		if (sc->s[sc->pos] != '<')
 			return s_error(sc, at, "unexpected text");
 		sc->pos++;
@@ -706,7 +752,7 @@ s_root_content(scan *sc, const char *root, size_t rlen, dsgroups_entries *out)
 }
 
 static int
-s_document(scan *sc, dsgroups_entries *out)
+s_document(scan *sc, dsgroups_entries *out, char **root_name)
 {
 	const char *root;
 	size_t rlen, at;
@@ -725,8 +771,11 @@ s_document(scan *sc, dsgroups_entries *out)
 	if (!s_local_is(root, rlen, DSG_ROOT))
 		return s_error(sc, at, "root element is <%.*s>, expected <%s>",
 		    s_clip(root, rlen), root, DSG_ROOT);
+	*root_name = xstrndup(root, rlen);
 	if (s_attributes(sc, NULL, NULL, &empty) == -1)
 		return -1;
+	sc->root_empty = empty;
+	sc->root_end = sc->pos - 2;	/* the "/>" when empty */
 	if (!empty && s_root_content(sc, root, rlen, out) == -1)
 		return -1;
 	if (s_skip_misc(sc) == -1)
@@ -738,13 +787,16 @@ s_document(scan *sc, dsgroups_entries *out)
 
 /* Finds the encoding and decodes to UTF-8; the error names a byte. */
 static int
-s_decode(const void *data, size_t len, char **text, size_t *tlen, char **err)
+s_decode(const void *data, size_t len, char **text, size_t *tlen,
+    textenc_kind *kindp, bool *has_bom, char **err)
 {
 	textenc_kind kind;
 	size_t bom = textenc_bom(data, len, &kind), bad = 0;
 
 	if (bom == 0)
 		kind = textenc_guess(data, len);
+	*kindp = kind;
+	*has_bom = bom > 0;
 	if (textenc_decode((const char *)data + bom, len - bom, kind, true,
 	    text, tlen, &bad) == -1) {
 		*err = xasprintf("byte %zu: invalid %s", bom + bad,
@@ -756,15 +808,14 @@ s_decode(const void *data, size_t len, char **text, size_t *tlen, char **err)
 }
 
 int
-dsgroups_parse(const void *data, size_t len, dsgroups_entries *out,
+dsgroups_parse_doc(const void *data, size_t len, dsgroups_doc *out,
     char **err)
 {
 	scan sc = { 0 };
-	char *text = NULL;
-	size_t tlen = 0;
-	int rc;
+	textenc_kind kind;
 
 	*err = NULL;
+	memset(out, 0, sizeof *out);
 	if (data == NULL)
 		data = "", len = 0;
 	if (len > DSGROUPS_MAX_INPUT) {
@@ -772,17 +823,45 @@ dsgroups_parse(const void *data, size_t len, dsgroups_entries *out,
 		    len, DSGROUPS_MAX_INPUT);
 		return -1;
 	}
-	if (s_decode(data, len, &text, &tlen, err) == -1)
+	if (s_decode(data, len, &out->text, &out->len, &kind, &out->bom,
+	    err) == -1)
 		return -1;
-	sc.s = text;
-	sc.len = tlen;
-	rc = s_document(&sc, out);
-	free(text);
-	if (rc == -1) {
-		dsgroups_entries_clear(out);
+	out->utf8 = kind == TEXTENC_UTF8;
+	sc.s = out->text;
+	sc.len = out->len;
+	if (s_document(&sc, &out->entries, &out->root_name) == -1) {
+		dsgroups_entries_clear(&out->entries);
 		*err = sc.err ? sc.err : xstrdup("malformed file");
 		return -1;
 	}
+	out->root_end = sc.root_end;
+	out->root_empty = sc.root_empty;
+	return 0;
+}
+
+void
+dsgroups_doc_clear(dsgroups_doc *d)
+{
+	free(d->text);
+	free(d->root_name);
+	dsgroups_entries_clear(&d->entries);
+	memset(d, 0, sizeof *d);
+}
+
+int
+dsgroups_parse(const void *data, size_t len, dsgroups_entries *out,
+    char **err)
+{
+	dsgroups_doc doc = { 0 };
+
+	if (dsgroups_parse_doc(data, len, &doc, err) == -1) {
+		dsgroups_doc_clear(&doc);
+		dsgroups_entries_clear(out);
+		return -1;
+	}
+	*out = doc.entries;
+	memset(&doc.entries, 0, sizeof doc.entries);
+	dsgroups_doc_clear(&doc);
 	return 0;
 }
 
@@ -794,8 +873,8 @@ typedef struct hkey {
 	char *id, *writer;
 } hkey;
 
-static char *
-s_norm_guid(const char *s)
+char *
+dsgroups_norm_guid(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
 	char *out;
@@ -857,8 +936,8 @@ dsgroups_hash(const dsgroups_entries *e, char out[DSGROUPS_HASH_HEX + 1])
 	for (size_t i = 0; i < e->n; i++) {
 		k[i].group = e->v[i].group;
 		k[i].name = e->v[i].name;
-		k[i].id = s_norm_guid(e->v[i].id);
-		k[i].writer = s_norm_guid(e->v[i].writer);
+		k[i].id = dsgroups_norm_guid(e->v[i].id);
+		k[i].writer = dsgroups_norm_guid(e->v[i].writer);
 	}
 	if (e->n > 1)
 		qsort(k, e->n, sizeof *k, s_cmp_hkey);
@@ -881,9 +960,16 @@ dsgroups_hash(const dsgroups_entries *e, char out[DSGROUPS_HASH_HEX + 1])
 void
 dsgroups_plan_hash(const plan *p, char out[DSGROUPS_HASH_HEX + 1])
 {
+	dsgroups_plan_hash_as(p, NULL, out);
+}
+
+void
+dsgroups_plan_hash_as(const plan *p, const char *cluster,
+    char out[DSGROUPS_HASH_HEX + 1])
+{
 	dsgroups_entries e = { 0 };
 
-	dsgroups_from_plan(p, &e);
+	dsgroups_from_plan_as(p, cluster, &e);
 	dsgroups_hash(&e, out);
 	dsgroups_entries_clear(&e);
 }

@@ -495,14 +495,63 @@ s_parse_csvs(hf_ctx *c, const ynode *seq)
 	s_names_check(c, &names, "CSV");
 }
 
+/* clusters: [A, B], in place of cluster: (one of them, not both). */
+static void
+s_parse_clusters(hf_ctx *c, const ydoc *doc, const ynode *one,
+    const ynode *list)
+{
+	hf_names names = { 0 };
+
+	if (one == NULL && list == NULL) {
+		/* The wording ymap_check uses for a missing key. */
+		ydiag(doc, doc->root, "cluster", c->d, "required key is "
+		    "missing");
+		c->rc = -1;
+		return;
+	}
+	if (one != NULL && list != NULL) {
+		ydiag(doc, list, "clusters", c->d, "give cluster or clusters, "
+		    "not both (cluster: X means clusters: [X])");
+		c->rc = -1;
+		return;
+	}
+	if (list == NULL || !s_collection(c, list, "clusters", YNODE_SEQ))
+		return;
+	if (yget_str_list(doc, list, "clusters", &c->h->clusters,
+	    &c->h->nclusters, c->d) == -1) {
+		c->rc = -1;
+		return;
+	}
+	if (c->h->nclusters == 0) {
+		ydiag(doc, list, "clusters", c->d, "expected at least one "
+		    "cluster name");
+		c->rc = -1;
+	}
+	for (size_t i = 0; i < c->h->nclusters; i++) {
+		char *ip = ypath_index("clusters", i);
+		const char *n = c->h->clusters[i];
+
+		if (*n == '\0' || strpbrk(n, ",/") != NULL) {
+			ydiag(doc, list->values[i], ip, c->d, "expected a "
+			    "cluster name without ',' or '/', got '%s'", n);
+			c->rc = -1;
+		} else {
+			s_names_add(&names, n, list->values[i], ip);
+		}
+		free(ip);
+	}
+	s_names_check(c, &names, "cluster");
+}
+
 static host_state *
 s_parse_doc(const ydoc *doc, diag_list *d)
 {
 	ynode *node, *cluster, *role, *registry, *providers, *agent, *csvs;
-	ynode *guests, *dsg;
+	ynode *guests, *dsg, *clusters;
 	yfield f[] = {
 		{ "node", &node, true },
-		{ "cluster", &cluster, true },
+		{ "cluster", &cluster, false },
+		{ "clusters", &clusters, false },
 		{ "role", &role, false },
 		{ "registry", &registry, false },
 		{ "vssProviders", &providers, false },
@@ -518,6 +567,7 @@ s_parse_doc(const ydoc *doc, diag_list *d)
 	s_fields(&c, doc->root, "", f, sizeof f / sizeof f[0]);
 	s_get_name(&c, node, "node", &c.h->node);
 	s_get_name(&c, cluster, "cluster", &c.h->cluster);
+	s_parse_clusters(&c, doc, cluster, clusters);
 	if (role != NULL && yget_enum(doc, role, "role", HOST_ROLE_NAMES, &r,
 	    d) == -1) {
 		role_known = false;
@@ -530,6 +580,12 @@ s_parse_doc(const ydoc *doc, diag_list *d)
 	s_parse_csvs(&c, csvs);
 	s_parse_guests(&c, guests);
 	s_get_name(&c, dsg, "dataSourceGroups", &c.h->data_source_groups);
+	if (clusters != NULL && role_known && c.h->role != ROLE_DPM_SERVER) {
+		ydiag(doc, clusters, "clusters", d, "only a host with role "
+		    "dpm-server protects several clusters (a Hyper-V node is a "
+		    "member of one: cluster:)");
+		c.rc = -1;
+	}
 	if (dsg != NULL && role_known && c.h->role != ROLE_DPM_SERVER) {
 		ydiag(doc, dsg, "dataSourceGroups", d, "only a host with role "
 		    "dpm-server holds DataSourceGroups.xml");
@@ -899,7 +955,12 @@ s_render_doc(hf_emit *e, const host_state *h)
 {
 	s_map(e, false);
 	s_kv(e, "node", h->node);
-	s_kv(e, "cluster", h->cluster);
+	if (h->nclusters > 0) {
+		s_str(e, "clusters");
+		s_str_list(e, h->clusters, h->nclusters, true, false);
+	} else {
+		s_kv(e, "cluster", h->cluster);
+	}
 	s_str(e, "role");
 	s_token(e, s_enum_name(e, HOST_ROLE_NAMES, (int)h->role));
 	s_render_registry(e, h);

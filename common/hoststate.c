@@ -85,6 +85,7 @@ host_state_free(host_state **hp)
 	h = *hp;
 	free(h->node);
 	free(h->cluster);
+	s_strv_free(h->clusters, h->nclusters);
 	for (size_t i = 0; i < h->nkeys; i++)
 		s_regkey_clear(&h->keys[i]);
 	free(h->keys);
@@ -127,6 +128,12 @@ host_state_dup(const host_state *h)
 	c = host_state_new();
 	c->node = xstrdup(h->node);
 	c->cluster = xstrdup(h->cluster);
+	if (h->nclusters) {
+		c->clusters = xcalloc(h->nclusters, sizeof *c->clusters);
+		for (size_t i = 0; i < h->nclusters; i++)
+			c->clusters[i] = xstrdup(h->clusters[i]);
+		c->nclusters = h->nclusters;
+	}
 	c->role = h->role;
 	if (h->nkeys) {
 		c->keys = xcalloc(h->nkeys, sizeof *c->keys);

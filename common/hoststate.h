@@ -62,7 +62,12 @@ typedef struct host_provider {
 
 typedef struct host_state {
 	char *node;
-	char *cluster;
+	char *cluster;		/* NULL when clusters is given */
+	/* dpm-server: the clusters whose guests its DPM server protects
+	 * (host file `clusters:`, in place of `cluster:`); none (0) for a
+	 * host of one cluster. */
+	char **clusters;
+	size_t nclusters;
 	host_role role;
 	host_regkey *keys;
 	size_t nkeys;

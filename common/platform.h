@@ -138,6 +138,11 @@ platform_access platform_socket_access(const char *path, const char *trusted,
  * after. 0, or -1 with *err (the limit is then unchanged). Windows has no
  * such limit: 0 with both -1. */
 int platform_raise_nofile(long *before, long *after, char **err);
+/* A daemon holding thousands of connections: the C library's allocator
+ * keeps one heap per thread that allocates (glibc: up to 8 per CPU), and
+ * each keeps freed memory for itself; two are plenty for one loop and
+ * ZeroMQ's I/O thread. Does nothing where there is no such knob. */
+void platform_tune_allocator(void);
 /* Shuts a TCP connection down both ways so its owner (libzmq) sees the
  * end and closes it; does nothing to a descriptor that is not an
  * IPv4/IPv6 stream socket. 0 when shut down, -1 otherwise. */

@@ -16,6 +16,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -775,6 +778,15 @@ platform_socket_access(const char *path, const char *trusted, char **err)
 out:
 	free(dir);
 	return rc;
+}
+
+void
+platform_tune_allocator(void)
+{
+#ifdef __GLIBC__
+	/* mallopt(3), M_ARENA_MAX. */
+	mallopt(M_ARENA_MAX, 2);
+#endif
 }
 
 int

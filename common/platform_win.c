@@ -907,6 +907,11 @@ platform_socket_access(const char *path, const char *trusted, char **err)
 	return PLATFORM_ACCESS_OK;
 }
 
+void
+platform_tune_allocator(void)
+{
+}
+
 int
 platform_raise_nofile(long *before, long *after, char **err)
 {

@@ -151,13 +151,39 @@ textenc_put_utf16le(strbuf *out, uint32_t cp)
 	s_put_unit_le(out, 0xDC00 | (cp & 0x3FF));
 }
 
+/* Appends the run of ASCII at s (n bytes) as UTF-16LE in one step: a
+ * file of megabytes is mostly ASCII, and a call per unit costs more
+ * than the conversion. */
+static void
+s_ascii_to_utf16le(strbuf *out, const char *s, size_t n)
+{
+	char *dst;
+
+	strbuf_add(out, s, n);	/* reserves n bytes of the 2n needed */
+	strbuf_add(out, s, n);
+	dst = out->data + out->len - 2 * n;
+	for (size_t k = n; k-- > 0;) {
+		dst[2 * k] = s[k];
+		dst[2 * k + 1] = 0;
+	}
+}
+
 int
 textenc_utf8_to_utf16le(strbuf *out, const char *s, size_t len, size_t *bad)
 {
 	uint32_t cp;
 
 	for (size_t i = 0; i < len;) {
-		size_t n = textenc_utf8_next(s + i, len - i, &cp);
+		size_t n, run = 0;
+
+		while (i + run < len && (unsigned char)s[i + run] < 0x80)
+			run++;
+		if (run > 0) {
+			s_ascii_to_utf16le(out, s + i, run);
+			i += run;
+			continue;
+		}
+		n = textenc_utf8_next(s + i, len - i, &cp);
 
 		if (n == 0) {
 			if (bad)
@@ -199,8 +225,16 @@ s_decode_utf8(const unsigned char *b, size_t len, bool strict, strbuf *sb,
 	uint32_t cp;
 
 	for (size_t i = 0; i < len;) {
-		size_t n = textenc_utf8_next((const char *)b + i, len - i, &cp);
+		size_t n, run = 0;
 
+		while (i + run < len && b[i + run] != 0 && b[i + run] < 0x80)
+			run++;
+		if (run > 0) {
+			strbuf_add(sb, b + i, run);
+			i += run;
+			continue;
+		}
+		n = textenc_utf8_next((const char *)b + i, len - i, &cp);
 		if (n == 0 || cp == 0) {
 			if (strict)
 				return s_fail(i, bad);
@@ -220,6 +254,30 @@ s_unit(const unsigned char *b, bool be)
 	return be ? (uint32_t)b[0] << 8 | b[1] : (uint32_t)b[1] << 8 | b[0];
 }
 
+/* The run of ASCII units (not NUL) at b, appended to sb as UTF-8 in one
+ * step; returns its length in bytes. */
+static size_t
+s_utf16_ascii_run(const unsigned char *b, size_t len, bool be, strbuf *sb)
+{
+	size_t n = 0, start = sb->len;
+	char *dst;
+
+	while (n + 1 < len) {
+		uint32_t u = s_unit(b + n, be);
+
+		if (u == 0 || u >= 0x80)
+			break;
+		n += 2;
+	}
+	if (n == 0)
+		return 0;
+	strbuf_add(sb, b, n / 2);	/* reserves; filled below */
+	dst = sb->data + start;
+	for (size_t k = 0; k < n / 2; k++)
+		dst[k] = (char)s_unit(b + 2 * k, be);
+	return n;
+}
+
 static int
 s_decode_utf16(const unsigned char *b, size_t len, bool be, bool strict,
     strbuf *sb, size_t *bad)
@@ -227,7 +285,14 @@ s_decode_utf16(const unsigned char *b, size_t len, bool be, bool strict,
 	size_t i = 0;
 
 	for (; i + 1 < len; i += 2) {
-		uint32_t u = s_unit(b + i, be), lo;
+		uint32_t u, lo;
+		size_t run = s_utf16_ascii_run(b + i, len - i, be, sb);
+
+		if (run > 0) {
+			i += run - 2;	/* the loop adds 2 */
+			continue;
+		}
+		u = s_unit(b + i, be);
 
 		if (u >= 0xD800 && u <= 0xDBFF && i + 3 < len &&
 		    (lo = s_unit(b + i + 2, be)) >= 0xDC00 && lo <= 0xDFFF) {

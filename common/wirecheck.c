@@ -40,6 +40,10 @@ static const s_rule s_rules[] = {
 	{ &hvp__drift_batch__descriptor, "records", LIMIT_DRIFT_BATCH },
 	{ &hvp__dry_run_result__descriptor, "findings",
 	    LIMIT_DRYRUN_FINDINGS },
+	{ &hvp__hello__descriptor, "clusters", LIMIT_CLUSTERS },
+	{ &hvp__hello__descriptor, "parts", LIMIT_CLUSTERS },
+	{ &hvp__ack__descriptor, "parts", LIMIT_CLUSTERS },
+	{ &hvp__heartbeat__descriptor, "parts", LIMIT_CLUSTERS },
 };
 
 typedef struct s_walk {

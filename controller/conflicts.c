@@ -51,22 +51,23 @@ s_resource(const char *name, const char *id)
 /* Stores the record of e with status st; -1 when the store cannot take
  * it now (the caller tries again at the next tick). */
 static int
-s_put(server *s, const conflict_entry *e, drift_status st)
+s_put(server *s, const cluster_state *c, const conflict_entry *e,
+    drift_status st)
 {
 	drift_record rec = { 0 };
 	char *err = NULL, *actual = xasprintf("reported by %s", e->nodes);
 	int64_t now = platform_now_ms() / 1000;
 
 	rec.id = e->drift_id;
-	rec.cluster = (char *)s->cluster;
+	rec.cluster = c->name;
 	rec.node = e->first_node;
 	rec.role = ROLE_HYPERV_NODE;
 	rec.kind = DRIFT_INVENTORY;
 	rec.resource = e->resource;
 	rec.expected = (char *)"reported by one node";
 	rec.actual = actual;
-	rec.policy_revision = s->revision;
-	rec.mode = s->policy ? s->policy->mode : POLICY_ENFORCE;
+	rec.policy_revision = c->revision;
+	rec.mode = c->policy ? c->policy->mode : POLICY_ENFORCE;
 	rec.status = st;
 	rec.detected_at = e->detected_at;
 	rec.resolved_at = st == DRIFT_RESOLVED ? now : 0;
@@ -87,13 +88,13 @@ s_put(server *s, const conflict_entry *e, drift_status st)
 }
 
 static void
-s_report(server *s, conflict_entry *e)
+s_report(server *s, const cluster_state *c, conflict_entry *e)
 {
 	int64_t now_ms = platform_now_ms();
 
 	e->detected_at = now_ms / 1000;
 	e->drift_id = drift_make_id("controller", e->resource, now_ms);
-	if (s_put(s, e, DRIFT_OPEN) == -1) {
+	if (s_put(s, c, e, DRIFT_OPEN) == -1) {
 		free(e->drift_id);	/* reported again at the next tick */
 		e->drift_id = NULL;
 		return;
@@ -107,7 +108,7 @@ s_report(server *s, conflict_entry *e)
  * one whose resolution the store cannot take now stays for the next
  * try. Returns how many entries remain. */
 static size_t
-s_resolve_gone(server *s, conflict_table *t)
+s_resolve_gone(server *s, const cluster_state *c, conflict_table *t)
 {
 	size_t kept = 0;
 
@@ -115,7 +116,7 @@ s_resolve_gone(server *s, conflict_table *t)
 		conflict_entry *e = &t->items[i];
 
 		if (!e->present && e->drift_id) {
-			if (s_put(s, e, DRIFT_RESOLVED) == -1) {
+			if (s_put(s, c, e, DRIFT_RESOLVED) == -1) {
 				t->items[kept++] = *e;
 				continue;
 			}
@@ -129,10 +130,28 @@ s_resolve_gone(server *s, conflict_table *t)
 	return kept;
 }
 
-void
-conflicts_update(server *s, const planner_conflict *c, size_t n)
+/* Reports cluster cl's conflicts that lasted past the grace period. */
+static void
+s_tick(server *s, cluster_state *cl)
 {
-	conflict_table *t = &s->conflicts;
+	int64_t grace = (int64_t)CONFLICTS_GRACE_HEARTBEATS *
+	    s->heartbeat_seconds * 1000, now = platform_mono_ms();
+
+	for (size_t i = 0; i < cl->conflicts.count; i++) {
+		conflict_entry *e = &cl->conflicts.items[i];
+
+		if (e->present && e->drift_id == NULL &&
+		    (!e->same_csvs || now - e->since_mono > grace))
+			s_report(s, cl, e);
+	}
+	cl->conflicts.count = s_resolve_gone(s, cl, &cl->conflicts);
+}
+
+void
+conflicts_update(server *s, cluster_state *cl, const planner_conflict *c,
+    size_t n)
+{
+	conflict_table *t = &cl->conflicts;
 
 	for (size_t i = 0; i < t->count; i++)
 		t->items[i].present = false;
@@ -161,24 +180,15 @@ conflicts_update(server *s, const planner_conflict *c, size_t n)
 		e->same_csvs = c[i].same_csvs;
 		e->present = true;
 	}
-	t->count = s_resolve_gone(s, t);
-	conflicts_tick(s);
+	t->count = s_resolve_gone(s, cl, t);
+	s_tick(s, cl);
 }
 
 void
 conflicts_tick(server *s)
 {
-	int64_t grace = (int64_t)CONFLICTS_GRACE_HEARTBEATS *
-	    s->heartbeat_seconds * 1000, now = platform_mono_ms();
-
-	for (size_t i = 0; i < s->conflicts.count; i++) {
-		conflict_entry *e = &s->conflicts.items[i];
-
-		if (e->present && e->drift_id == NULL &&
-		    (!e->same_csvs || now - e->since_mono > grace))
-			s_report(s, e);
-	}
-	s->conflicts.count = s_resolve_gone(s, &s->conflicts);
+	for (size_t i = 0; i < s->clusters.count; i++)
+		s_tick(s, s->clusters.items[i]);
 }
 
 int
@@ -187,13 +197,21 @@ conflicts_restore(server *s, char **err)
 	store_drift_filter f = { .open_only = true };
 	drift_record *list = NULL;
 	size_t n = 0;
-	conflict_table *t = &s->conflicts;
 
 	if (store_query_drift(s->store, &f, &list, &n, err) == -1)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
+		cluster_state *c = clusters_find(s, list[i].cluster);
+		conflict_table *t;
 		conflict_entry *e;
 
+		/* A record of a store from before clusters were named in it
+		 * is the first (only) cluster's. */
+		if (c == NULL && s->clusters.count > 0 && list[i].cluster == NULL)
+			c = s->clusters.items[0];
+		if (c == NULL)
+			continue;
+		t = &c->conflicts;
 		if (list[i].kind != DRIFT_INVENTORY || s_find(t, list[i].resource))
 			continue;
 		xgrow(&t->items, &t->cap, t->count + 1, sizeof *t->items);

@@ -5,8 +5,9 @@
  * CONFLICTS_GRACE_HEARTBEATS heartbeats, or the two reports disagree on
  * the guest's CSVs, it becomes an `inventory` drift record (made by the
  * controller, under the first reporting node), which goes to `resolved`
- * when only one node reports the guest again. Called by push.c after
- * every replan, by peer.c's tick, and by restore.c at start.
+ * when only one node reports the guest again. One table per cluster
+ * (clusters.h). Called by push.c after every replan, by peer.c's tick,
+ * and by restore.c at start.
  */
 #ifndef HVP_CONFLICTS_H
 #define HVP_CONFLICTS_H
@@ -20,6 +21,7 @@
 #define CONFLICTS_GRACE_HEARTBEATS 2
 
 struct server;
+struct cluster_state;
 
 typedef struct conflict_entry {
 	char *id;		/* guest GUID, lowercase */
@@ -38,10 +40,11 @@ typedef struct conflict_table {
 	size_t count, cap;
 } conflict_table;
 
-/* The conflicts of the newest plan: new ones are remembered, gone ones
- * resolved. */
-void conflicts_update(struct server *s, const planner_conflict *c, size_t n);
-/* Reports those that lasted past the grace period. */
+/* The conflicts of cluster cl's newest plan: new ones are remembered,
+ * gone ones resolved. */
+void conflicts_update(struct server *s, struct cluster_state *cl,
+    const planner_conflict *c, size_t n);
+/* Reports those that lasted past the grace period, in every cluster. */
 void conflicts_tick(struct server *s);
 /* Takes the open inventory drift records of an earlier run back. */
 int conflicts_restore(struct server *s, char **err);

@@ -27,6 +27,25 @@
 
 #define CONTROL_MAX_FRAMES 3
 
+/* ---- the cluster a request is about ---- */
+
+/* The --cluster of request q (clusters_pick); replies with the error
+ * and returns false when it names none held, or when need_one and the
+ * controller holds several and q names none. */
+static bool
+s_pick(server *s, reply_to *c, const Hvp__AdminRequest *q, bool need_one,
+    cluster_state **out)
+{
+	char *err = NULL;
+
+	*out = clusters_pick(s, q->cluster, need_one, &err);
+	if (err == NULL)
+		return true;
+	reply_text(c, 64, NULL, err);
+	free(err);
+	return false;
+}
+
 /* ---- status, diagnose ---- */
 
 /* The store's count of open drift records, per session. */
@@ -91,17 +110,24 @@ s_status(server *s, reply_to *c, const Hvp__AdminRequest *q)
 	finding *f = NULL;
 	status_view v = { 0 };
 	webhook_view *hooks = NULL;
-	char *err = NULL, *unmanaged;
+	char *err = NULL, **unmanaged;
 	int64_t *open, *backlog = NULL;
+	cluster_state *only;
 	strbuf out;
 
+	if (!s_pick(s, c, q, false, &only))
+		return;
 	if ((open = s_open_drift(s, &err)) == NULL) {
 		reply_text(c, 1, NULL, err);
 		free(err);
 		return;
 	}
-	unmanaged = push_serialization_unmanaged(s);
-	v.nfindings = diagnose_run(s, &f);
+	unmanaged = xcalloc(s->clusters.count + 1, sizeof *unmanaged);
+	for (size_t i = 0; i < s->clusters.count; i++)
+		unmanaged[i] = push_serialization_unmanaged(s,
+		    s->clusters.items[i]);
+	v.only = only;
+	v.nfindings = diagnose_run(s, only, &f);
 	v.open_drift = open;
 	v.unmanaged = unmanaged;
 	s_webhooks(s, &v, &hooks, &backlog);
@@ -112,6 +138,8 @@ s_status(server *s, reply_to *c, const Hvp__AdminRequest *q)
 	findings_free(&f, v.nfindings);
 	reply_text(c, 0, out.data, NULL);
 	strbuf_release(&out);
+	for (size_t i = 0; i < s->clusters.count; i++)
+		free(unmanaged[i]);
 	free(unmanaged);
 	free(open);
 }
@@ -120,11 +148,16 @@ static void
 s_diagnose(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	finding *f = NULL;
-	size_t nf = diagnose_run(s, &f);
+	cluster_state *only;
+	size_t nf;
 	strbuf out;
 
+	if (!s_pick(s, c, q, false, &only))
+		return;
+	nf = diagnose_run(s, only, &f);
 	strbuf_init(&out);
-	render_findings(f, nf, render_is_json(q->format), q->width, &out);
+	render_findings(f, nf, render_is_json(q->format), q->width,
+	    only == NULL, &out);
 	findings_free(&f, nf);
 	reply_text(c, nf ? 2 : 0, out.data, NULL);
 	strbuf_release(&out);
@@ -136,17 +169,22 @@ static void
 s_history(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	store_revision *list = NULL;
+	cluster_state *only;
 	size_t n = 0;
 	char *err = NULL;
 	strbuf out;
 
-	if (store_list_revisions(s->store, &list, &n, &err) == -1) {
+	if (!s_pick(s, c, q, false, &only))
+		return;
+	if (store_list_revisions_in(s->store, only ? only->name : NULL, &list,
+	    &n, &err) == -1) {
 		reply_text(c, 1, NULL, err);
 		free(err);
 		return;
 	}
 	strbuf_init(&out);
-	render_history(list, n, render_is_json(q->format), q->width, &out);
+	render_history(list, n, render_is_json(q->format), q->width,
+	    only == NULL, &out);
 	store_revision_list_free(&list, n);
 	reply_text(c, 0, out.data, NULL);
 	strbuf_release(&out);
@@ -156,14 +194,18 @@ static void
 s_get(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	store_revision *r = NULL;
+	cluster_state *cl;
 	char *err = NULL, *msg;
 	strbuf out;
 	int rc;
 
+	if (!s_pick(s, c, q, true, &cl))
+		return;
 	if (q->revision > 0)
-		rc = store_get_revision(s->store, q->revision, &r, &err);
+		rc = store_get_revision_in(s->store, cl->name, q->revision, &r,
+		    &err);
 	else
-		rc = store_latest_revision(s->store, &r, &err);
+		rc = store_latest_revision_in(s->store, cl->name, &r, &err);
 	if (rc == -1) {
 		reply_text(c, 1, NULL, err);
 		free(err);
@@ -205,12 +247,16 @@ s_drift(server *s, reply_to *c, const Hvp__AdminRequest *q)
 	size_t n = 0, open = 0, from;
 	char *err = NULL;
 	Hvp__AdminReply r = HVP__ADMIN_REPLY__INIT;
+	cluster_state *only;
 	strbuf out;
 
+	if (!s_pick(s, c, q, false, &only))
+		return;
 	if (q->drift_records) {	/* drift --follow */
 		events_request(s, c, q);
 		return;
 	}
+	f.cluster = only ? only->name : NULL;
 	f.node = q->node && *q->node ? q->node : NULL;
 	f.since = q->since;
 	f.open_only = q->open_only;
@@ -224,7 +270,7 @@ s_drift(server *s, reply_to *c, const Hvp__AdminRequest *q)
 		open += list[i].status == DRIFT_OPEN;
 	from = s_newest(n, q->limit);
 	render_drift(n ? list + from : list, n - from, q->format, q->width,
-	    &out);
+	    only == NULL, &out);
 	store_drift_list_free(&list, n);
 	r.status = 0;
 	r.body = out.data ? out.data : (char *)"";
@@ -245,9 +291,12 @@ s_serialization(server *s, reply_to *c, const Hvp__AdminRequest *q)
 	const char *fmt = q->format && *q->format ? q->format : "table";
 	char *xml = NULL;
 	size_t len = 0;
+	cluster_state *cl;
 	strbuf out;
 
-	if (s->plan == NULL) {
+	if (!s_pick(s, c, q, true, &cl))
+		return;
+	if (cl->plan == NULL) {
 		reply_text(c, 1, NULL, "no serialization plan yet: no node has "
 		    "reported its guests");
 		return;
@@ -255,7 +304,7 @@ s_serialization(server *s, reply_to *c, const Hvp__AdminRequest *q)
 	strbuf_init(&out);
 	r.error = (char *)"";
 	if (strcmp(fmt, "dpm-xml") == 0) {
-		if (dsgroups_render(s->plan, &xml, &len) == -1) {
+		if (dsgroups_render(cl->plan, &xml, &len) == -1) {
 			reply_text(c, 1, NULL, "cannot render the plan");
 			strbuf_release(&out);
 			return;
@@ -263,7 +312,7 @@ s_serialization(server *s, reply_to *c, const Hvp__AdminRequest *q)
 		r.data.data = (uint8_t *)xml;
 		r.data.len = len;
 	} else {
-		render_plan(s->plan, fmt, q->width, &out);
+		render_plan(cl->plan, fmt, q->width, &out);
 	}
 	r.body = out.data;
 	reply_send(c, &r);
@@ -305,16 +354,17 @@ s_opt(const char *v)
 }
 
 /* A policy text sent by a client, parsed here (a client cannot smuggle
- * an invalid policy in) and checked against this controller's cluster.
- * Returns the parsed policy (owned), or NULL after replying with the
- * errors. */
+ * an invalid policy in) and checked against the clusters this
+ * controller holds (and the request's --cluster, when given). Returns
+ * the parsed policy (owned) and its cluster, or NULL after replying with
+ * the errors. */
 static policy *
-s_candidate(server *s, reply_to *c, const char *label, const char *text,
-    size_t len)
+s_candidate(server *s, reply_to *c, const Hvp__AdminRequest *q,
+    const char *label, const char *text, size_t len, cluster_state **cl)
 {
 	diag_list d;
 	policy *p;
-	char *err;
+	char *err, *list;
 
 	diag_list_init(&d);
 	p = policy_parse(label, text ? text : "", len, &d);
@@ -327,10 +377,24 @@ s_candidate(server *s, reply_to *c, const char *label, const char *text,
 		return NULL;
 	}
 	diag_list_release(&d);
-	if (strcasecmp(p->cluster, s->cluster) != 0) {
-		err = xasprintf("%s: spec.cluster is %s but this controller holds "
-		    "cluster %s", label, p->cluster, s->cluster);
+	if ((*cl = clusters_find(s, p->cluster)) == NULL) {
+		list = clusters_list(s);
+		err = s->clusters.count == 1 ? xasprintf("%s: spec.cluster is "
+		    "%s but this controller holds cluster %s", label,
+		    p->cluster, list) : xasprintf("%s: spec.cluster is %s but "
+		    "this controller holds clusters %s", label, p->cluster, list);
 		reply_text(c, 1, NULL, err);
+		free(list);
+		free(err);
+		policy_free(&p);
+		return NULL;
+	}
+	if (q->cluster && *q->cluster && strcasecmp(q->cluster,
+	    (*cl)->name) != 0) {
+		err = xasprintf("%s: spec.cluster is %s, not %s (--cluster): "
+		    "the policy says which cluster it is for", label,
+		    p->cluster, q->cluster);
+		reply_text(c, 64, NULL, err);
 		free(err);
 		policy_free(&p);
 		return NULL;
@@ -338,8 +402,27 @@ s_candidate(server *s, reply_to *c, const char *label, const char *text,
 	return p;
 }
 
+/* Refuses a policy that asks its DPM server for another perNode than
+ * another cluster's current policy does (no --force: one DPM server has
+ * one value); true when refused. */
+static bool
+s_conflicting(server *s, reply_to *c, const cluster_state *cl,
+    const policy *p, const char *label)
+{
+	char *why = push_dpm_conflict(s, cl, p), *msg;
+
+	if (why == NULL)
+		return false;
+	msg = xasprintf("%s: %s", label, why);
+	reply_text(c, 1, NULL, msg);
+	free(msg);
+	free(why);
+	return true;
+}
+
 static void
-s_reply_revision(reply_to *c, int64_t rev, const char *note)
+s_reply_revision(reply_to *c, const cluster_state *cl, int64_t rev,
+    const char *note)
 {
 	Hvp__AdminReply r = HVP__ADMIN_REPLY__INIT;
 	char *body = xasprintf("revision %lld\n%s", (long long)rev,
@@ -348,6 +431,7 @@ s_reply_revision(reply_to *c, int64_t rev, const char *note)
 	r.body = body;
 	r.error = (char *)"";
 	r.revision = rev;
+	r.cluster = cl->name;
 	reply_send(c, &r);
 	free(body);
 }
@@ -364,10 +448,15 @@ s_store_and_push(server *s, reply_to *c, const char *label, const char *text,
 	store_change ch = { 0 };
 	bool force = q->force;
 	int64_t rev = 0;
+	cluster_state *cl;
 	policy *p;
 
-	if ((p = s_candidate(s, c, label, text, len)) == NULL)
+	if ((p = s_candidate(s, c, q, label, text, len, &cl)) == NULL)
 		return;
+	if (s_conflicting(s, c, cl, p, label)) {
+		policy_free(&p);
+		return;
+	}
 	if (!force && (err = push_dpm_problem(s, p)) != NULL) {
 		char *msg = xasprintf("%s: %s; fix the name, or apply --force if "
 		    "that DPM server has not connected yet", label, err);
@@ -379,14 +468,15 @@ s_store_and_push(server *s, reply_to *c, const char *label, const char *text,
 		return;
 	}
 	policy_hash(p, hash);
-	if (s->revision > 0 && strcmp(hash, s->policy_hash) == 0 &&
-	    s->revision_floor <= s->revision) {
-		s_reply_revision(c, s->revision, "unchanged: the policy equals the "
-		    "current revision\n");
+	if (cl->revision > 0 && strcmp(hash, cl->policy_hash) == 0 &&
+	    cl->revision_floor <= cl->revision) {
+		s_reply_revision(c, cl, cl->revision, "unchanged: the policy "
+		    "equals the current revision\n");
 		policy_free(&p);
 		return;
 	}
 	canon = policy_canonical(p);
+	ch.cluster = cl->name;
 	ch.text = canon;
 	ch.hash = hash;
 	ch.applied_by = who;
@@ -402,13 +492,16 @@ s_store_and_push(server *s, reply_to *c, const char *label, const char *text,
 		policy_free(&p);
 		return;
 	}
-	push_set_policy(s, rev, p, canon);
-	log_info("revision %lld applied by %s (%s)%s%s", (long long)rev, who,
+	push_set_policy(s, cl, rev, p, canon);
+	log_info("%s%s%srevision %lld applied by %s (%s)%s%s",
+	    s->clusters.count > 1 ? "cluster " : "",
+	    s->clusters.count > 1 ? cl->name : "",
+	    s->clusters.count > 1 ? ": " : "", (long long)rev, who,
 	    source, ch.change_id ? " change " : "",
 	    ch.change_id ? ch.change_id : "");
 	push_replan(s);
 	push_all(s);
-	s_reply_revision(c, rev, NULL);
+	s_reply_revision(c, cl, rev, NULL);
 }
 
 static void
@@ -432,10 +525,12 @@ s_rollback(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	store_revision *r = NULL;
 	char *err = NULL, *who, *source, *label;
+	cluster_state *cl;
 
-	if (s_needs_change_id(s, c, q))
+	if (s_needs_change_id(s, c, q) || !s_pick(s, c, q, true, &cl))
 		return;
-	if (store_get_revision(s->store, q->revision, &r, &err) == -1 || r == NULL) {
+	if (store_get_revision_in(s->store, cl->name, q->revision, &r,
+	    &err) == -1 || r == NULL) {
 		if (err == NULL)
 			err = xasprintf("no revision %lld (see hvpolicy history)",
 			    (long long)q->revision);
@@ -538,26 +633,29 @@ s_progress(server *s, reply_to *c, const Hvp__AdminRequest *q)
 static void
 s_events(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
-	events_request(s, c, q);
+	cluster_state *only;
+
+	if (s_pick(s, c, q, false, &only))
+		events_request(s, c, q);
 }
 
 /* ---- plan (dry run on every online node) ---- */
 
-/* The plan the DPM server holds now, as far as the store knows it: the
- * generation it acknowledged, when the current policy manages the file.
- * Owned; NULL for none. */
+/* The plan the DPM server holds now of cluster cl, as far as the store
+ * knows it: the generation it acknowledged, when the current policy
+ * manages the file. Owned; NULL for none. */
 static plan *
-s_held_plan(server *s)
+s_held_plan(server *s, const cluster_state *cl)
 {
-	const node_session *dpm = push_dpm_server(s);
-	char *unmanaged = push_serialization_unmanaged(s), *err = NULL;
+	const node_session *dpm = push_dpm_server(s, cl);
+	char *unmanaged = push_serialization_unmanaged(s, cl), *err = NULL;
+	uint64_t gen = dpm ? push_acked_generation(dpm, cl) : 0;
 	plan *p = NULL;
 
-	if (unmanaged == NULL && dpm && dpm->acked_plan_generation > 0) {
-		if (s->plan && s->plan->generation == dpm->acked_plan_generation)
-			p = plan_dup(s->plan);
-		else if (store_load_plan(s->store, dpm->acked_plan_generation, &p,
-		    &err) == -1) {
+	if (unmanaged == NULL && gen > 0) {
+		if (cl->plan && cl->plan->generation == gen)
+			p = plan_dup(cl->plan);
+		else if (store_load_plan(s->store, gen, &p, &err) == -1) {
 			log_warnx("plan: %s", err);
 			free(err);
 		}
@@ -569,12 +667,12 @@ s_held_plan(server *s)
 /* What `plan` prints before the nodes' answers: the DPM server's file
  * before and after, and the policy against the current revision. */
 static char *
-s_plan_preface(server *s, const policy *p, const char *canon,
-    const char *dpm_problem)
+s_plan_preface(server *s, const cluster_state *cl, const policy *p,
+    const char *canon, const char *dpm_problem)
 {
 	bool manages = p->strategy == STRATEGY_SYSTEM_SOFTWARE && p->per_csv &&
 	    dpm_problem == NULL;
-	plan *held = s_held_plan(s);
+	plan *held = s_held_plan(s, cl);
 	strbuf out, changes;
 	size_t n;
 
@@ -584,19 +682,21 @@ s_plan_preface(server *s, const policy *p, const char *canon,
 		strbuf_addf(&out, "warning: %s: serialization would be "
 		    "unmanaged (apply refuses it without --force)\n\n",
 		    dpm_problem);
+	if (s->clusters.count > 1)
+		strbuf_addf(&out, "cluster %s\n\n", cl->name);
 	if (manages || held) {
-		n = plan_diff(held, manages ? s->plan : NULL, &changes);
+		n = plan_diff(held, manages ? cl->plan : NULL, &changes);
 		strbuf_addf(&out, "DataSourceGroups.xml on %s:%s\n%s\n",
 		    p->dpm_server ? p->dpm_server : "the DPM server",
 		    n ? "" : " no change", changes.data);
 	}
 	strbuf_reset(&changes);
-	if (s->policy_text == NULL) {
+	if (cl->policy_text == NULL) {
 		strbuf_addstr(&out, "policy: no revision applied yet\n\n");
 	} else {
-		n = textdiff_lines(s->policy_text, canon, &changes);
+		n = textdiff_lines(cl->policy_text, canon, &changes);
 		strbuf_addf(&out, "policy against revision %lld:%s\n%s\n",
-		    (long long)s->revision, n ? "" : " the same", changes.data);
+		    (long long)cl->revision, n ? "" : " the same", changes.data);
 	}
 	strbuf_release(&changes);
 	plan_free(&held);
@@ -608,15 +708,20 @@ s_plan(server *s, reply_to *c, const Hvp__AdminRequest *q)
 {
 	const char *label = q->source && *q->source ? q->source : "<policy>";
 	char *canon, *preface, *problem;
+	cluster_state *cl;
 	policy *p;
 
-	if ((p = s_candidate(s, c, label, (const char *)q->policy.data,
-	    q->policy.len)) == NULL)
+	if ((p = s_candidate(s, c, q, label, (const char *)q->policy.data,
+	    q->policy.len, &cl)) == NULL)
 		return;
+	if (s_conflicting(s, c, cl, p, label)) {
+		policy_free(&p);
+		return;
+	}
 	canon = policy_canonical(p);
 	problem = push_dpm_problem(s, p);
-	preface = s_plan_preface(s, p, canon, problem);
-	dryrun_start(s, c, q->format, q->width, canon, preface, problem);
+	preface = s_plan_preface(s, cl, p, canon, problem);
+	dryrun_start(s, c, cl, q->format, q->width, canon, preface, problem);
 	free(problem);
 	free(preface);
 	free(canon);

@@ -25,6 +25,7 @@ static void
 s_add(flist *f, const char *node, const char *kind, char *evidence, char *fix)
 {
 	xgrow(&f->items, &f->cap, f->n + 1, sizeof *f->items);
+	f->items[f->n].cluster = NULL;	/* set by diagnose_run */
 	f->items[f->n].node = xstrdup(node);
 	f->items[f->n].kind = xstrdup(kind);
 	f->items[f->n].evidence = evidence;
@@ -42,7 +43,7 @@ s_provider(const Hvp__Inventory *inv, const char *id)
 }
 
 static void
-s_snapshot(const server *s, const node_session *n, flist *f)
+s_snapshot(const policy *pol, const node_session *n, flist *f)
 {
 	const Hvp__Inventory *inv = n->inventory;
 	const Hvp__Snapshot *snap = inv->last_snapshot;
@@ -55,8 +56,8 @@ s_snapshot(const server *s, const node_session *n, flist *f)
 	if (prov ? (strcmp(prov->type, "hardware") != 0 || prov->autorecovery) :
 	    !snap->hardware)
 		return;
-	saved_state = s->policy &&
-	    s->policy->strategy == STRATEGY_HARDWARE_SAVED_STATE;
+	saved_state = pol &&
+	    pol->strategy == STRATEGY_HARDWARE_SAVED_STATE;
 	if (saved_state)
 		return;
 	s_add(f, n->name, "hardware-provider-snapshot",
@@ -64,7 +65,7 @@ s_snapshot(const server *s, const node_session *n, flist *f)
 	    "support autorecovery; DPM agent log: %s",
 	    prov && prov->name ? prov->name : "hardware provider",
 	    snap->provider_id, snap->line ? snap->line : ""),
-	    s->policy ? xstrdup("the strategy is system-software: the DPM agent "
+	    pol ? xstrdup("the strategy is system-software: the DPM agent "
 	    "must use the system provider; make sure the UseSystemSoftwareProvider "
 	    "key is present on this node (mode enforce corrects it)") :
 	    xstrdup("apply a policy: strategy system-software (system provider, "
@@ -73,20 +74,20 @@ s_snapshot(const server *s, const node_session *n, flist *f)
 }
 
 static void
-s_settings(const server *s, const node_session *n, flist *f)
+s_settings(const policy *pol, const node_session *n, flist *f)
 {
 	bool key = n->inventory->has_system_provider_key;
 
-	if (s->policy == NULL)
+	if (pol == NULL)
 		return;
-	if (s->policy->strategy == STRATEGY_HARDWARE_SAVED_STATE && key)
+	if (pol->strategy == STRATEGY_HARDWARE_SAVED_STATE && key)
 		s_add(f, n->name, "other-strategy-settings",
 		    xstrdup("HKLM\\SOFTWARE\\Microsoft\\Microsoft Data Protection "
 		    "Manager\\Agent\\UseSystemSoftwareProvider is present, which "
 		    "belongs to strategy system-software"),
 		    xstrdup("delete the key (mode enforce does), or change the "
 		    "policy's strategy"));
-	if (s->policy->strategy == STRATEGY_SYSTEM_SOFTWARE && !key)
+	if (pol->strategy == STRATEGY_SYSTEM_SOFTWARE && !key)
 		s_add(f, n->name, "missing-strategy-settings",
 		    xstrdup("HKLM\\SOFTWARE\\Microsoft\\Microsoft Data Protection "
 		    "Manager\\Agent\\UseSystemSoftwareProvider is absent: the DPM "
@@ -104,20 +105,20 @@ s_vss_enabled(const Hvp__Guest *g)
 }
 
 static void
-s_guests(const server *s, const node_session *n, flist *f)
+s_guests(const policy *pol, const node_session *n, flist *f)
 {
 	bool want;
 	size_t bad = 0;
 	strbuf names;
 
-	if (s->policy == NULL)
+	if (pol == NULL)
 		return;
-	want = s->policy->strategy == STRATEGY_SYSTEM_SOFTWARE;
+	want = pol->strategy == STRATEGY_SYSTEM_SOFTWARE;
 	strbuf_init(&names);
 	for (size_t i = 0; i < n->inventory->n_guests; i++) {
 		const Hvp__Guest *g = n->inventory->guests[i];
 
-		if (!policy_covers_guest(s->policy, g->name) ||
+		if (!policy_covers_guest(pol, g->name) ||
 		    s_vss_enabled(g) == want)
 			continue;
 		if (bad < DIAG_MAX_GUESTS_LISTED)
@@ -138,18 +139,23 @@ s_guests(const server *s, const node_session *n, flist *f)
 }
 
 size_t
-diagnose_run(const server *s, finding **out)
+diagnose_run(const server *s, const cluster_state *only, finding **out)
 {
 	flist f = { 0 };
 
 	for (size_t i = 0; i < s->nodes.count; i++) {
 		const node_session *n = s->nodes.items[i];
+		const cluster_state *c = clusters_of_node(s, n);
+		size_t first = f.n;
 
-		if (n->inventory == NULL || n->role != ROLE_HYPERV_NODE)
+		if (n->inventory == NULL || n->role != ROLE_HYPERV_NODE ||
+		    c == NULL || (only && c != only))
 			continue;
-		s_snapshot(s, n, &f);
-		s_settings(s, n, &f);
-		s_guests(s, n, &f);
+		s_snapshot(c->policy, n, &f);
+		s_settings(c->policy, n, &f);
+		s_guests(c->policy, n, &f);
+		for (size_t k = first; k < f.n; k++)
+			f.items[k].cluster = xstrdup(c->name);
 	}
 	*out = f.items;
 	return f.n;
@@ -161,6 +167,7 @@ findings_free(finding **list, size_t n)
 	if (*list == NULL)
 		return;
 	for (size_t i = 0; i < n; i++) {
+		free((*list)[i].cluster);
 		free((*list)[i].node);
 		free((*list)[i].kind);
 		free((*list)[i].evidence);

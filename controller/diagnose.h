@@ -13,14 +13,18 @@
 #include "server.h"
 
 typedef struct finding {
+	char *cluster;		/* the node's */
 	char *node;
 	char *kind;
 	char *evidence;
 	char *fix;
 } finding;
 
-/* Findings sorted by node, then kind; owned array. */
-size_t diagnose_run(const server *s, finding **out);
+/* Findings of the nodes of cluster only (NULL: every cluster), sorted by
+ * node, then kind; owned array. Each node is judged by its own cluster's
+ * policy. */
+size_t diagnose_run(const server *s, const cluster_state *only,
+    finding **out);
 void findings_free(finding **list, size_t n);
 
 #endif

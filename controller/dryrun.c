@@ -96,9 +96,9 @@ s_wait_for(dryrun_wait *w, size_t *cap, char *name)
 }
 
 void
-dryrun_start(server *s, const reply_to *c, const char *format,
-    uint32_t width, const char *canonical_text, const char *preface,
-    const char *warning)
+dryrun_start(server *s, const reply_to *c, const cluster_state *cl,
+    const char *format, uint32_t width, const char *canonical_text,
+    const char *preface, const char *warning)
 {
 	Hvp__DryRun dr = HVP__DRY_RUN__INIT;
 	Hvp__Envelope e = HVP__ENVELOPE__INIT;
@@ -127,6 +127,9 @@ dryrun_start(server *s, const reply_to *c, const char *format,
 	for (size_t i = 0; i < s->nodes.count; i++) {
 		node_session *n = s->nodes.items[i];
 
+		/* A candidate goes to its own cluster's nodes only. */
+		if (!clusters_node_in(n, cl))
+			continue;
 		if (!n->online)
 			s_wait_for(w, &cap, xasprintf("%s" DRYRUN_OFFLINE, n->name));
 		else if (sessions_send(s->router, n, &e) == 0)

@@ -1,6 +1,6 @@
 /*
  * dryrun.h: `hvpolicy plan` waiting for the nodes' answers. The candidate
- * policy goes to every online node as a DryRun; the client is answered
+ * policy goes to every online node of its cluster as a DryRun; the client is answered
  * when every online node has sent its DryRunResult, or at a deadline,
  * with what each node would change. One plan at a time. Called by
  * control.c (start), peer.c (results) and main.c's loop (deadlines).
@@ -33,13 +33,15 @@ typedef struct dryrun_wait {
 	int64_t deadline_mono;
 } dryrun_wait;
 
-/* Sends canonical_text to every online node and remembers the client;
+/* Sends canonical_text to every online node of cluster cl and remembers
+ * the client;
  * preface (may be NULL) is text the table answer starts with, warning
  * (may be NULL) goes to the client's standard error in every format.
  * Answers the client itself when another plan is pending. */
-void dryrun_start(struct server *s, const reply_to *c, const char *format,
-    uint32_t width, const char *canonical_text, const char *preface,
-    const char *warning);
+struct cluster_state;
+void dryrun_start(struct server *s, const reply_to *c,
+    const struct cluster_state *cl, const char *format, uint32_t width,
+    const char *canonical_text, const char *preface, const char *warning);
 void dryrun_result(struct server *s, const char *node,
     const Hvp__DryRunResult *r);
 /* Answers the client once nobody online is left to answer, or at the

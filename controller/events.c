@@ -18,6 +18,9 @@
 
 #define S_EVENT_LINE "%-8s %-20s %-8s %-10s %s\n"
 #define S_DRIFT_LINE "%-20s %-10s %-20s %-9s %-11s %s\n"
+/* The same with a CLUSTER column (several clusters, none asked for). */
+#define S_EVENT_LINE_C "%-8s %-20s %-8s %-14s %-10s %s\n"
+#define S_DRIFT_LINE_C "%-20s %-14s %-10s %-20s %-9s %-11s %s\n"
 
 void
 events_json(const char *cluster, const store_event *e, jsonw *j)
@@ -28,7 +31,7 @@ events_json(const char *cluster, const store_event *e, jsonw *j)
 	jsonw_kv_int(j, "seq", e->seq);
 	jsonw_kv_time(j, "time", e->at);
 	jsonw_kv_str(j, "type", e->type);
-	jsonw_kv_str(j, "cluster", cluster);
+	jsonw_kv_str(j, "cluster", e->cluster ? e->cluster : cluster);
 	jsonw_kv_str(j, "node", e->node);
 	/* data is a compact JSON object the store wrote: its members go in
 	 * as they are. */
@@ -45,7 +48,7 @@ events_json(const char *cluster, const store_event *e, jsonw *j)
 
 /* What a table line says of an event. */
 static void
-s_event_line(const store_event *e, strbuf *out)
+s_event_line(const store_event *e, bool with_cluster, strbuf *out)
 {
 	char seq[24], at[40];
 	char *what = NULL;
@@ -60,31 +63,47 @@ s_event_line(const store_event *e, strbuf *out)
 		    DRIFT_KIND_NAMES[r->kind], r->resource,
 		    cause ? " (" : "", cause ? cause : "", cause ? ")" : "");
 	}
-	strbuf_addf(out, S_EVENT_LINE, seq, at, e->type,
-	    e->node ? e->node : "-", what ? what : e->summary ? e->summary : "");
+	if (with_cluster)
+		strbuf_addf(out, S_EVENT_LINE_C, seq, at, e->type,
+		    e->cluster ? e->cluster : "-", e->node ? e->node : "-",
+		    what ? what : e->summary ? e->summary : "");
+	else
+		strbuf_addf(out, S_EVENT_LINE, seq, at, e->type,
+		    e->node ? e->node : "-",
+		    what ? what : e->summary ? e->summary : "");
 	free(what);
 }
 
 static void
-s_drift_line(const drift_record *r, strbuf *out)
+s_drift_line(const drift_record *r, bool with_cluster, strbuf *out)
 {
 	char at[40];
+	const char *cause = r->cause ? DRIFT_CAUSE_NAMES[r->cause] : "-";
 
 	timefmt_rfc3339(r->detected_at, at, sizeof at);
-	strbuf_addf(out, S_DRIFT_LINE, at, r->node, DRIFT_KIND_NAMES[r->kind],
-	    DRIFT_STATUS_NAMES[r->status],
-	    r->cause ? DRIFT_CAUSE_NAMES[r->cause] : "-", r->resource);
+	if (with_cluster)
+		strbuf_addf(out, S_DRIFT_LINE_C, at,
+		    r->cluster ? r->cluster : "-", r->node,
+		    DRIFT_KIND_NAMES[r->kind], DRIFT_STATUS_NAMES[r->status],
+		    cause, r->resource);
+	else
+		strbuf_addf(out, S_DRIFT_LINE, at, r->node,
+		    DRIFT_KIND_NAMES[r->kind], DRIFT_STATUS_NAMES[r->status],
+		    cause, r->resource);
 }
 
 /* Drift records of drift events, in the drift verb's formats. */
 static void
 s_render_drift(const store_event *list, size_t n, const char *fmt,
-    bool continued, strbuf *out)
+    bool continued, bool with_cluster, strbuf *out)
 {
 	jsonw j;
 
 	if (strcmp(fmt, "csv") == 0 && !continued)
 		strbuf_addstr(out, DRIFT_CSV_HEADER "\n");
+	else if (strcmp(fmt, "table") == 0 && !continued && with_cluster)
+		strbuf_addf(out, S_DRIFT_LINE_C, "DETECTED", "CLUSTER", "NODE",
+		    "KIND", "STATUS", "CAUSE", "RESOURCE");
 	else if (strcmp(fmt, "table") == 0 && !continued)
 		strbuf_addf(out, S_DRIFT_LINE, "DETECTED", "NODE", "KIND",
 		    "STATUS", "CAUSE", "RESOURCE");
@@ -94,7 +113,7 @@ s_render_drift(const store_event *list, size_t n, const char *fmt,
 		if (strcmp(fmt, "csv") == 0) {
 			drift_record_csv(&list[i].drift, out);
 		} else if (strcmp(fmt, "table") == 0) {
-			s_drift_line(&list[i].drift, out);
+			s_drift_line(&list[i].drift, with_cluster, out);
 		} else {
 			jsonw_init(&j, out, false);
 			drift_record_json(&list[i].drift, &j);
@@ -111,16 +130,22 @@ s_render(const server *s, const store_event *list, size_t n,
 	bool json = strcmp(fmt, "json") == 0;
 	jsonw j;
 
+	/* Several clusters and none asked for: which one, in a column. */
+	bool with_cluster = s->clusters.count > 1 && w->cluster == NULL;
+
 	if (w->drift_records) {
-		s_render_drift(list, n, fmt, w->continued, out);
+		s_render_drift(list, n, fmt, w->continued, with_cluster, out);
 		return;
 	}
 	if (strcmp(fmt, "table") == 0) {
-		if (!w->continued)
+		if (!w->continued && with_cluster)
+			strbuf_addf(out, S_EVENT_LINE_C, "SEQ", "TIME", "TYPE",
+			    "CLUSTER", "NODE", "WHAT");
+		else if (!w->continued)
 			strbuf_addf(out, S_EVENT_LINE, "SEQ", "TIME", "TYPE",
 			    "NODE", "WHAT");
 		for (size_t i = 0; i < n; i++)
-			s_event_line(&list[i], out);
+			s_event_line(&list[i], with_cluster, out);
 		return;
 	}
 	if (json)
@@ -129,7 +154,7 @@ s_render(const server *s, const store_event *list, size_t n,
 		if (json)
 			strbuf_addstr(out, i ? ",\n  " : "\n  ");
 		jsonw_init(&j, out, false);
-		events_json(s->cluster, &list[i], &j);
+		events_json(s->clusters.items[0]->name, &list[i], &j);
 		if (!json)
 			strbuf_addch(out, '\n');
 	}
@@ -148,6 +173,7 @@ s_query(server *s, const events_wait *w, store_event **list, size_t *n,
 	f.after = w->after;
 	f.type = w->drift_records ? "drift" : w->type;
 	f.node = w->node;
+	f.cluster = w->cluster;
 	f.limit = w->follow ? EVENTS_BATCH : EVENTS_MAX_REPLY;
 	if (store_list_events(s->store, &f, list, n, upto, &err) == -1) {
 		reply_text(&w->client, 1, NULL, err);
@@ -190,6 +216,7 @@ s_wait_release(events_wait *w)
 {
 	free(w->type);
 	free(w->node);
+	free(w->cluster);
 	free(w->format);
 	memset(w, 0, sizeof *w);
 }
@@ -264,6 +291,7 @@ events_request(server *s, const reply_to *c, const Hvp__AdminRequest *q)
 	w.after = q->after == -1 ? store_last_event(s->store) : q->after;
 	w.type = s_opt(q->type);
 	w.node = s_opt(q->node);
+	w.cluster = s_opt(q->cluster);
 	w.format = s_opt(q->format);
 	w.drift_records = q->drift_records;
 	w.continued = q->continued;

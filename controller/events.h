@@ -31,6 +31,7 @@ typedef struct events_wait {
 	int64_t after;
 	char *type;		/* NULL: every type */
 	char *node;		/* NULL: every node */
+	char *cluster;		/* NULL: every cluster */
 	char *format;
 	bool drift_records;
 	bool continued;

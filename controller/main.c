@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <curl/curl.h>
 #include <zmq.h>
 
@@ -43,8 +44,11 @@
 #define CONTROLLER_TICK_MS 250
 
 static const config_option s_options[] = {
-	{ "cluster", CONFIG_STRING, NULL, true, 0, 0,
+	{ "cluster", CONFIG_STRING, NULL, false, 0, 0,
 	    "cluster this controller holds; nodes of another are refused" },
+	{ "clusters", CONFIG_LIST, NULL, false, 0, 0,
+	    "clusters this controller holds, in place of cluster "
+	    "(--clusters A,B)" },
 	{ "listen", CONFIG_STRING, "tcp://0.0.0.0:7600", false, 0, 0,
 	    "node traffic endpoint (ROUTER)" },
 	{ "controlSocket", CONFIG_STRING, "/run/hvpolicy/control.sock", false,
@@ -81,10 +85,66 @@ static const config_option s_options[] = {
 };
 #define NOPTIONS (sizeof s_options / sizeof s_options[0])
 
+/* A cluster name: not empty, no control characters, no ',' (a DPM
+ * server's clusters are recorded joined by commas) and no '/' (it
+ * qualifies group names, dsgroups.h). */
+static bool
+s_cluster_name_ok(const char *n)
+{
+	if (*n == '\0')
+		return false;
+	for (const char *p = n; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == ',' ||
+		    *p == '/')
+			return false;
+	return true;
+}
+
+/* Exactly one of cluster and clusters; names valid and different. */
+static int
+s_check_clusters(const config_values *v, diag_list *d)
+{
+	size_t n = 0;
+	const char *const *list = config_list(v, "clusters", &n);
+	const char *one = config_str(v, "cluster");
+	int rc = 0;
+
+	if ((one == NULL) == (list == NULL)) {
+		diag_add(d, "<config>", 0, 0, "cluster", one ? "cluster, "
+		    "clusters: give one of them, not both (cluster: X means "
+		    "clusters: [X])" : "cluster: required (in the config file "
+		    "or as --cluster), or clusters: [A, B]");
+		return -1;
+	}
+	if (list && n == 0) {
+		diag_add(d, "<config>", 0, 0, "clusters", "clusters: expected "
+		    "at least one cluster name");
+		return -1;
+	}
+	for (size_t i = 0; i < (list ? n : 1); i++) {
+		const char *name = list ? list[i] : one;
+
+		if (!s_cluster_name_ok(name)) {
+			diag_add(d, "<config>", 0, 0, list ? "clusters" :
+			    "cluster", "%s: expected a cluster name without "
+			    "control characters, ',' or '/', got '%s'",
+			    list ? "clusters" : "cluster", name);
+			rc = -1;
+		}
+		for (size_t k = 0; list && k < i; k++)
+			if (strcasecmp(list[k], name) == 0) {
+				diag_add(d, "<config>", 0, 0, "clusters",
+				    "clusters: %s is named twice", name);
+				rc = -1;
+			}
+	}
+	return rc;
+}
+
 static int
 s_check_config(const config_values *v, diag_list *d)
 {
-	int rc = 0;
+	int rc = s_check_clusters(v, d);
 
 	if (!config_bool(v, "insecure")) {
 		if (config_str(v, "secretKey") == NULL) {
@@ -227,8 +287,10 @@ s_start_webhooks(server *s, char **err)
 		free(list);
 		return 0;
 	}
-	s->hooks = webhooks_start(config_str(s->cfg, "dataDir"), s->cluster,
-	    list, n, err);
+	/* Events carry their own cluster; the endpoint's header names the
+	 * first one held. */
+	s->hooks = webhooks_start(config_str(s->cfg, "dataDir"),
+	    s->cluster ? s->cluster : s->cluster_names[0], list, n, err);
 	return s->hooks ? 0 : -1;
 }
 
@@ -303,13 +365,29 @@ s_teardown(server *s)
 	store_free(&s->store);
 	sessions_release(&s->nodes);
 	dryrun_release(&s->dryrun);
-	conflicts_release(&s->conflicts);
 	linger_release(&s->linger);
 	progress_release(&s->progress);
 	events_release(&s->events);
-	policy_free(&s->policy);
-	free(s->policy_text);
-	plan_free(&s->plan);
+	clusters_release(&s->clusters);
+}
+
+static void
+s_log_started(const server *s)
+{
+	if (s->clusters.count == 1) {
+		log_info("cluster %s listening on %s, control socket %s, "
+		    "revision %lld", s->clusters.items[0]->name,
+		    config_str(s->cfg, "listen"),
+		    config_str(s->cfg, "controlSocket"),
+		    (long long)s->clusters.items[0]->revision);
+		return;
+	}
+	log_info("%zu clusters listening on %s, control socket %s",
+	    s->clusters.count, config_str(s->cfg, "listen"),
+	    config_str(s->cfg, "controlSocket"));
+	for (size_t i = 0; i < s->clusters.count; i++)
+		log_info("cluster %s revision %lld", s->clusters.items[i]->name,
+		    (long long)s->clusters.items[i]->revision);
 }
 
 static void
@@ -438,8 +516,7 @@ s_loop(server *s)
 				control_handle(s, items[i].socket);
 		}
 		now = platform_mono_ms();
-		if (s->plan_dirty && s->revision > 0)
-			push_replan(s);
+		push_replan(s);
 		if (now >= next_tick) {
 			notify_watchdog();
 			store_tick(s->store);
@@ -476,6 +553,7 @@ main(int argc, char **argv)
 			return 0;
 		}
 	log_init("hvpolicy-controller", false);
+	platform_tune_allocator();
 	diag_list_init(&d);
 	if (log_take_format_flag(&argc, argv, &log_flag) == -1)
 		diag_add(&d, "<command line>", 0, 0, "logFormat", "--log-format "
@@ -499,6 +577,7 @@ main(int argc, char **argv)
 	s.argc = argc;
 	s.argv = argv;
 	s.cluster = config_str(&cfg, "cluster");
+	s.cluster_names = config_list(&cfg, "clusters", NULL);
 	s.insecure = config_bool(&cfg, "insecure");
 	s.require_change_id = config_bool(&cfg, "requireChangeId");
 	s.heartbeat_seconds = (int)config_int(&cfg, "heartbeatSeconds");
@@ -515,9 +594,7 @@ main(int argc, char **argv)
 		config_values_release(&cfg);
 		return 1;
 	}
-	log_info("cluster %s listening on %s, control socket %s, revision %lld",
-	    s.cluster, config_str(&cfg, "listen"), config_str(&cfg, "controlSocket"),
-	    (long long)s.revision);
+	s_log_started(&s);
 	notify_ready("serving");
 	s_loop(&s);
 	notify_stopping();

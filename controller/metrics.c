@@ -66,7 +66,7 @@ s_nodes(strbuf *b, server *s)
 
 	for (size_t i = 0; i < s->nodes.count; i++) {
 		online += s->nodes.items[i]->online;
-		converged += push_node_converged(s, s->nodes.items[i]);
+		converged += push_node_converged_all(s, s->nodes.items[i]);
 	}
 	if (store_open_drift_by_node(s->store, &list, &n, &err) == -1) {
 		log_warnx("metrics: %s", err);
@@ -117,21 +117,50 @@ s_drift(strbuf *b, server *s, const store_stats *st)
 			    (unsigned long long)st->transitions[k][t]);
 }
 
+/* A controller of one cluster: unlabelled, as before several could be
+ * held; of several: one line per cluster, labelled. */
+static void
+s_cluster_gauge(strbuf *b, const server *s, const char *name,
+    const cluster_state *c, unsigned long long v)
+{
+	if (s->clusters.count == 1) {
+		strbuf_addf(b, "%s %llu\n", name, v);
+		return;
+	}
+	strbuf_addf(b, "%s{cluster=\"", name);
+	promtext_label(b, c->name);
+	strbuf_addf(b, "\"} %llu\n", v);
+}
+
+static void
+s_cluster_gauges(strbuf *b, const server *s)
+{
+	promtext_head(b, "hvpolicy_revision", "gauge", "Current policy revision (0: "
+	    "none).");
+	for (size_t i = 0; i < s->clusters.count; i++)
+		s_cluster_gauge(b, s, "hvpolicy_revision", s->clusters.items[i],
+		    (unsigned long long)s->clusters.items[i]->revision);
+	promtext_head(b, "hvpolicy_plan_generation", "gauge", "Current serialization "
+	    "plan generation (0: none).");
+	for (size_t i = 0; i < s->clusters.count; i++) {
+		const cluster_state *c = s->clusters.items[i];
+
+		s_cluster_gauge(b, s, "hvpolicy_plan_generation", c,
+		    (unsigned long long)(c->plan ? c->plan->generation : 0));
+	}
+}
+
 static void
 s_state(strbuf *b, metrics *m, server *s, const store_stats *st)
 {
-	promtext_head(b, "hvpolicy_info", "gauge", "The cluster this controller "
-	    "holds (always 1).");
-	strbuf_addstr(b, "hvpolicy_info{cluster=\"");
-	promtext_label(b, s->cluster);
-	strbuf_addstr(b, "\"} 1\n");
-	promtext_head(b, "hvpolicy_revision", "gauge", "Current policy revision (0: "
-	    "none).");
-	strbuf_addf(b, "hvpolicy_revision %lld\n", (long long)s->revision);
-	promtext_head(b, "hvpolicy_plan_generation", "gauge", "Current serialization "
-	    "plan generation (0: none).");
-	strbuf_addf(b, "hvpolicy_plan_generation %llu\n",
-	    (unsigned long long)(s->plan ? s->plan->generation : 0));
+	promtext_head(b, "hvpolicy_info", "gauge", "The clusters this controller "
+	    "holds (always 1, one line each).");
+	for (size_t i = 0; i < s->clusters.count; i++) {
+		strbuf_addstr(b, "hvpolicy_info{cluster=\"");
+		promtext_label(b, s->clusters.items[i]->name);
+		strbuf_addstr(b, "\"} 1\n");
+	}
+	s_cluster_gauges(b, s);
 	promtext_head(b, "hvpolicy_event_seq", "gauge", "Number of the newest event.");
 	strbuf_addf(b, "hvpolicy_event_seq %lld\n",
 	    (long long)store_last_event(s->store));
@@ -212,19 +241,23 @@ static void
 s_time_convergence(metrics *m, server *s, int64_t now)
 {
 	size_t online = 0, converged = 0;
+	int64_t revs = 0;
 
-	if (s->revision != m->rev) {
-		m->rev = s->revision;
+	/* Several clusters: any cluster's new revision starts the clock. */
+	for (size_t i = 0; i < s->clusters.count; i++)
+		revs += s->clusters.items[i]->revision;
+	if (revs != m->rev) {
+		m->rev = revs;
 		m->rev_since_mono = now;
 		m->rev_done = false;
 	}
-	if (m->rev_done || s->revision == 0)
+	if (m->rev_done || revs == 0)
 		return;
 	for (size_t i = 0; i < s->nodes.count; i++) {
 		const node_session *n = s->nodes.items[i];
 
 		online += n->online;
-		converged += n->online && push_node_converged(s, n);
+		converged += n->online && push_node_converged_all(s, n);
 	}
 	if (online > 0 && converged == online) {
 		m->converge_s = (double)(now - m->rev_since_mono) / 1000;

@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "conflicts.h"
+#include "dpmparts.h"
 #include "dryrun.h"
 #include "linger.h"
 #include "log.h"
@@ -63,6 +64,7 @@ void
 peer_flush_acks(server *s)
 {
 	const char **names;
+	char **parts;
 	store_ack *acks;
 	size_t k = 0;
 	char *err = NULL;
@@ -72,6 +74,7 @@ peer_flush_acks(server *s)
 	if (k == 0)
 		return;
 	names = xcalloc(k, sizeof *names);
+	parts = xcalloc(k, sizeof *parts);
 	acks = xcalloc(k, sizeof *acks);
 	k = 0;
 	for (size_t i = 0; i < s->nodes.count; i++) {
@@ -85,15 +88,20 @@ peer_flush_acks(server *s)
 		acks[k].converged = n->converged;
 		acks[k].open_drift = n->open_drift;
 		acks[k].dsgroups_hash = n->dsgroups_hash;
+		parts[k] = dpmparts_text(n);
 		k++;
 	}
-	if (store_set_node_acks(s->store, names, acks, k, &err) == -1) {
+	if (store_set_node_acks_parts(s->store, names, acks,
+	    (const char *const *)parts, k, &err) == -1) {
 		log_warnx("cannot store %zu acknowledgements: %s", k, err);
 		free(err);
 	} else {
 		for (size_t i = 0; i < s->nodes.count; i++)
 			s->nodes.items[i]->ack_dirty = false;
 	}
+	for (size_t i = 0; i < k; i++)
+		free(parts[i]);
+	free(parts);
 	free(names);
 	free(acks);
 }
@@ -114,6 +122,16 @@ s_mark_online(server *s, node_session *n)
 		log_warnx("node=%s cannot store state: %s", n->name, err);
 		free(err);
 	}
+}
+
+/* The node's inventory changed: its cluster's plan may change. */
+static void
+s_mark_dirty(server *s, const node_session *n)
+{
+	cluster_state *c = clusters_of_node(s, n);
+
+	if (c)
+		c->plan_dirty = true;
 }
 
 /* Keeps a private copy of the inventory (the envelope is freed). */
@@ -140,9 +158,7 @@ s_take_inventory(server *s, node_session *n, const Hvp__Inventory *inv)
 	if (n->role == ROLE_HYPERV_NODE &&
 	    !linger_note(s, n->name, n->inventory, inv))
 		stored = false;
-	if (n->inventory)
-		hvp__inventory__free_unpacked(n->inventory, NULL);
-	n->inventory = hvp__inventory__unpack(NULL, len, buf);
+	sessions_set_inventory(n, buf, len);
 	free(n->inventory_hash);
 	n->inventory_hash = xstrdup(inv->hash ? inv->hash : "");
 	if (n->role == ROLE_DPM_SERVER) {
@@ -161,7 +177,7 @@ s_take_inventory(server *s, node_session *n, const Hvp__Inventory *inv)
 		n->store_pending = true;
 	}
 	free(buf);
-	s->plan_dirty = true;
+	s_mark_dirty(s, n);
 	log_debug("node=%s inventory %zu guests", n->name,
 	    n->inventory ? n->inventory->n_guests : 0);
 }
@@ -187,22 +203,35 @@ s_set_clock(node_session *n, int64_t node_ms)
  * than the cluster (restored from a backup). Revision numbers must never
  * be reused, so the store's floor rises above it, loudly. */
 static void
-s_check_revision_floor(server *s, const node_session *n)
+s_check_floor(server *s, const node_session *n, cluster_state *c,
+    int64_t held)
 {
 	char *err = NULL;
 
-	if (n->acked_revision <= s->revision_floor)
+	if (c == NULL || held <= c->revision_floor)
 		return;
-	log_warnx("node=%s holds revision %lld, but this store's newest is "
+	log_warnx("node=%s holds revision %lld%s%s, but this store's newest is "
 	    "%lld: the store has lost acknowledged state (restored from an "
 	    "older backup, or its -wal file removed?). The node keeps what it "
-	    "holds; the next apply will be revision %lld", n->name, (long long)n->acked_revision,
-	    (long long)s->revision, (long long)n->acked_revision + 1);
-	if (store_raise_revision_floor(s->store, n->acked_revision, &err) == -1) {
+	    "holds; the next apply will be revision %lld", n->name,
+	    (long long)held, s->clusters.count > 1 ? " of cluster " : "",
+	    s->clusters.count > 1 ? c->name : "", (long long)c->revision,
+	    (long long)held + 1);
+	if (store_raise_revision_floor_in(s->store, c->name, held,
+	    &err) == -1) {
 		log_warnx("cannot store the revision floor: %s", err);
 		free(err);
 	}
-	s->revision_floor = n->acked_revision;
+	c->revision_floor = held;
+}
+
+static void
+s_check_revision_floor(server *s, const node_session *n)
+{
+	for (size_t i = 0; i < n->nparts; i++)
+		s_check_floor(s, n, clusters_find(s, n->parts[i].cluster),
+		    n->parts[i].revision);
+	s_check_floor(s, n, clusters_of_node(s, n), n->acked_revision);
 }
 
 /* Where the node's drift continues: the store's last_drift_seq, unless
@@ -274,6 +303,7 @@ s_node_record(const node_session *n, store_node *rec)
 	rec->open_drift = n->open_drift;
 	rec->dsgroups_hash = n->dsgroups_hash;
 	rec->inventory_hash = n->inventory_hash;
+	rec->parts = dpmparts_text(n);	/* owned: the caller frees it */
 }
 
 /* A node record or inventory the store could not take (another process
@@ -303,9 +333,38 @@ s_store_pending(server *s)
 			n->store_pending = false;
 			log_info("node=%s record stored (was delayed)", n->name);
 		}
+		free(rec.parts);
 		free(err);
 		free(buf);
 	}
+}
+
+/* A DPM server of several clusters: every one it protects must be held
+ * here (as a node of a cluster not held is refused). */
+static bool
+s_clusters_held(server *s, const wire_rid *rid, const char *name, int role,
+    const Hvp__Hello *h)
+{
+	char *why, *list;
+
+	if (role != ROLE_DPM_SERVER) {
+		s_refuse(s, rid, name, "only a dpm-server protects several "
+		    "clusters");
+		return false;
+	}
+	for (size_t i = 0; i < h->n_clusters; i++) {
+		if (clusters_find(s, h->clusters[i]))
+			continue;
+		list = clusters_list(s);
+		why = xasprintf("node protects cluster %.*s, which this "
+		    "controller does not hold (it holds %s)", PEER_MAX_NAME,
+		    h->clusters[i], list);
+		s_refuse(s, rid, name, why);
+		free(why);
+		free(list);
+		return false;
+	}
+	return true;
 }
 
 static void
@@ -334,15 +393,26 @@ s_hello(server *s, const char *name, const wire_rid *rid, const Hvp__Hello *h)
 		    "unknown role (expected hyperv-node or dpm-server)");
 		return;
 	}
-	if (h->cluster == NULL || strcasecmp(h->cluster, s->cluster) != 0) {
+	if (h->n_clusters > 0) {
+		if (!s_clusters_held(s, rid, name, role, h))
+			return;
+	} else if (h->cluster == NULL || clusters_find(s, h->cluster) == NULL) {
 		s_refuse(s, rid, name, "node belongs to another cluster");
 		return;
 	}
 	n = sessions_get_or_add(&s->nodes, name);
 	s_bind_connection(n, rid);
 	n->role = (host_role)role;
+	/* A node moved to another cluster leaves its old cluster's plan. */
+	if (n->cluster && strcasecmp(n->cluster, h->cluster) != 0)
+		s_mark_dirty(s, n);
 	free(n->cluster);
 	n->cluster = xstrdup(h->cluster);
+	dpmparts_clear(n);
+	if (h->n_clusters > 0) {
+		dpmparts_set_clusters(n, h->clusters, h->n_clusters);
+		dpmparts_take(n, h->parts, h->n_parts);
+	}
 	free(n->version);
 	n->version = xstrdup(h->version);
 	n->acked_revision = h->revision;
@@ -359,6 +429,7 @@ s_hello(server *s, const char *name, const wire_rid *rid, const Hvp__Hello *h)
 		err = NULL;
 		n->store_pending = true;
 	}
+	free(rec.parts);
 	s_mark_online(s, n);
 	s_set_clock(n, h->clock_ms);
 	s_take_inventory(s, n, h->inventory);
@@ -386,6 +457,8 @@ s_ack(server *s, node_session *n, const Hvp__Ack *a)
 	n->acked_plan_generation = a->plan_generation;
 	n->converged = a->converged;
 	n->open_drift = a->open_drift;
+	if (n->nclusters > 0)
+		dpmparts_take(n, a->parts, a->n_parts);
 	if (n->role == ROLE_DPM_SERVER) {
 		free(n->dsgroups_hash);
 		n->dsgroups_hash = a->dsgroups_hash && *a->dsgroups_hash ?
@@ -497,6 +570,8 @@ s_heartbeat(server *s, node_session *n, const Hvp__Heartbeat *h)
 	n->acked_plan_generation = h->plan_generation;
 	n->converged = h->converged;
 	n->open_drift = h->open_drift;
+	if (n->nclusters > 0)
+		changed |= dpmparts_take(n, h->parts, h->n_parts);
 	if (n->role == ROLE_DPM_SERVER && h->dsgroups_hash) {
 		changed |= !n->dsgroups_hash ||
 		    strcmp(n->dsgroups_hash, h->dsgroups_hash) != 0;
@@ -513,7 +588,8 @@ s_heartbeat(server *s, node_session *n, const Hvp__Heartbeat *h)
 	    strcmp(n->inventory_hash, h->inventory_hash) != 0);
 	if (h->inventory_hash && *h->inventory_hash && !r.want_inventory)
 		n->current_mono = platform_mono_ms();
-	push_wanted(s, n, &r.revision, &r.plan_generation);
+	push_wanted(s, clusters_of_node(s, n), n, &r.revision,
+	    &r.plan_generation);
 	s_send_to(s, n, HVP__ENVELOPE__BODY_HEARTBEAT_REPLY, &r);
 	push_desired(s, n, false);
 }
@@ -660,9 +736,13 @@ peer_tick(server *s)
 	}
 	conflicts_tick(s);
 	linger_tick(s);
-	if (s->plan_retry) {
-		s->plan_retry = false;
-		s->plan_dirty = true;
+	for (size_t i = 0; i < s->clusters.count; i++) {
+		cluster_state *c = s->clusters.items[i];
+
+		if (c->plan_retry) {
+			c->plan_retry = false;
+			c->plan_dirty = true;
+		}
 	}
 	push_all(s);
 }

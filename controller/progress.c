@@ -17,16 +17,21 @@ typedef struct s_count {
 	strbuf offline;		/* offline nodes not waited for */
 } s_count;
 
+/* Counts the nodes of cluster c. */
 static void
-s_count_nodes(const server *s, int64_t revision, bool wait_all, s_count *k)
+s_count_nodes(const server *s, const cluster_state *c, int64_t revision,
+    bool wait_all, s_count *k)
 {
 	memset(k, 0, sizeof *k);
 	strbuf_init(&k->pending);
 	strbuf_init(&k->offline);
 	for (size_t i = 0; i < s->nodes.count; i++) {
 		const node_session *n = s->nodes.items[i];
-		bool ok = s->revision == revision && push_node_converged(s, n);
+		bool ok;
 
+		if (!clusters_node_in(n, c))
+			continue;
+		ok = c->revision == revision && push_node_converged(s, c, n);
 		if (!n->online && !wait_all) {
 			strbuf_addf(&k->offline, "%s%s", k->offline.len ? ", " : "",
 			    n->name);
@@ -42,11 +47,12 @@ s_count_nodes(const server *s, int64_t revision, bool wait_all, s_count *k)
 }
 
 static void
-s_answer(const server *s, const reply_to *c, const s_count *k)
+s_answer(const cluster_state *cl, const reply_to *c, const s_count *k)
 {
 	Hvp__AdminReply r = HVP__ADMIN_REPLY__INIT;
 
-	r.revision = s->revision;
+	r.revision = cl->revision;
+	r.cluster = cl->name;
 	r.converged = k->converged;
 	r.total = k->total;
 	r.body = k->pending.data;
@@ -64,9 +70,10 @@ s_count_release(s_count *k)
 
 /* Whether a client that saw `seen` converged nodes learns something. */
 static bool
-s_news(const server *s, int64_t revision, uint32_t seen, const s_count *k)
+s_news(const cluster_state *c, int64_t revision, uint32_t seen,
+    const s_count *k)
 {
-	return s->revision != revision || k->converged != seen ||
+	return c->revision != revision || k->converged != seen ||
 	    k->converged == k->total;
 }
 
@@ -74,17 +81,24 @@ void
 progress_request(server *s, const reply_to *c, const Hvp__AdminRequest *q)
 {
 	progress_table *t = &s->progress;
+	cluster_state *cl;
+	char *err = NULL;
 	s_count k;
 
-	s_count_nodes(s, q->revision, q->wait_all, &k);
-	if (!q->long_poll || s_news(s, q->revision, q->seen_converged, &k)) {
-		s_answer(s, c, &k);
+	if ((cl = clusters_pick(s, q->cluster, true, &err)) == NULL) {
+		reply_text(c, 64, NULL, err);
+		free(err);
+		return;
+	}
+	s_count_nodes(s, cl, q->revision, q->wait_all, &k);
+	if (!q->long_poll || s_news(cl, q->revision, q->seen_converged, &k)) {
+		s_answer(cl, c, &k);
 		s_count_release(&k);
 		return;
 	}
 	s_count_release(&k);
 	xgrow(&t->items, &t->cap, t->count + 1, sizeof *t->items);
-	t->items[t->count++] = (progress_wait){ .client = *c,
+	t->items[t->count++] = (progress_wait){ .client = *c, .cluster = cl,
 	    .revision = q->revision, .wait_all = q->wait_all,
 	    .seen = q->seen_converged,
 	    .deadline_mono = platform_mono_ms() + PROGRESS_HOLD_MS };
@@ -105,9 +119,10 @@ progress_tick(server *s)
 		progress_wait *w = &t->items[i];
 		s_count k;
 
-		s_count_nodes(s, w->revision, w->wait_all, &k);
-		if (s_news(s, w->revision, w->seen, &k) || now >= w->deadline_mono)
-			s_answer(s, &w->client, &k);
+		s_count_nodes(s, w->cluster, w->revision, w->wait_all, &k);
+		if (s_news(w->cluster, w->revision, w->seen, &k) ||
+		    now >= w->deadline_mono)
+			s_answer(w->cluster, &w->client, &k);
 		else
 			t->items[kept++] = *w;
 		s_count_release(&k);

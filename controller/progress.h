@@ -4,8 +4,8 @@
  * answer until that number differs from the one the client last saw (or
  * up to PROGRESS_HOLD_MS), so the client learns of the last node's
  * convergence the moment it happens, with no polling interval added.
- * Online nodes are waited for; offline ones are named and do not block,
- * unless wait_all. Called by control.c (requests) and main.c's loop.
+ * Online nodes of the revision's cluster are waited for; offline ones are
+ * named and do not block, unless wait_all. Called by control.c (requests) and main.c's loop.
  */
 #ifndef HVP_PROGRESS_H
 #define HVP_PROGRESS_H
@@ -23,6 +23,7 @@ struct server;
 
 typedef struct progress_wait {
 	reply_to client;	/* user NULL */
+	const struct cluster_state *cluster;	/* the revision's */
 	int64_t revision;
 	bool wait_all;
 	uint32_t seen;

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "conflicts.h"
+#include "dpmparts.h"
 #include "dsgroups.h"
 #include "linger.h"
 #include "log.h"
@@ -21,36 +22,53 @@
 #define PUSH_RESEND_HEARTBEATS 3
 
 static bool
-s_manages_file(const server *s)
+s_manages_file(const cluster_state *c)
 {
-	return s->policy && s->policy->strategy == STRATEGY_SYSTEM_SOFTWARE &&
-	    s->policy->per_csv;
+	return c->policy && c->policy->strategy == STRATEGY_SYSTEM_SOFTWARE &&
+	    c->policy->per_csv;
 }
 
+/* Is n the DPM server cluster c's policy names? */
 static bool
-s_is_dpm_server(const server *s, const node_session *n)
+s_is_dpm_server(const cluster_state *c, const node_session *n)
 {
-	return s->policy && s->policy->dpm_server &&
+	return c->policy && c->policy->dpm_server &&
 	    n->role == ROLE_DPM_SERVER &&
-	    strcasecmp(n->name, s->policy->dpm_server) == 0;
+	    strcasecmp(n->name, c->policy->dpm_server) == 0;
 }
 
 void
-push_wanted(const server *s, const node_session *n, int64_t *revision,
-    uint64_t *generation)
+push_wanted(const server *s, const cluster_state *c, const node_session *n,
+    int64_t *revision, uint64_t *generation)
 {
-	*revision = s->revision;
+	(void)s;
+	*revision = c ? c->revision : 0;
 	*generation = 0;
-	if (s->plan && s_manages_file(s) && s_is_dpm_server(s, n))
-		*generation = s->plan->generation;
+	if (c && c->plan && s_manages_file(c) && s_is_dpm_server(c, n))
+		*generation = c->plan->generation;
 }
 
 const char *
-push_expected_file_hash(const server *s, char out[65])
+push_expected_file_hash(const server *s, const cluster_state *c,
+    char out[65])
 {
+	const node_session *dpm = push_dpm_server(s, c);
+	cluster_state *cc = (cluster_state *)c;	/* the cache only */
+	int q = dpm && dpm->nclusters ? 1 : 0;
+
 	out[0] = '\0';
-	if (s->plan && s_manages_file(s))
-		dsgroups_plan_hash(s->plan, out);
+	if (c->plan == NULL || !s_manages_file(c))
+		return out;
+	/* Hashing thousands of guests at every status: once a generation. */
+	if (cc->file_hash_plan != c->plan ||
+	    cc->file_hash_gen != c->plan->generation) {
+		dsgroups_plan_hash(c->plan, cc->file_hash[0]);
+		dsgroups_plan_hash_as(c->plan, c->name, cc->file_hash[1]);
+		cc->file_hash_plan = c->plan;
+		cc->file_hash_gen = c->plan->generation;
+	}
+	/* A DPM server of several clusters qualifies its groups. */
+	memcpy(out, cc->file_hash[q], 65);
 	return out;
 }
 
@@ -66,12 +84,34 @@ s_find_dpm(const server *s, const char *name)
 	return NULL;
 }
 
-node_session *
-push_dpm_server(const server *s)
+int64_t
+push_acked_revision(const node_session *n, const cluster_state *c)
 {
-	if (s->policy == NULL)
+	const node_part *p;
+
+	if (n->nclusters == 0)
+		return n->acked_revision;
+	p = dpmparts_find(n, c->name);
+	return p ? p->revision : 0;
+}
+
+uint64_t
+push_acked_generation(const node_session *n, const cluster_state *c)
+{
+	const node_part *p;
+
+	if (n->nclusters == 0)
+		return n->acked_plan_generation;
+	p = dpmparts_find(n, c->name);
+	return p ? p->generation : 0;
+}
+
+node_session *
+push_dpm_server(const server *s, const cluster_state *c)
+{
+	if (c == NULL || c->policy == NULL)
 		return NULL;
-	return s_find_dpm(s, s->policy->dpm_server);
+	return s_find_dpm(s, c->policy->dpm_server);
 }
 
 char *
@@ -96,87 +136,248 @@ push_dpm_problem(const server *s, const policy *p)
 	return why;
 }
 
-char *
-push_serialization_unmanaged(const server *s)
+static bool
+s_sets_parallel(const policy *p)
 {
-	if (s->policy == NULL)
+	return p && p->strategy == STRATEGY_SYSTEM_SOFTWARE && p->dpm_server;
+}
+
+char *
+push_dpm_conflict(const server *s, const cluster_state *c, const policy *p)
+{
+	if (!s_sets_parallel(p))
+		return NULL;
+	for (size_t i = 0; i < s->clusters.count; i++) {
+		const cluster_state *o = s->clusters.items[i];
+
+		if (o == c || !s_sets_parallel(o->policy) ||
+		    strcasecmp(o->policy->dpm_server, p->dpm_server) != 0 ||
+		    o->policy->per_node == p->per_node)
+			continue;
+		return xasprintf("spec.serialization.perNode: %s asks %s for "
+		    "MaxAllowedParallelBackups %d, but cluster %s (revision "
+		    "%lld, policy %s) asks the same DPM server for %d: one "
+		    "DPM server has one value; make them equal, or give one "
+		    "cluster another DPM server", c->name, p->dpm_server,
+		    p->per_node, o->name, (long long)o->revision,
+		    o->policy->name, o->policy->per_node);
+	}
+	return NULL;
+}
+
+char *
+push_serialization_unmanaged(const server *s, const cluster_state *c)
+{
+	if (c == NULL || c->policy == NULL)
 		return xstrdup("no policy applied");
-	if (s->policy->strategy != STRATEGY_SYSTEM_SOFTWARE)
+	if (c->policy->strategy != STRATEGY_SYSTEM_SOFTWARE)
 		return xstrdup("strategy hardware-saved-state serializes nothing");
-	if (!s->policy->per_csv)
+	if (!c->policy->per_csv)
 		return xstrdup("serialization.perCsv is false");
-	return push_dpm_problem(s, s->policy);
+	return push_dpm_problem(s, c->policy);
+}
+
+/* What the DPM server dpm holds of cluster c's part of the file. */
+static const char *
+s_held_hash(const node_session *dpm, const cluster_state *c)
+{
+	const node_part *p;
+
+	if (dpm->nclusters == 0)
+		return dpm->dsgroups_hash;
+	p = dpmparts_find(dpm, c->name);
+	return p ? p->dsgroups_hash : NULL;
 }
 
 bool
-push_plan_held(const server *s)
+push_plan_held(const server *s, const cluster_state *c)
 {
-	const node_session *dpm = push_dpm_server(s);
+	const node_session *dpm = push_dpm_server(s, c);
+	const char *held;
 	char want[65];
 
-	push_expected_file_hash(s, want);
-	if (want[0] == '\0' || dpm == NULL || dpm->dsgroups_hash == NULL)
+	if (c == NULL || dpm == NULL || !clusters_node_in(dpm, c))
 		return false;
-	return strcmp(dpm->dsgroups_hash, want) == 0;
+	push_expected_file_hash(s, c, want);
+	held = s_held_hash(dpm, c);
+	if (want[0] == '\0' || held == NULL)
+		return false;
+	return strcmp(held, want) == 0;
 }
 
 bool
-push_node_converged(const server *s, const node_session *n)
+push_node_converged(const server *s, const cluster_state *c,
+    const node_session *n)
 {
 	int64_t rev;
 	uint64_t gen;
 
-	push_wanted(s, n, &rev, &gen);
-	return n->online && rev > 0 && n->acked_revision == rev &&
-	    n->acked_plan_generation == gen && n->converged;
+	if (c == NULL)
+		return false;
+	push_wanted(s, c, n, &rev, &gen);
+	return n->online && rev > 0 && push_acked_revision(n, c) == rev &&
+	    push_acked_generation(n, c) == gen && n->converged;
+}
+
+bool
+push_node_converged_all(const server *s, const node_session *n)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < s->clusters.count; i++) {
+		const cluster_state *c = s->clusters.items[i];
+
+		if (!clusters_node_in(n, c))
+			continue;
+		if (!push_node_converged(s, c, n))
+			return false;
+		any = true;
+	}
+	return any;
+}
+
+/* A Desired for (rev, gen) went to n recently enough not to send it
+ * again yet. */
+static bool
+s_in_flight(const server *s, const node_session *n, int64_t rev,
+    uint64_t gen, int64_t now)
+{
+	return n->desired_sent_mono != 0 && n->desired_sent_revision == rev &&
+	    n->desired_sent_generation == gen && now - n->desired_sent_mono <
+	    (int64_t)s->heartbeat_seconds * 1000 * PUSH_RESEND_HEARTBEATS;
+}
+
+/* Sends d to n and remembers what went (rev, gen) and when. */
+static bool
+s_send_desired(server *s, node_session *n, Hvp__Desired *d, int64_t rev,
+    uint64_t gen, int64_t now)
+{
+	Hvp__Envelope e = HVP__ENVELOPE__INIT;
+
+	e.protocol = WIRE_PROTOCOL_VERSION;
+	e.body_case = HVP__ENVELOPE__BODY_DESIRED;
+	e.desired = d;
+	if (sessions_send(s->router, n, &e) != 0)
+		return false;
+	n->desired_sent_mono = now;
+	n->desired_sent_revision = rev;
+	n->desired_sent_generation = gen;
+	return true;
+}
+
+/* One cluster's part of a DPM server's desired state: as the Desired a
+ * DPM server of one cluster gets, with the cluster named. Owned plan in
+ * d->plan. */
+static void
+s_part(const server *s, const cluster_state *c, const node_session *n,
+    Hvp__Desired *d)
+{
+	int64_t rev;
+	uint64_t gen;
+
+	hvp__desired__init(d);
+	push_wanted(s, c, n, &rev, &gen);
+	d->cluster = c->name;
+	d->revision = rev;
+	d->policy = c->policy_text;
+	d->policy_hash = (char *)c->policy_hash;
+	d->plan_generation = gen;
+	d->plan_hash = (char *)"";
+	if (gen != 0) {
+		d->plan = wire_plan_new(c->plan);
+		d->plan_hash = c->plan->hash;
+	}
+}
+
+/*
+ * A DPM server of several clusters gets one Desired with a part for each
+ * cluster it protects that has a policy, and only when it is behind on
+ * one of them. Sums of what it should hold tell one state sent from the
+ * next well enough to throttle re-sends; a lost message heals at the
+ * next heartbeat anyway.
+ */
+static void
+s_desired_parts(server *s, node_session *n, bool force)
+{
+	Hvp__Desired d = HVP__DESIRED__INIT, *parts;
+	int64_t now = platform_mono_ms(), sum_rev = 0;
+	uint64_t sum_gen = 0;
+	bool behind = false;
+	size_t k = 0;
+
+	parts = xcalloc(n->nclusters + 1, sizeof *parts);
+	d.parts = xcalloc(n->nclusters + 1, sizeof *d.parts);
+	for (size_t i = 0; i < n->nclusters; i++) {
+		cluster_state *c = clusters_find(s, n->clusters[i]);
+
+		if (c == NULL || c->revision == 0)
+			continue;
+		/* Not rolled back behind the administrator's back (an older
+		 * store restored): the next apply is numbered above. */
+		if (push_acked_revision(n, c) > c->revision)
+			goto out;
+		s_part(s, c, n, &parts[k]);
+		behind |= push_acked_revision(n, c) != parts[k].revision ||
+		    push_acked_generation(n, c) != parts[k].plan_generation;
+		sum_rev += parts[k].revision;
+		sum_gen += parts[k].plan_generation;
+		d.parts[k] = &parts[k];
+		k++;
+	}
+	d.n_parts = k;
+	behind |= k != n->nparts;
+	if (k == 0 || (!force && (!behind ||
+	    s_in_flight(s, n, sum_rev, sum_gen, now))))
+		goto out;
+	if (s_send_desired(s, n, &d, sum_rev, sum_gen, now))
+		log_debug("node=%s sent desired for %zu clusters", n->name, k);
+out:
+	for (size_t i = 0; i < k; i++)
+		wire_plan_free(&parts[i].plan);
+	free(parts);
+	free(d.parts);
 }
 
 void
 push_desired(server *s, node_session *n, bool force)
 {
 	Hvp__Desired d = HVP__DESIRED__INIT;
-	Hvp__Envelope e = HVP__ENVELOPE__INIT;
 	Hvp__Plan *pm = NULL;
+	cluster_state *c = clusters_of_node(s, n);
 	int64_t rev, now = platform_mono_ms();
 	uint64_t gen;
 
-	if (!n->online || s->revision == 0)
+	if (n->online && n->nclusters > 0) {
+		s_desired_parts(s, n, force);
+		return;
+	}
+	/* A node is only ever sent its own cluster's policy. */
+	if (!n->online || c == NULL || c->revision == 0)
 		return;
 	/* A node that holds a newer revision than the store's current one
 	 * (an older store file restored) is not rolled back behind the
 	 * administrator's back: it keeps what it holds until the next apply,
 	 * which is numbered above it. */
-	if (n->acked_revision > s->revision)
+	if (n->acked_revision > c->revision)
 		return;
-	push_wanted(s, n, &rev, &gen);
+	push_wanted(s, c, n, &rev, &gen);
 	if (!force && n->acked_revision == rev && n->acked_plan_generation == gen)
 		return;
-	if (!force && n->desired_sent_mono != 0 &&
-	    n->desired_sent_revision == rev &&
-	    n->desired_sent_generation == gen &&
-	    now - n->desired_sent_mono <
-	    (int64_t)s->heartbeat_seconds * 1000 * PUSH_RESEND_HEARTBEATS)
+	if (!force && s_in_flight(s, n, rev, gen, now))
 		return;
 	d.revision = rev;
-	d.policy = s->policy_text;
-	d.policy_hash = s->policy_hash;
+	d.policy = c->policy_text;
+	d.policy_hash = c->policy_hash;
 	d.plan_generation = gen;
 	d.plan_hash = (char *)"";
 	if (gen != 0) {
-		pm = wire_plan_new(s->plan);
+		pm = wire_plan_new(c->plan);
 		d.plan = pm;
-		d.plan_hash = s->plan->hash;
+		d.plan_hash = c->plan->hash;
 	}
-	e.protocol = WIRE_PROTOCOL_VERSION;
-	e.body_case = HVP__ENVELOPE__BODY_DESIRED;
-	e.desired = &d;
-	if (sessions_send(s->router, n, &e) == 0) {
-		n->desired_sent_mono = now;
-		n->desired_sent_revision = rev;
-		n->desired_sent_generation = gen;
+	if (s_send_desired(s, n, &d, rev, gen, now))
 		log_debug("node=%s sent desired revision %lld plan %llu", n->name,
 		    (long long)rev, (unsigned long long)gen);
-	}
 	wire_plan_free(&pm);
 }
 
@@ -188,30 +389,43 @@ push_all(server *s)
 }
 
 void
-push_set_policy(server *s, int64_t revision, policy *p, char *canonical_text)
+push_set_policy(server *s, cluster_state *c, int64_t revision, policy *p,
+    char *canonical_text)
 {
-	policy_free(&s->policy);
-	free(s->policy_text);
-	s->policy = p;
-	s->policy_text = canonical_text;
-	policy_hash(p, s->policy_hash);
-	s->revision = revision;
-	if (s->revision_floor < revision)
-		s->revision_floor = revision;
-	s->plan_dirty = true;
+	(void)s;
+	policy_free(&c->policy);
+	free(c->policy_text);
+	c->policy = p;
+	c->policy_text = canonical_text;
+	policy_hash(p, c->policy_hash);
+	c->revision = revision;
+	if (c->revision_floor < revision)
+		c->revision_floor = revision;
+	c->plan_dirty = true;
 }
 
-/* Collects every hyperv-node's last reported guests for the planner. */
+/* Whether node name (a lingering guest's last owner) is of cluster c. */
+static bool
+s_node_of(const server *s, const char *name, const cluster_state *c)
+{
+	const node_session *n = sessions_find(&s->nodes, name);
+
+	return n && n->role == ROLE_HYPERV_NODE && clusters_node_in(n, c);
+}
+
+/* Collects every hyperv-node's last reported guests of cluster c for the
+ * planner, then the guests lingering on c's nodes. */
 static planner_guest *
-s_collect_guests(server *s, size_t *count)
+s_collect_guests(server *s, const cluster_state *c, size_t *count)
 {
 	planner_guest *g = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, reported, kept;
 
 	for (size_t i = 0; i < s->nodes.count; i++) {
 		node_session *ns = s->nodes.items[i];
 
-		if (ns->inventory == NULL || ns->role != ROLE_HYPERV_NODE)
+		if (ns->inventory == NULL || ns->role != ROLE_HYPERV_NODE ||
+		    !clusters_node_in(ns, c))
 			continue;
 		for (size_t k = 0; k < ns->inventory->n_guests; k++) {
 			Hvp__Guest *mg = ns->inventory->guests[k];
@@ -226,17 +440,22 @@ s_collect_guests(server *s, size_t *count)
 			n++;
 		}
 	}
+	reported = kept = n;
 	linger_collect(s, &g, &n, &cap);
-	*count = n;
+	for (size_t i = reported; i < n; i++)
+		if (s_node_of(s, g[i].node, c))
+			g[kept++] = g[i];
+	*count = kept;
 	return g;
 }
 
 static bool
-s_have_inventories(const server *s)
+s_have_inventories(const server *s, const cluster_state *c)
 {
 	for (size_t i = 0; i < s->nodes.count; i++)
 		if (s->nodes.items[i]->inventory &&
-		    s->nodes.items[i]->role == ROLE_HYPERV_NODE)
+		    s->nodes.items[i]->role == ROLE_HYPERV_NODE &&
+		    clusters_node_in(s->nodes.items[i], c))
 			return true;
 	return false;
 }
@@ -263,48 +482,88 @@ s_startup_settled(const server *s)
 	return true;
 }
 
-void
-push_replan(server *s)
+/* The DPM servers that hold cluster c's part of the file. */
+static void
+s_push_dpm(server *s, const cluster_state *c)
+{
+	node_session *dpm = push_dpm_server(s, c);
+
+	if (dpm)
+		push_desired(s, dpm, false);
+}
+
+static void
+s_replan(server *s, cluster_state *c)
 {
 	planner_result r = { 0 };
 	planner_guest *guests;
 	size_t n;
 	char *err = NULL;
-	node_session *dpm;
 
-	if (!s_startup_settled(s))
-		return;		/* plan_dirty stays: the loop comes back */
-	s->plan_dirty = false;
-	if (!s_have_inventories(s))
+	c->plan_dirty = false;
+	if (!s_have_inventories(s, c))
 		return;	/* an empty plan would empty the DPM server's file */
-	guests = s_collect_guests(s, &n);
-	if (planner_build(guests, n, s->plan, &r) == -1) {
-		log_warnx("planning failed");
+	guests = s_collect_guests(s, c, &n);
+	if (planner_build(guests, n, c->plan, &r) == -1) {
+		log_warnx("cluster %s: planning failed", c->name);
 		free(guests);
 		return;
 	}
 	free(guests);
-	conflicts_update(s, r.conflicts, r.nconflicts);
-	if (s->plan && r.plan->generation == s->plan->generation) {
+	conflicts_update(s, c, r.conflicts, r.nconflicts);
+	if (c->plan && r.plan->generation == c->plan->generation) {
 		planner_result_clear(&r);
 		return;
 	}
-	if (store_save_plan(s->store, r.plan, platform_now_ms() / 1000, &err) == -1) {
-		log_warnx("cannot store plan generation %llu: %s",
-		    (unsigned long long)r.plan->generation, err);
+	/* Generations are numbered across clusters (docs/store.md). */
+	if (r.plan->generation <= s->plan_generation_top)
+		r.plan->generation = s->plan_generation_top + 1;
+	if (store_save_plan_in(s->store, c->name, r.plan,
+	    platform_now_ms() / 1000, &err) == -1) {
+		log_warnx("cluster %s: cannot store plan generation %llu: %s",
+		    c->name, (unsigned long long)r.plan->generation, err);
 		free(err);
 		planner_result_clear(&r);
-		s->plan_retry = true;	/* again at the next tick, not at once */
+		c->plan_retry = true;	/* again at the next tick, not at once */
 		return;
 	}
-	plan_free(&s->plan);
-	s->plan = r.plan;
+	s->plan_generation_top = r.plan->generation;
+	plan_free(&c->plan);
+	c->plan = r.plan;
 	r.plan = NULL;
 	planner_result_clear(&r);
-	log_info("serialization plan generation %llu (%zu groups, %zu unplanned)",
-	    (unsigned long long)s->plan->generation, s->plan->ngroups,
-	    s->plan->nunplanned);
-	dpm = push_dpm_server(s);
-	if (dpm)
-		push_desired(s, dpm, false);
+	log_info("%s%s%sserialization plan generation %llu (%zu groups, %zu "
+	    "unplanned)", s->clusters.count > 1 ? "cluster " : "",
+	    s->clusters.count > 1 ? c->name : "",
+	    s->clusters.count > 1 ? ": " : "",
+	    (unsigned long long)c->plan->generation, c->plan->ngroups,
+	    c->plan->nunplanned);
+	s_push_dpm(s, c);
+}
+
+void
+push_replan(server *s)
+{
+	bool all = s->plan_dirty;
+
+	if (!all) {
+		size_t i;
+
+		for (i = 0; i < s->clusters.count; i++)
+			if (s->clusters.items[i]->plan_dirty)
+				break;
+		if (i == s->clusters.count)
+			return;
+	}
+	if (!s_startup_settled(s))
+		return;		/* the dirty flags stay: the loop comes back */
+	s->plan_dirty = false;
+	for (size_t i = 0; i < s->clusters.count; i++) {
+		cluster_state *c = s->clusters.items[i];
+
+		if (all)
+			c->plan_dirty = true;
+		if (c->plan_dirty && c->revision > 0)
+			s_replan(s, c);
+	}
 }

@@ -14,6 +14,7 @@
 #include "table.h"
 #include "timefmt.h"
 #include "webhooks.h"
+#include "xalloc.h"
 
 bool
 render_is_json(const char *format)
@@ -59,119 +60,243 @@ s_webhooks_table(const status_view *v, strbuf *out)
 	}
 }
 
+/* The clusters status shows: the one asked for, or all. */
+static void
+s_selected(const server *s, const status_view *v, const cluster_state ***out,
+    size_t *n)
+{
+	if (v->only) {
+		*out = xcalloc(1, sizeof **out);
+		(*out)[0] = v->only;
+		*n = 1;
+		return;
+	}
+	*out = xcalloc(s->clusters.count + 1, sizeof **out);
+	for (size_t i = 0; i < s->clusters.count; i++)
+		(*out)[i] = s->clusters.items[i];
+	*n = s->clusters.count;
+}
+
+static const char *
+s_unmanaged(const server *s, const status_view *v, const cluster_state *c)
+{
+	for (size_t i = 0; i < s->clusters.count; i++)
+		if (s->clusters.items[i] == c)
+			return v->unmanaged ? v->unmanaged[i] : NULL;
+	return NULL;
+}
+
+static void
+s_plan_json(const server *s, const status_view *v, const cluster_state *c,
+    jsonw *j)
+{
+	const char *unmanaged = s_unmanaged(s, v, c);
+
+	jsonw_key(j, "plan");
+	if (c == NULL || c->plan == NULL) {
+		jsonw_null(j);
+		return;
+	}
+	jsonw_begin_object(j);
+	jsonw_kv_int(j, "generation", (int64_t)c->plan->generation);
+	jsonw_kv_str(j, "hash", c->plan->hash);
+	jsonw_kv_bool(j, "heldByDpmServer", push_plan_held(s, c));
+	jsonw_kv_bool(j, "managed", unmanaged == NULL);
+	jsonw_kv_str(j, "unmanagedReason", unmanaged);
+	jsonw_end_object(j);
+}
+
+static void
+s_node_json(const server *s, const status_view *v, const cluster_state *c,
+    size_t i, jsonw *j)
+{
+	const node_session *n = s->nodes.items[i];
+
+	jsonw_begin_object(j);
+	jsonw_kv_str(j, "name", n->name);
+	jsonw_kv_str(j, "cluster", c->name);
+	jsonw_kv_str(j, "role", HOST_ROLE_NAMES[n->role]);
+	jsonw_kv_bool(j, "online", n->online);
+	jsonw_kv_time(j, "lastSeen", n->last_seen);
+	jsonw_kv_int(j, "revision", push_acked_revision(n, c));
+	jsonw_kv_bool(j, "converged", push_node_converged(s, c, n));
+	jsonw_kv_bool(j, "compliant", v->open_drift[i] == 0);
+	jsonw_kv_int(j, "openDrift", v->open_drift[i]);
+	jsonw_kv_str(j, "version", n->version);
+	jsonw_key(j, "clockSkewSeconds");
+	if (n->has_clock)
+		jsonw_int(j, n->clock_skew_ms / 1000);
+	else
+		jsonw_null(j);
+	jsonw_kv_bool(j, "clockOff", sessions_clock_off(n));
+	jsonw_end_object(j);
+}
+
 static void
 s_status_json(const server *s, const status_view *v, strbuf *out)
 {
+	const cluster_state **sel, *one = v->only;
+	size_t nsel;
 	jsonw j;
 
+	s_selected(s, v, &sel, &nsel);
 	jsonw_init(&j, out, true);
 	jsonw_begin_object(&j);
-	jsonw_kv_str(&j, "cluster", s->cluster);
-	jsonw_kv_int(&j, "revision", s->revision);
-	jsonw_kv_int(&j, "revisionFloor", s->revision_floor);
+	/* One cluster: the contract's shape. Several: per cluster below. */
+	jsonw_kv_str(&j, "cluster", one ? one->name : NULL);
+	jsonw_key(&j, "revision");
+	one ? jsonw_int(&j, one->revision) : jsonw_null(&j);
+	jsonw_key(&j, "revisionFloor");
+	one ? jsonw_int(&j, one->revision_floor) : jsonw_null(&j);
 	jsonw_key(&j, "nodes");
 	jsonw_begin_array(&j);
-	for (size_t i = 0; i < s->nodes.count; i++) {
-		const node_session *n = s->nodes.items[i];
-
+	for (size_t k = 0; k < nsel; k++)
+		for (size_t i = 0; i < s->nodes.count; i++)
+			if (clusters_node_in(s->nodes.items[i], sel[k]))
+				s_node_json(s, v, sel[k], i, &j);
+	jsonw_end_array(&j);
+	s_plan_json(s, v, one, &j);
+	jsonw_kv_int(&j, "findings", (int64_t)v->nfindings);
+	jsonw_key(&j, "clusters");
+	jsonw_begin_array(&j);
+	for (size_t k = 0; k < nsel; k++) {
 		jsonw_begin_object(&j);
-		jsonw_kv_str(&j, "name", n->name);
-		jsonw_kv_str(&j, "role", HOST_ROLE_NAMES[n->role]);
-		jsonw_kv_bool(&j, "online", n->online);
-		jsonw_kv_time(&j, "lastSeen", n->last_seen);
-		jsonw_kv_int(&j, "revision", n->acked_revision);
-		jsonw_kv_bool(&j, "converged", push_node_converged(s, n));
-		jsonw_kv_bool(&j, "compliant", v->open_drift[i] == 0);
-		jsonw_kv_int(&j, "openDrift", v->open_drift[i]);
-		jsonw_kv_str(&j, "version", n->version);
-		jsonw_key(&j, "clockSkewSeconds");
-		if (n->has_clock)
-			jsonw_int(&j, n->clock_skew_ms / 1000);
-		else
-			jsonw_null(&j);
-		jsonw_kv_bool(&j, "clockOff", sessions_clock_off(n));
+		jsonw_kv_str(&j, "cluster", sel[k]->name);
+		jsonw_kv_int(&j, "revision", sel[k]->revision);
+		jsonw_kv_int(&j, "revisionFloor", sel[k]->revision_floor);
+		s_plan_json(s, v, sel[k], &j);
 		jsonw_end_object(&j);
 	}
 	jsonw_end_array(&j);
-	jsonw_key(&j, "plan");
-	if (s->plan) {
-		jsonw_begin_object(&j);
-		jsonw_kv_int(&j, "generation", (int64_t)s->plan->generation);
-		jsonw_kv_str(&j, "hash", s->plan->hash);
-		jsonw_kv_bool(&j, "heldByDpmServer", push_plan_held(s));
-		jsonw_kv_bool(&j, "managed", v->unmanaged == NULL);
-		jsonw_kv_str(&j, "unmanagedReason", v->unmanaged);
-		jsonw_end_object(&j);
-	} else {
-		jsonw_null(&j);
-	}
-	jsonw_kv_int(&j, "findings", (int64_t)v->nfindings);
 	s_webhooks_json(v, &j);
 	jsonw_end_object(&j);
 	strbuf_addch(out, '\n');
+	free(sel);
+}
+
+/* One line per cluster: revision and how many of its nodes converged. */
+static void
+s_cluster_line(const server *s, const status_view *v, const cluster_state *c,
+    strbuf *out)
+{
+	size_t converged = 0, compliant = 0, total = 0;
+
+	for (size_t i = 0; i < s->nodes.count; i++) {
+		const node_session *n = s->nodes.items[i];
+
+		if (!clusters_node_in(n, c))
+			continue;
+		total++;
+		converged += push_node_converged(s, c, n);
+		compliant += v->open_drift[i] == 0;
+	}
+	strbuf_addf(out, "cluster %s  revision %lld  %zu/%zu nodes converged, "
+	    "%zu compliant\n", c->name, (long long)c->revision, converged,
+	    total, compliant);
+}
+
+/* Its serialization plan, prefixed with the cluster's name when several
+ * are shown. */
+static void
+s_cluster_plan(const server *s, const status_view *v, const cluster_state *c,
+    bool named, strbuf *out)
+{
+	const char *unmanaged = s_unmanaged(s, v, c);
+	const char *pre = named ? c->name : "", *sep = named ? ": " : "";
+
+	if (unmanaged && c->policy &&
+	    c->policy->strategy == STRATEGY_SYSTEM_SOFTWARE && c->policy->per_csv)
+		strbuf_addf(out, "%s%sserialization: UNMANAGED: %s\n", pre, sep,
+		    unmanaged);
+	else if (c->plan)
+		strbuf_addf(out, "%s%sserialization plan generation %llu (%.12s)  "
+		    "held by DPM server: %s\n", pre, sep,
+		    (unsigned long long)c->plan->generation, c->plan->hash,
+		    push_plan_held(s, c) ? "yes" : "no");
+	else
+		strbuf_addf(out, "%s%sserialization plan: none yet\n", pre, sep);
+}
+
+/* Nodes hold a revision above the store's (an older store restored). */
+static void
+s_cluster_floor(const cluster_state *c, bool named, strbuf *out)
+{
+	const char *pre = named ? c->name : "", *sep = named ? ": " : "";
+
+	if (c->revision_floor > c->revision)
+		strbuf_addf(out, "%s%sstore: nodes hold revision %lld, newer than "
+		    "this store's %lld (restored from an older backup?); the "
+		    "next apply is revision %lld\n", pre, sep,
+		    (long long)c->revision_floor, (long long)c->revision,
+		    (long long)c->revision_floor + 1);
 }
 
 static void
 s_status_table(const server *s, const status_view *v, size_t width,
     strbuf *out)
 {
-	static const char *const head[] = { "NODE", "ROLE", "ONLINE",
-	    "LAST SEEN", "REVISION", "CONVERGED", "COMPLIANT", "OPEN DRIFT" };
-	table *t = table_new(8, head);
-	size_t converged = 0, compliant = 0;
+	static const char *const head[] = { "CLUSTER", "NODE", "ROLE",
+	    "ONLINE", "LAST SEEN", "REVISION", "CONVERGED", "COMPLIANT",
+	    "OPEN DRIFT" };
+	const cluster_state **sel;
+	size_t nsel, off;
+	bool named = v->only == NULL;
+	table *t;
 
-	for (size_t i = 0; i < s->nodes.count; i++) {
-		const node_session *n = s->nodes.items[i];
-		char seen[40] = "never", rev[24], drift[24];
-		bool conv = push_node_converged(s, n);
-		const char *row[8];
+	s_selected(s, v, &sel, &nsel);
+	/* One cluster: no CLUSTER column, as before clusters could be
+	 * several. */
+	off = named ? 0 : 1;
+	t = table_new(9 - off, head + off);
+	for (size_t k = 0; k < nsel; k++) {
+		for (size_t i = 0; i < s->nodes.count; i++) {
+			const node_session *n = s->nodes.items[i];
+			char seen[40] = "never", rev[24], drift[24];
+			const char *row[9];
 
-		if (n->last_seen)
-			timefmt_rfc3339(n->last_seen, seen, sizeof seen);
-		snprintf(rev, sizeof rev, "%lld", (long long)n->acked_revision);
-		snprintf(drift, sizeof drift, "%lld", (long long)v->open_drift[i]);
-		converged += conv;
-		compliant += v->open_drift[i] == 0;
-		row[0] = n->name;
-		row[1] = HOST_ROLE_NAMES[n->role];
-		row[2] = n->online ? "yes" : "no";
-		row[3] = seen;
-		row[4] = rev;
-		row[5] = conv ? "yes" : "no";
-		row[6] = v->open_drift[i] == 0 ? "yes" : "no";
-		row[7] = drift;
-		table_add(t, row);
+			if (!clusters_node_in(n, sel[k]))
+				continue;
+			if (n->last_seen)
+				timefmt_rfc3339(n->last_seen, seen, sizeof seen);
+			snprintf(rev, sizeof rev, "%lld",
+			    (long long)push_acked_revision(n, sel[k]));
+			snprintf(drift, sizeof drift, "%lld",
+			    (long long)v->open_drift[i]);
+			row[0] = sel[k]->name;
+			row[1] = n->name;
+			row[2] = HOST_ROLE_NAMES[n->role];
+			row[3] = n->online ? "yes" : "no";
+			row[4] = seen;
+			row[5] = rev;
+			row[6] = push_node_converged(s, sel[k], n) ? "yes" : "no";
+			row[7] = v->open_drift[i] == 0 ? "yes" : "no";
+			row[8] = drift;
+			table_add(t, row + off);
+		}
 	}
-	strbuf_addf(out, "cluster %s  revision %lld  %zu/%zu nodes converged, "
-	    "%zu compliant\n\n", s->cluster, (long long)s->revision, converged,
-	    s->nodes.count, compliant);
-	for (size_t c = 1; c < 8; c++)
-		table_keep(t, c);
+	for (size_t k = 0; k < nsel; k++)
+		s_cluster_line(s, v, sel[k], out);
+	strbuf_addch(out, '\n');
+	/* The node's name may give way; nothing else. */
+	for (size_t c = 0; c < 9 - off; c++)
+		if (c != 1 - off)
+			table_keep(t, c);
 	table_render_fit(t, out, width);
 	table_free(&t);
-	if (v->unmanaged && s->policy &&
-	    s->policy->strategy == STRATEGY_SYSTEM_SOFTWARE && s->policy->per_csv)
-		strbuf_addf(out, "\nserialization: UNMANAGED: %s\n", v->unmanaged);
-	else if (s->plan)
-		strbuf_addf(out, "\nserialization plan generation %llu (%.12s)  "
-		    "held by DPM server: %s\n",
-		    (unsigned long long)s->plan->generation, s->plan->hash,
-		    push_plan_held(s) ? "yes" : "no");
-	else
-		strbuf_addstr(out, "\nserialization plan: none yet\n");
+	strbuf_addch(out, '\n');
+	for (size_t k = 0; k < nsel; k++)
+		s_cluster_plan(s, v, sel[k], named, out);
 	for (size_t i = 0; i < s->nodes.count; i++)
 		if (sessions_clock_off(s->nodes.items[i]))
 			strbuf_addf(out, "clock: %s is %+lld s off the controller's\n",
 			    s->nodes.items[i]->name,
 			    (long long)(s->nodes.items[i]->clock_skew_ms / 1000));
-	if (s->revision_floor > s->revision)
-		strbuf_addf(out, "store: nodes hold revision %lld, newer than this "
-		    "store's %lld (restored from an older backup?); the next "
-		    "apply is revision %lld\n", (long long)s->revision_floor,
-		    (long long)s->revision, (long long)s->revision_floor + 1);
+	for (size_t k = 0; k < nsel; k++)
+		s_cluster_floor(sel[k], named, out);
 	strbuf_addf(out, "30112 findings: %zu%s\n", v->nfindings,
 	    v->nfindings ? " (see hvpolicy diagnose)" : "");
 	s_webhooks_table(v, out);
+	free(sel);
 }
 
 void
@@ -188,9 +313,11 @@ render_status(const server *s, const status_view *v, bool json,
 
 void
 render_findings(const finding *f, size_t nf, bool json, size_t width,
-    strbuf *out)
+    bool with_cluster, strbuf *out)
 {
-	static const char *const head[] = { "NODE", "KIND", "EVIDENCE", "FIX" };
+	static const char *const head[] = { "CLUSTER", "NODE", "KIND",
+	    "EVIDENCE", "FIX" };
+	size_t off = with_cluster ? 0 : 1;
 
 	if (json) {
 		jsonw j;
@@ -200,6 +327,7 @@ render_findings(const finding *f, size_t nf, bool json, size_t width,
 		for (size_t i = 0; i < nf; i++) {
 			jsonw_begin_object(&j);
 			jsonw_kv_str(&j, "node", f[i].node);
+			jsonw_kv_str(&j, "cluster", f[i].cluster);
 			jsonw_kv_str(&j, "kind", f[i].kind);
 			jsonw_kv_str(&j, "evidence", f[i].evidence);
 			jsonw_kv_str(&j, "fix", f[i].fix);
@@ -210,17 +338,19 @@ render_findings(const finding *f, size_t nf, bool json, size_t width,
 	} else if (nf == 0) {
 		strbuf_addstr(out, "no 30112 findings\n");
 	} else {
-		table *t = table_new(4, head);
+		table *t = table_new(5 - off, head + off);
 
 		for (size_t i = 0; i < nf; i++) {
-			const char *row[4] = { f[i].node, f[i].kind,
-			    f[i].evidence, f[i].fix };
+			const char *row[5] = { f[i].cluster, f[i].node,
+			    f[i].kind, f[i].evidence, f[i].fix };
 
-			table_add(t, row);
+			table_add(t, row + off);
 		}
-		table_keep(t, 0);
-		table_keep(t, 1);
-		table_shrink_first(t, 3);
+		if (with_cluster)
+			table_keep(t, 0);
+		table_keep(t, 1 - off);
+		table_keep(t, 2 - off);
+		table_shrink_first(t, 4 - off);
 		table_render_fit(t, out, width);
 		table_free(&t);
 	}
@@ -230,10 +360,11 @@ render_findings(const finding *f, size_t nf, bool json, size_t width,
 
 void
 render_history(const store_revision *list, size_t n, bool json,
-    size_t width, strbuf *out)
+    size_t width, bool with_cluster, strbuf *out)
 {
-	static const char *const head[] = { "REVISION", "HASH", "APPLIED AT",
-	    "APPLIED BY", "SOURCE", "CHANGE", "MESSAGE" };
+	static const char *const head[] = { "CLUSTER", "REVISION", "HASH",
+	    "APPLIED AT", "APPLIED BY", "SOURCE", "CHANGE", "MESSAGE" };
+	size_t off = with_cluster ? 0 : 1;
 
 	if (json) {
 		jsonw j;
@@ -243,6 +374,7 @@ render_history(const store_revision *list, size_t n, bool json,
 		for (size_t i = 0; i < n; i++) {
 			jsonw_begin_object(&j);
 			jsonw_kv_int(&j, "revision", list[i].revision);
+			jsonw_kv_str(&j, "cluster", list[i].cluster);
 			jsonw_kv_str(&j, "hash", list[i].hash);
 			jsonw_kv_time(&j, "appliedAt", list[i].applied_at);
 			jsonw_kv_str(&j, "appliedBy", list[i].applied_by);
@@ -254,29 +386,32 @@ render_history(const store_revision *list, size_t n, bool json,
 		jsonw_end_array(&j);
 		strbuf_addch(out, '\n');
 	} else {
-		table *t = table_new(7, head);
+		table *t = table_new(8 - off, head + off);
 
 		for (size_t i = 0; i < n; i++) {
 			char rev[24], at[40];
-			const char *row[7];
+			const char *row[8];
 
 			snprintf(rev, sizeof rev, "%lld", (long long)list[i].revision);
 			timefmt_rfc3339(list[i].applied_at, at, sizeof at);
-			row[0] = rev;
-			row[1] = list[i].hash;
-			row[2] = at;
-			row[3] = list[i].applied_by;
-			row[4] = list[i].source;
-			row[5] = list[i].change_id;
-			row[6] = list[i].message;
-			table_add(t, row);
+			row[0] = list[i].cluster;
+			row[1] = rev;
+			row[2] = list[i].hash;
+			row[3] = at;
+			row[4] = list[i].applied_by;
+			row[5] = list[i].source;
+			row[6] = list[i].change_id;
+			row[7] = list[i].message;
+			table_add(t, row + off);
 		}
 		/* The hash may show its start only (get --format json has
 		 * it whole); the message gives way first. */
-		table_keep(t, 0);
-		table_keep(t, 2);
-		table_keep(t, 3);
-		table_shrink_first(t, 6);
+		if (with_cluster)
+			table_keep(t, 0);
+		table_keep(t, 1 - off);
+		table_keep(t, 3 - off);
+		table_keep(t, 4 - off);
+		table_shrink_first(t, 7 - off);
 		table_render_fit(t, out, width);
 		table_free(&t);
 	}
@@ -326,43 +461,45 @@ render_revision(const store_revision *r, bool json, strbuf *out)
 /* ---- drift ---- */
 
 static void
-s_drift_table(const drift_record *list, size_t n, size_t width, strbuf *out)
+s_drift_table(const drift_record *list, size_t n, size_t width,
+    bool with_cluster, strbuf *out)
 {
-	static const char *const head[] = { "ID", "NODE", "KIND", "RESOURCE",
-	    "EXPECTED", "ACTUAL", "STATUS", "DETECTED", "ACTION" };
-	table *t = table_new(9, head);
+	static const char *const head[] = { "CLUSTER", "ID", "NODE", "KIND",
+	    "RESOURCE", "EXPECTED", "ACTUAL", "STATUS", "DETECTED", "ACTION" };
+	static const size_t keep[] = { 1, 2, 3, 7, 8 };
+	size_t off = with_cluster ? 0 : 1;
+	table *t = table_new(10 - off, head + off);
 
 	for (size_t i = 0; i < n; i++) {
 		const drift_record *r = &list[i];
 		char at[40];
-		const char *row[9];
+		const char *row[10];
 
 		timefmt_rfc3339(r->detected_at, at, sizeof at);
-		row[0] = r->id;
-		row[1] = r->node;
-		row[2] = DRIFT_KIND_NAMES[r->kind];
-		row[3] = r->resource;
-		row[4] = r->expected ? r->expected : "(absent)";
-		row[5] = r->actual ? r->actual : "(absent)";
-		row[6] = DRIFT_STATUS_NAMES[r->status];
-		row[7] = at;
-		row[8] = r->action;
-		table_add(t, row);
+		row[0] = r->cluster;
+		row[1] = r->id;
+		row[2] = r->node;
+		row[3] = DRIFT_KIND_NAMES[r->kind];
+		row[4] = r->resource;
+		row[5] = r->expected ? r->expected : "(absent)";
+		row[6] = r->actual ? r->actual : "(absent)";
+		row[7] = DRIFT_STATUS_NAMES[r->status];
+		row[8] = at;
+		row[9] = r->action;
+		table_add(t, row + off);
 	}
-	{
-		static const size_t keep[] = { 0, 1, 2, 6, 7 };
-
-		for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++)
-			table_keep(t, keep[k]);
-	}
-	table_shrink_first(t, 8);
+	if (with_cluster)
+		table_keep(t, 0);
+	for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++)
+		table_keep(t, keep[k] - off);
+	table_shrink_first(t, 9 - off);
 	table_render_fit(t, out, width);
 	table_free(&t);
 }
 
 void
 render_drift(const drift_record *list, size_t n, const char *format,
-    size_t width, strbuf *out)
+    size_t width, bool with_cluster, strbuf *out)
 {
 	const char *fmt = format && *format ? format : "table";
 	jsonw j;
@@ -387,7 +524,7 @@ render_drift(const drift_record *list, size_t n, const char *format,
 	} else if (n == 0) {
 		strbuf_addstr(out, "no drift\n");
 	} else {
-		s_drift_table(list, n, width, out);
+		s_drift_table(list, n, width, with_cluster, out);
 	}
 }
 

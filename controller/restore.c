@@ -7,38 +7,12 @@
 #include <string.h>
 
 #include "conflicts.h"
-#include "diag.h"
+#include "dpmparts.h"
 #include "linger.h"
 #include "log.h"
 #include "push.h"
 #include "store.h"
 #include "xalloc.h"
-
-static int
-s_restore_policy(server *s, char **err)
-{
-	store_revision *rev = NULL;
-	diag_list d;
-	policy *p;
-
-	if (store_latest_revision(s->store, &rev, err) == -1)
-		return -1;
-	if (rev == NULL)
-		return 0;
-	diag_list_init(&d);
-	p = policy_parse("<stored revision>", rev->text, strlen(rev->text), &d);
-	if (p == NULL) {
-		*err = diag_join(&d);
-		diag_list_release(&d);
-		store_revision_free(&rev);
-		return -1;
-	}
-	diag_list_release(&d);
-	push_set_policy(s, rev->revision, p, rev->text);
-	rev->text = NULL;
-	store_revision_free(&rev);
-	return 0;
-}
 
 static int
 s_restore_nodes(server *s, char **err)
@@ -54,6 +28,7 @@ s_restore_nodes(server *s, char **err)
 
 		ns->role = list[i].role;
 		ns->cluster = xstrdup(list[i].cluster);
+		dpmparts_restore(ns, list[i].cluster, list[i].parts);
 		ns->last_seen = list[i].last_seen;
 		/* Nobody is online until it speaks to this process. */
 		ns->online = false;
@@ -64,8 +39,8 @@ s_restore_nodes(server *s, char **err)
 		ns->dsgroups_hash = xstrdup(list[i].dsgroups_hash);
 		ns->inventory_hash = xstrdup(list[i].inventory_hash);
 		if (list[i].inventory)
-			ns->inventory = hvp__inventory__unpack(NULL,
-			    list[i].inventory_len, list[i].inventory);
+			sessions_set_inventory(ns, list[i].inventory,
+			    list[i].inventory_len);
 	}
 	store_node_list_free(&list, n);
 	/* Soft state (every session starts offline in memory anyway): a
@@ -83,14 +58,12 @@ int
 restore_state(server *s, char **err)
 {
 	s->started_mono = platform_mono_ms();
-	if (s_restore_policy(s, err) == -1)
-		return -1;
-	if (store_load_latest_plan(s->store, &s->plan, err) == -1)
+	/* Each cluster's revision, plan and floor (clusters.c). */
+	if (clusters_restore(s, err) == -1)
 		return -1;
 	if (s_restore_nodes(s, err) == -1)
 		return -1;
-	if (store_revision_floor(s->store, &s->revision_floor, err) == -1 ||
-	    conflicts_restore(s, err) == -1 || linger_restore(s, err) == -1)
+	if (conflicts_restore(s, err) == -1 || linger_restore(s, err) == -1)
 		return -1;
 	s->plan_dirty = true;
 	return 0;

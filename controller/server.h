@@ -1,8 +1,8 @@
 /*
  * server.h: the controller's context, passed explicitly to every
  * controller module (no globals): configuration, sockets, the store, the
- * current policy revision and serialization plan, the node sessions and a
- * pending dry run. main.c owns it; each module's own header says what it
+ * clusters held (each with its policy revision and serialization plan,
+ * clusters.h), the node sessions and a pending dry run. main.c owns it; each module's own header says what it
  * does with it.
  */
 #ifndef HVP_SERVER_H
@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "clusters.h"
 #include "config.h"
 #include "conflicts.h"
 #include "dryrun.h"
@@ -34,7 +35,12 @@ typedef struct server {
 	const char *config_file;	/* --config, or NULL */
 	int argc;		/* the flags, for SIGHUP's re-read */
 	char **argv;
+	/* The clusters held: cluster_names (config `clusters`, NULL-
+	 * terminated) or else the one `cluster`; clusters.c keeps each
+	 * one's state in `clusters`. */
 	const char *cluster;
+	const char *const *cluster_names;
+	cluster_table clusters;
 	bool insecure;
 	bool require_change_id;	/* apply, rollback need --change-id */
 	int heartbeat_seconds;
@@ -45,20 +51,14 @@ typedef struct server {
 	struct zap *zap;
 	struct connguard *connguard;	/* descriptor limit, connection cap */
 	struct store *store;
-	/* Current policy: revision 0 means none applied yet. */
-	int64_t revision;
-	char *policy_text;
-	char policy_hash[POLICY_HASH_HEX + 1];
-	policy *policy;
-	/* The highest revision number in use, at least `revision`: above it
-	 * when nodes hold revisions an older store file never had. */
-	int64_t revision_floor;
-	plan *plan;		/* NULL until a node reported guests */
-	bool plan_dirty;	/* inventories changed: replan at next tick */
-	bool plan_retry;	/* the plan could not be stored: at next tick */
+	/* Every cluster must be replanned (a lingering guest expired, a
+	 * start); each cluster also has its own plan_dirty. */
+	bool plan_dirty;
+	/* The highest plan generation stored: generations are numbered
+	 * across clusters (docs/store.md). */
+	uint64_t plan_generation_top;
 	int64_t started_mono;	/* when restore_state() ran */
 	node_table nodes;
-	conflict_table conflicts;
 	linger_table linger;
 	dryrun_wait dryrun;
 	progress_table progress;

@@ -17,11 +17,25 @@
 #include "policy.h"
 #include "wire.h"
 
+/* A DPM server of several clusters: what it holds of one (dpmparts.h). */
+typedef struct node_part {
+	char *cluster;
+	int64_t revision;
+	uint64_t generation;
+	char *dsgroups_hash;	/* its part of the file, or NULL */
+} node_part;
+
 typedef struct node_session {
 	char *name;
 	wire_rid rid;		/* the connection it last spoke on (len 0: none) */
 	host_role role;
-	char *cluster;
+	char *cluster;		/* a DPM server of several: "A,B" */
+	/* A DPM server of several clusters (its host file's clusters:):
+	 * those it protects; none (0) for a node of one cluster. */
+	char **clusters;
+	size_t nclusters;
+	node_part *parts;	/* what it acknowledged of each */
+	size_t nparts;
 	char *version;		/* the node's software version (Hello) */
 	bool online;
 	int64_t last_seen;	/* wall clock, seconds */
@@ -33,7 +47,10 @@ typedef struct node_session {
 	bool ack_dirty;		/* acknowledgement not yet in the store */
 	bool store_pending;	/* record or inventory not yet in the store */
 	char *dsgroups_hash;	/* dpm-server: what it holds */
-	Hvp__Inventory *inventory;	/* last reported, decoded, owned */
+	/* Last reported, decoded into inventory_arena (sessions_set_
+	 * inventory); read only. */
+	Hvp__Inventory *inventory;
+	struct sessions_arena *inventory_arena;
 	char *inventory_hash;
 	uint64_t inventory_rank;	/* when taken (ms): newest owns a guest */
 	int64_t current_mono;	/* when this process last heard it with its
@@ -53,6 +70,15 @@ typedef struct node_table {
 
 /* A node whose clock is further off ours than this is flagged (status). */
 #define SESSIONS_MAX_CLOCK_SKEW_MS (120 * 1000)
+
+/*
+ * n's inventory becomes the one encoded in buf (the old one is freed): -1
+ * when it does not decode (n keeps none). It is decoded into one arena of
+ * its own: at thousands of guests per node, one allocation per field
+ * would cost more memory than the fields (docs/performance.md).
+ */
+int sessions_set_inventory(node_session *n, const uint8_t *buf, size_t len);
+void sessions_clear_inventory(node_session *n);
 
 /* Whether n reported a clock off by more than SESSIONS_MAX_CLOCK_SKEW_MS. */
 bool sessions_clock_off(const node_session *n);

@@ -27,9 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diag.h"
 #include "json.h"
 #include "log.h"
 #include "platform.h"
+#include "policy.h"
 #include "strbuf.h"
 #include "xalloc.h"
 
@@ -210,11 +212,55 @@ static const char s_schema_v4[] =
 	"  left_at INTEGER NOT NULL"
 	") WITHOUT ROWID;";
 
+/* Version 5: one controller holds several clusters. Revisions are
+ * numbered per cluster (their cluster read from each stored policy's
+ * spec.cluster by hvp_policy_cluster(), registered at open); plans,
+ * events and the revision floor name their cluster; a DPM server of
+ * several clusters keeps its per-cluster acknowledgements in
+ * nodes.parts. Rows of a single-cluster store take that cluster: the
+ * newest revision's, else the cluster its nodes report. */
+static const char s_schema_v5[] =
+	"CREATE TEMP TABLE v5_legacy AS SELECT COALESCE("
+	"  (SELECT NULLIF(hvp_policy_cluster(text), '') FROM revisions"
+	"   ORDER BY revision DESC LIMIT 1),"
+	"  (SELECT cluster FROM nodes ORDER BY role = 'hyperv-node' DESC, name"
+	"   LIMIT 1), '') AS cluster;"
+	"CREATE TABLE revisions_v5 ("
+	"  cluster TEXT NOT NULL COLLATE NOCASE,"
+	"  revision INTEGER NOT NULL CHECK (revision >= 1),"
+	"  hash TEXT NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  applied_at INTEGER NOT NULL,"
+	"  applied_by TEXT,"
+	"  source TEXT,"
+	"  change_id TEXT,"
+	"  message TEXT,"
+	"  PRIMARY KEY (cluster, revision)"
+	") WITHOUT ROWID;"
+	"INSERT INTO revisions_v5 SELECT COALESCE(NULLIF("
+	"  hvp_policy_cluster(text), ''), (SELECT cluster FROM v5_legacy)),"
+	"  revision, hash, text, applied_at, applied_by, source, change_id,"
+	"  message FROM revisions;"
+	"DROP TABLE revisions;"
+	"ALTER TABLE revisions_v5 RENAME TO revisions;"
+	"ALTER TABLE plans ADD COLUMN cluster TEXT NOT NULL DEFAULT '' "
+	"  COLLATE NOCASE;"
+	"UPDATE plans SET cluster = (SELECT cluster FROM v5_legacy);"
+	"CREATE INDEX plans_by_cluster ON plans (cluster, generation);"
+	"ALTER TABLE events ADD COLUMN cluster TEXT COLLATE NOCASE;"
+	"UPDATE events SET cluster = (SELECT cluster FROM v5_legacy)"
+	"  WHERE type <> 'drift';"
+	"UPDATE meta SET key = 'revision_floor/' ||"
+	"  lower((SELECT cluster FROM v5_legacy)) WHERE key = 'revision_floor';"
+	"ALTER TABLE nodes ADD COLUMN parts TEXT;"
+	"DROP TABLE v5_legacy;";
+
 static const char *const s_migrations[] = {
 	s_schema_v1,
 	s_schema_v2,
 	s_schema_v3,
 	s_schema_v4,
+	s_schema_v5,
 };
 #define S_SCHEMA_VERSION \
 	((int)(sizeof(s_migrations) / sizeof(s_migrations[0])))
@@ -529,6 +575,34 @@ s_pragma_text(store *s, const char *sql, const char *expect, char **err)
 	return 0;
 }
 
+/* spec.cluster of a stored policy text; "" when it does not parse. */
+static char *
+s_text_cluster(const char *text)
+{
+	diag_list d;
+	policy *p;
+	char *cluster;
+
+	diag_list_init(&d);
+	p = policy_parse("<stored revision>", text ? text : "",
+	    text ? strlen(text) : 0, &d);
+	diag_list_release(&d);
+	cluster = xstrdup(p && p->cluster ? p->cluster : "");
+	policy_free(&p);
+	return cluster;
+}
+
+/* SQL hvp_policy_cluster(text), for the migration to version 5. */
+static void
+s_fn_policy_cluster(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	char *cluster;
+
+	(void)argc;
+	cluster = s_text_cluster((const char *)sqlite3_value_text(argv[0]));
+	sqlite3_result_text(ctx, cluster, -1, free);
+}
+
 /* What the failure of the store's first read means for its owner: a
  * damaged file is moved away or restored from a backup; a full or
  * failing disk leaves the file as it is. */
@@ -572,6 +646,12 @@ s_connect(store *s, char **err)
 		return -1;
 	}
 	sqlite3_busy_timeout(s->db, S_BUSY_TIMEOUT_MS);
+	if (sqlite3_create_function(s->db, "hvp_policy_cluster", 1,
+	    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, s_fn_policy_cluster, NULL,
+	    NULL) != SQLITE_OK) {
+		s_fail(s, err, "cannot register a function");
+		return -1;
+	}
 	/* The first statement reads the file: one that is not a database
 	 * fails here, and so does a full or failing disk (the WAL index is
 	 * made now). Only the first is a reason to move the file away. */
@@ -1024,6 +1104,60 @@ s_query_int(store *s, const char *sql, int64_t *v, char **err)
 	return rc == 1 ? 0 : -1;
 }
 
+/* The same with ?1 bound to text. */
+static int
+s_query_int_text(store *s, const char *sql, const char *text, int64_t *v,
+    char **err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
+
+	if ((st = s_prepare(s, sql, err)) == NULL)
+		return -1;
+	s_bind_text(st, 1, text, &rc);
+	rc = s_step(s, st, rc, "query failed", err);
+	if (rc == 1)
+		*v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc == 0)
+		s_failx(s, err, "query gave no row: %s", sql);
+	return rc == 1 ? 0 : -1;
+}
+
+/* The cluster a call without one is about: that of the newest revision
+ * (a store of one cluster, as before version 5), or "". */
+static int
+s_default_cluster(store *s, char **out, char **err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	st = s_prepare(s, "SELECT cluster FROM revisions ORDER BY applied_at "
+	    "DESC, revision DESC LIMIT 1", err);
+	if (st == NULL)
+		return -1;
+	rc = s_step(s, st, SQLITE_OK, "cannot read a revision", err);
+	if (rc == 1)
+		*out = s_col_str(st, 0);
+	sqlite3_finalize(st);
+	if (rc == -1)
+		return -1;
+	if (*out == NULL)
+		*out = xstrdup("");
+	return 0;
+}
+
+/* cluster, or the default one when NULL: owned. */
+static int
+s_cluster(store *s, const char *cluster, char **out, char **err)
+{
+	if (cluster) {
+		*out = xstrdup(cluster);
+		return 0;
+	}
+	return s_default_cluster(s, out, err);
+}
 
 /* ---- events ---- */
 
@@ -1035,17 +1169,20 @@ s_query_int(store *s, const char *sql, int64_t *v, char **err)
 /* Appends one event inside the caller's transaction: numbered one above
  * both the highest ever used (AUTOINCREMENT's record, which survives
  * deletes) and the floor. data: a JSON object of the type's fields, or
- * NULL; drift_event: the transition's drift_events seq, or 0. */
+ * NULL; drift_event: the transition's drift_events seq, or 0. cluster:
+ * the cluster it concerns; NULL: the node's. */
 static int
 s_add_event(store *s, const char *type, int64_t at, const char *node,
-    int64_t drift_event, const char *data, const char *summary, char **err)
+    int64_t drift_event, const char *data, const char *summary,
+    const char *cluster, char **err)
 {
 	sqlite3_stmt *st;
 	int rc = SQLITE_OK;
 
 	st = s_prepare(s, "INSERT INTO events (seq, type, at, node, "
-	    "drift_event, data, summary) VALUES ((" S_EVENT_TOP ") + 1, ?1, "
-	    "?2, ?3, ?4, ?5, ?6)", err);
+	    "drift_event, data, summary, cluster) VALUES ((" S_EVENT_TOP
+	    ") + 1, ?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, (SELECT cluster FROM "
+	    "nodes WHERE name = ?3)))", err);
 	if (st == NULL)
 		return -1;
 	s_bind_text(st, 1, type, &rc);
@@ -1054,6 +1191,7 @@ s_add_event(store *s, const char *type, int64_t at, const char *node,
 	s_bind_opt_int(st, 4, drift_event, &rc);
 	s_bind_text(st, 5, data, &rc);
 	s_bind_text(st, 6, summary, &rc);
+	s_bind_text(st, 7, cluster, &rc);
 	rc = s_run(s, st, rc, "cannot add an event", err);
 	sqlite3_finalize(st);
 	if (rc == 0)
@@ -1133,17 +1271,20 @@ static int s_drift_row(store *s, sqlite3_stmt *st, drift_record *r,
 	"d.expected, d.actual, d.policy_revision, d.mode, de.status, " \
 	"d.detected_at, de.resolved_at, de.action, de.error, " \
 	"COALESCE(de.received_at, d.received_at), d.cause, " \
-	"e.seq, e.type, e.at, e.node, e.data, e.drift_event, e.summary " \
+	"e.seq, e.type, e.at, e.node, e.data, e.drift_event, e.summary, " \
+	"COALESCE(e.cluster, d.cluster) " \
 	"FROM events e LEFT JOIN drift_events de ON de.seq = e.drift_event " \
 	"LEFT JOIN drift d ON d.id = de.drift_id "
 
 /* ?2 type, ?3 node, ?4 ",type,type,", ?5 ",status,status," (drift
- * events only). */
+ * events only), ?7 cluster (one of a node's clusters, "A,B", counts). */
 #define S_EVENT_WHERE \
 	"AND (?2 IS NULL OR e.type = ?2) AND (?3 IS NULL OR e.node = ?3) " \
 	"AND (?4 IS NULL OR instr(?4, ',' || e.type || ',') > 0) " \
 	"AND (?5 IS NULL OR e.type != 'drift' OR " \
-	"instr(?5, ',' || de.status || ',') > 0) "
+	"instr(?5, ',' || de.status || ',') > 0) " \
+	"AND (?7 IS NULL OR instr(',' || lower(COALESCE(e.cluster, " \
+	"d.cluster, '')) || ',', ',' || lower(?7) || ',') > 0) "
 
 static void
 s_bind_event_filter(sqlite3_stmt *st, const store_event_filter *f, int *rc)
@@ -1153,6 +1294,7 @@ s_bind_event_filter(sqlite3_stmt *st, const store_event_filter *f, int *rc)
 	s_bind_text(st, 3, f ? f->node : NULL, rc);
 	s_bind_text(st, 4, f ? f->types : NULL, rc);
 	s_bind_text(st, 5, f ? f->statuses : NULL, rc);
+	s_bind_text(st, 7, f ? f->cluster : NULL, rc);
 }
 
 int
@@ -1164,8 +1306,8 @@ store_count_events(store *s, const store_event_filter *f, int64_t *n,
 
 	*n = 0;
 	st = s_prepare(s, "SELECT COUNT(*) FROM events e LEFT JOIN "
-	    "drift_events de ON de.seq = e.drift_event WHERE e.seq > ?1 "
-	    S_EVENT_WHERE, err);
+	    "drift_events de ON de.seq = e.drift_event LEFT JOIN drift d ON "
+	    "d.id = de.drift_id WHERE e.seq > ?1 " S_EVENT_WHERE, err);
 	if (st == NULL)
 		return -1;
 	s_bind_event_filter(st, f, &rc);
@@ -1338,6 +1480,7 @@ s_event_row(store *s, sqlite3_stmt *st, store_event *e, char **err)
 	e->node = s_col_str(st, 20);
 	e->data = s_col_str(st, 21);
 	e->summary = s_col_str(st, 23);
+	e->cluster = s_col_str(st, 24);
 	if (sqlite3_column_type(st, 22) != SQLITE_NULL &&
 	    sqlite3_column_type(st, 0) != SQLITE_NULL) {
 		if (s_drift_row(s, st, &e->drift, err) == -1)
@@ -1392,6 +1535,7 @@ store_list_events(store *s, const store_event_filter *f, store_event **out,
 void
 store_event_clear(store_event *e)
 {
+	free(e->cluster);
 	free(e->type);
 	free(e->node);
 	free(e->data);
@@ -1429,6 +1573,27 @@ s_revision_fields(jsonw *j, const void *arg)
 	jsonw_kv_str(j, "message", c->message);
 }
 
+/* The cluster a new revision belongs to: the caller's, else its text's
+ * spec.cluster, else the store's default. Owned. */
+static int
+s_change_cluster(store *s, const store_change *c, char **out, char **err)
+{
+	if (c->cluster) {
+		*out = xstrdup(c->cluster);
+		return 0;
+	}
+	*out = s_text_cluster(c->text);
+	if (**out != '\0')
+		return 0;
+	free(*out);
+	return s_default_cluster(s, out, err);
+}
+
+#define S_NEXT_REVISION \
+	"SELECT MAX(COALESCE((SELECT MAX(revision) FROM revisions WHERE " \
+	"cluster = ?1), 0), COALESCE((SELECT value FROM meta WHERE key = " \
+	"'revision_floor/' || lower(?1)), 0))"
+
 int
 store_add_change(store *s, const store_change *c, int64_t *revision_out,
     char **err)
@@ -1436,7 +1601,7 @@ store_add_change(store *s, const store_change *c, int64_t *revision_out,
 	store_change ev = *c;
 	sqlite3_stmt *st = NULL;
 	int64_t next;
-	char *data, *summary;
+	char *data, *summary, *cluster = NULL;
 	int rc = SQLITE_OK;
 
 	if (c->text == NULL || c->hash == NULL) {
@@ -1445,13 +1610,13 @@ store_add_change(store *s, const store_change *c, int64_t *revision_out,
 	}
 	if (s_begin_write(s, err) == -1)
 		return -1;
-	if (s_query_int(s, "SELECT MAX(COALESCE((SELECT MAX(revision) FROM "
-	    "revisions), 0), COALESCE((SELECT value FROM meta WHERE key = "
-	    "'revision_floor'), 0)) + 1", &next, err) == -1)
+	if (s_change_cluster(s, c, &cluster, err) == -1 ||
+	    s_query_int_text(s, S_NEXT_REVISION " + 1", cluster, &next,
+	    err) == -1)
 		goto fail;
-	st = s_prepare(s, "INSERT INTO revisions (revision, hash, text, "
-	    "applied_at, applied_by, source, change_id, message) VALUES (?1, "
-	    "?2, ?3, ?4, ?5, ?6, ?7, ?8)", err);
+	st = s_prepare(s, "INSERT INTO revisions (cluster, revision, hash, "
+	    "text, applied_at, applied_by, source, change_id, message) VALUES "
+	    "(?9, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", err);
 	if (st == NULL)
 		goto fail;
 	s_bind_int(st, 1, next, &rc);
@@ -1462,6 +1627,7 @@ store_add_change(store *s, const store_change *c, int64_t *revision_out,
 	s_bind_text(st, 6, c->source, &rc);
 	s_bind_text(st, 7, c->change_id, &rc);
 	s_bind_text(st, 8, c->message, &rc);
+	s_bind_text(st, 9, cluster, &rc);
 	if (s_run(s, st, rc, "cannot add the revision", err) == -1)
 		goto fail;
 	sqlite3_finalize(st);
@@ -1473,17 +1639,19 @@ store_add_change(store *s, const store_change *c, int64_t *revision_out,
 	    c->applied_by ? c->applied_by : "-", c->change_id ? " (" : "",
 	    c->change_id ? c->change_id : "", c->change_id ? ")" : "");
 	rc = s_add_event(s, "revision", c->applied_at, NULL, 0, data, summary,
-	    err);
+	    cluster, err);
 	free(summary);
 	free(data);
 	if (rc == -1)
 		goto fail;
+	free(cluster);
 	if (s_commit(s, err) == -1)
 		return -1;
 	if (revision_out)
 		*revision_out = next;
 	return 0;
 fail:
+	free(cluster);
 	sqlite3_finalize(st);
 	s_rollback(s);
 	return -1;
@@ -1502,35 +1670,60 @@ store_add_revision(store *s, const char *canonical_text, const char *hash,
 }
 
 int
+store_revision_floor_in(store *s, const char *cluster, int64_t *floor,
+    char **err)
+{
+	char *cl = NULL;
+	int rc;
+
+	if (s_cluster(s, cluster, &cl, err) == -1)
+		return -1;
+	rc = s_query_int_text(s, S_NEXT_REVISION, cl, floor, err);
+	free(cl);
+	return rc;
+}
+
+int
 store_revision_floor(store *s, int64_t *floor, char **err)
 {
-	return s_query_int(s, "SELECT MAX(COALESCE((SELECT MAX(revision) FROM "
-	    "revisions), 0), COALESCE((SELECT value FROM meta WHERE key = "
-	    "'revision_floor'), 0))", floor, err);
+	return store_revision_floor_in(s, NULL, floor, err);
+}
+
+int
+store_raise_revision_floor_in(store *s, const char *cluster, int64_t floor,
+    char **err)
+{
+	sqlite3_stmt *st;
+	char *cl = NULL;
+	int rc = SQLITE_OK;
+
+	if (s_begin_write(s, err) == -1)
+		return -1;
+	if (s_cluster(s, cluster, &cl, err) == -1)
+		goto fail;
+	st = s_prepare(s, "INSERT INTO meta (key, value) VALUES "
+	    "('revision_floor/' || lower(?2), ?1) ON CONFLICT (key) DO UPDATE "
+	    "SET value = MAX(value, excluded.value)", err);
+	if (st == NULL)
+		goto fail;
+	s_bind_int(st, 1, floor, &rc);
+	s_bind_text(st, 2, cl, &rc);
+	rc = s_run(s, st, rc, "cannot raise the revision floor", err);
+	sqlite3_finalize(st);
+	if (rc == -1)
+		goto fail;
+	free(cl);
+	return s_commit(s, err);
+fail:
+	free(cl);
+	s_rollback(s);
+	return -1;
 }
 
 int
 store_raise_revision_floor(store *s, int64_t floor, char **err)
 {
-	sqlite3_stmt *st;
-	int rc = SQLITE_OK;
-
-	if (s_begin_write(s, err) == -1)
-		return -1;
-	st = s_prepare(s, "INSERT INTO meta (key, value) VALUES "
-	    "('revision_floor', ?1) ON CONFLICT (key) DO UPDATE SET value = "
-	    "MAX(value, excluded.value)", err);
-	if (st == NULL)
-		goto fail;
-	s_bind_int(st, 1, floor, &rc);
-	rc = s_run(s, st, rc, "cannot raise the revision floor", err);
-	sqlite3_finalize(st);
-	if (rc == -1)
-		goto fail;
-	return s_commit(s, err);
-fail:
-	s_rollback(s);
-	return -1;
+	return store_raise_revision_floor_in(s, NULL, floor, err);
 }
 
 static store_revision *
@@ -1544,66 +1737,93 @@ s_revision_row(sqlite3_stmt *st, bool with_text, store_revision *r)
 	r->text = with_text ? s_col_str(st, 5) : NULL;
 	r->change_id = s_col_str(st, 6);
 	r->message = s_col_str(st, 7);
+	r->cluster = s_col_str(st, 8);
 	return r;
 }
 
+/* One revision of cluster (NULL: the default one); ?1 the cluster, ?2
+ * the number. */
 static int
-s_one_revision(store *s, const char *sql, int64_t n, store_revision **out,
-    char **err)
+s_one_revision(store *s, const char *sql, const char *cluster, int64_t n,
+    store_revision **out, char **err)
 {
 	sqlite3_stmt *st;
+	char *cl = NULL;
 	int rc = SQLITE_OK;
 
 	*out = NULL;
-	if ((st = s_prepare(s, sql, err)) == NULL)
+	if (s_cluster(s, cluster, &cl, err) == -1)
 		return -1;
-	if (sqlite3_bind_parameter_count(st) > 0)
-		s_bind_int(st, 1, n, &rc);
+	if ((st = s_prepare(s, sql, err)) == NULL) {
+		free(cl);
+		return -1;
+	}
+	s_bind_text(st, 1, cl, &rc);
+	if (sqlite3_bind_parameter_count(st) > 1)
+		s_bind_int(st, 2, n, &rc);
 	rc = s_step(s, st, rc, "cannot read a revision", err);
 	if (rc == 1)
 		*out = s_revision_row(st, true, xcalloc(1, sizeof(**out)));
 	sqlite3_finalize(st);
+	free(cl);
 	return rc == -1 ? -1 : 0;
 }
 
 #define S_REVISION_COLUMNS \
 	"SELECT revision, hash, applied_at, applied_by, source, text, " \
-	"change_id, message FROM revisions "
+	"change_id, message, cluster FROM revisions "
+
+int
+store_latest_revision_in(store *s, const char *cluster, store_revision **out,
+    char **err)
+{
+	return s_one_revision(s, S_REVISION_COLUMNS "WHERE cluster = ?1 "
+	    "ORDER BY revision DESC LIMIT 1", cluster, 0, out, err);
+}
 
 int
 store_latest_revision(store *s, store_revision **out, char **err)
 {
-	return s_one_revision(s, S_REVISION_COLUMNS
-	    "ORDER BY revision DESC LIMIT 1", 0, out, err);
+	return store_latest_revision_in(s, NULL, out, err);
+}
+
+int
+store_get_revision_in(store *s, const char *cluster, int64_t n,
+    store_revision **out, char **err)
+{
+	return s_one_revision(s, S_REVISION_COLUMNS "WHERE cluster = ?1 AND "
+	    "revision = ?2", cluster, n, out, err);
 }
 
 int
 store_get_revision(store *s, int64_t n, store_revision **out, char **err)
 {
-	return s_one_revision(s, S_REVISION_COLUMNS "WHERE revision = ?1", n,
-	    out, err);
+	return store_get_revision_in(s, NULL, n, out, err);
 }
 
 int
-store_list_revisions(store *s, store_revision **out, size_t *n, char **err)
+store_list_revisions_in(store *s, const char *cluster, store_revision **out,
+    size_t *n, char **err)
 {
 	sqlite3_stmt *st;
 	store_revision *list = NULL;
 	size_t count = 0, cap = 0;
-	int rc;
+	int rc = SQLITE_OK;
 
 	*out = NULL;
 	*n = 0;
 	st = s_prepare(s, "SELECT revision, hash, applied_at, applied_by, "
-	    "source, NULL, change_id, message FROM revisions ORDER BY revision",
-	    err);
+	    "source, NULL, change_id, message, cluster FROM revisions WHERE "
+	    "?1 IS NULL OR cluster = ?1 ORDER BY cluster, revision", err);
 	if (st == NULL)
 		return -1;
-	while ((rc = s_step(s, st, SQLITE_OK, "cannot list revisions",
+	s_bind_text(st, 1, cluster, &rc);
+	while ((rc = s_step(s, st, rc, "cannot list revisions",
 	    err)) == 1) {
 		xgrow(&list, &cap, count + 1, sizeof(*list));
 		memset(&list[count], 0, sizeof(*list));
 		s_revision_row(st, false, &list[count++]);
+		rc = SQLITE_OK;
 	}
 	sqlite3_finalize(st);
 	if (rc == -1) {
@@ -1615,6 +1835,12 @@ store_list_revisions(store *s, store_revision **out, size_t *n, char **err)
 	return 0;
 }
 
+int
+store_list_revisions(store *s, store_revision **out, size_t *n, char **err)
+{
+	return store_list_revisions_in(s, NULL, out, n, err);
+}
+
 static void
 s_revision_clear(store_revision *r)
 {
@@ -1624,6 +1850,7 @@ s_revision_clear(store_revision *r)
 	free(r->source);
 	free(r->change_id);
 	free(r->message);
+	free(r->cluster);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -1653,7 +1880,7 @@ store_revision_list_free(store_revision **list, size_t n)
 #define S_NODE_COLUMNS \
 	"SELECT name, role, cluster, last_seen, online, acked_revision, " \
 	"acked_plan_generation, converged, open_drift, dsgroups_hash, " \
-	"inventory, inventory_hash, last_drift_seq FROM nodes "
+	"inventory, inventory_hash, last_drift_seq, parts FROM nodes "
 
 static int
 s_node_row(store *s, sqlite3_stmt *st, store_node *n, char **err)
@@ -1677,6 +1904,7 @@ s_node_row(store *s, sqlite3_stmt *st, store_node *n, char **err)
 	n->inventory = s_col_blob(st, 10, &n->inventory_len);
 	n->inventory_hash = s_col_str(st, 11);
 	n->last_drift_seq = s_col_u64(st, 12);
+	n->parts = s_col_str(st, 13);
 	return 0;
 }
 
@@ -1693,8 +1921,8 @@ store_upsert_node(store *s, const store_node *n, char **err)
 	}
 	st = s_prepare(s, "INSERT INTO nodes (name, role, cluster, last_seen, "
 	    "online, acked_revision, acked_plan_generation, converged, "
-	    "open_drift, dsgroups_hash, inventory, inventory_hash) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+	    "open_drift, dsgroups_hash, inventory, inventory_hash, parts) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
 	    "ON CONFLICT (name) DO UPDATE SET role = excluded.role, "
 	    "cluster = excluded.cluster, last_seen = excluded.last_seen, "
 	    "online = excluded.online, "
@@ -1703,6 +1931,7 @@ store_upsert_node(store *s, const store_node *n, char **err)
 	    "converged = excluded.converged, "
 	    "open_drift = excluded.open_drift, "
 	    "dsgroups_hash = excluded.dsgroups_hash, "
+	    "parts = excluded.parts, "
 	    "inventory = COALESCE(excluded.inventory, inventory), "
 	    "inventory_hash = CASE WHEN excluded.inventory IS NULL "
 	    "THEN inventory_hash ELSE excluded.inventory_hash END", err);
@@ -1720,6 +1949,7 @@ store_upsert_node(store *s, const store_node *n, char **err)
 	s_bind_text(st, 10, n->dsgroups_hash, &rc);
 	s_bind_blob(st, 11, n->inventory, n->inventory_len, &rc);
 	s_bind_text(st, 12, n->inventory_hash, &rc);
+	s_bind_text(st, 13, n->parts, &rc);
 	ret = s_run(s, st, rc, "cannot store the node", err);
 	sqlite3_finalize(st);
 	return ret;
@@ -1825,7 +2055,7 @@ store_set_node_online(store *s, const char *name, bool online,
 		goto fail;
 	data = s_json_object(s_node_fields, &online);
 	rc = s_add_event(s, "node", platform_now_ms() / 1000, name, 0, data,
-	    online ? "online" : "offline", err);
+	    online ? "online" : "offline", NULL, err);
 	free(data);
 	if (rc == -1)
 		goto fail;
@@ -1835,14 +2065,17 @@ fail:
 	return -1;
 }
 
-int
-store_set_node_ack(store *s, const char *name, const store_ack *ack,
-    char **err)
+static int
+s_set_node_ack(store *s, const char *name, const store_ack *ack,
+    const char *parts, bool with_parts, char **err)
 {
 	sqlite3_stmt *st;
 	int rc = SQLITE_OK;
 
-	st = s_prepare(s, "UPDATE nodes SET acked_revision = ?2, "
+	st = s_prepare(s, with_parts ? "UPDATE nodes SET acked_revision = ?2, "
+	    "acked_plan_generation = ?3, converged = ?4, open_drift = ?5, "
+	    "dsgroups_hash = ?6, parts = ?7 WHERE name = ?1" :
+	    "UPDATE nodes SET acked_revision = ?2, "
 	    "acked_plan_generation = ?3, converged = ?4, open_drift = ?5, "
 	    "dsgroups_hash = ?6 WHERE name = ?1", err);
 	if (st == NULL)
@@ -1853,24 +2086,41 @@ store_set_node_ack(store *s, const char *name, const store_ack *ack,
 	s_bind_int(st, 4, ack->converged, &rc);
 	s_bind_int(st, 5, ack->open_drift, &rc);
 	s_bind_text(st, 6, ack->dsgroups_hash, &rc);
+	if (with_parts)
+		s_bind_text(st, 7, parts, &rc);
 	return s_update_node(s, st, rc, name, err);
 }
 
 int
-store_set_node_acks(store *s, const char *const *names, const store_ack *acks,
-    size_t n, char **err)
+store_set_node_ack(store *s, const char *name, const store_ack *ack,
+    char **err)
+{
+	return s_set_node_ack(s, name, ack, NULL, false, err);
+}
+
+int
+store_set_node_acks_parts(store *s, const char *const *names,
+    const store_ack *acks, const char *const *parts, size_t n, char **err)
 {
 	if (n == 0)
 		return 0;
 	if (s_begin_write(s, err) == -1)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		if (store_set_node_ack(s, names[i], &acks[i], err) == -1) {
+		if (s_set_node_ack(s, names[i], &acks[i],
+		    parts ? parts[i] : NULL, parts != NULL, err) == -1) {
 			s_rollback(s);
 			return -1;
 		}
 	}
 	return s_commit(s, err);
+}
+
+int
+store_set_node_acks(store *s, const char *const *names, const store_ack *acks,
+    size_t n, char **err)
+{
+	return store_set_node_acks_parts(s, names, acks, NULL, n, err);
 }
 
 int
@@ -2003,6 +2253,7 @@ store_node_clear(store_node *n)
 		return;
 	free(n->name);
 	free(n->cluster);
+	free(n->parts);
 	free(n->dsgroups_hash);
 	free(n->inventory);
 	free(n->inventory_hash);
@@ -2175,7 +2426,7 @@ s_put_drift(store *s, s_drift_stmts *d, const char *node,
 	/* The transition is an event of the stream, in this transaction. */
 	return s_add_event(s, "drift", r->received_at ? r->received_at :
 	    platform_now_ms() / 1000, node, sqlite3_last_insert_rowid(s->db),
-	    NULL, NULL, err);
+	    NULL, NULL, r->cluster, err);
 }
 
 /* Reads a node's last_drift_seq inside the caller's transaction. */
@@ -2337,7 +2588,8 @@ store_forget_node(store *s, const char *name, const drift_record *resolved,
 	if (s_update_node(s, st, rc, name, err) == -1)
 		goto fail;
 	data = s_json_object(s_forgotten_fields, NULL);
-	rc = s_add_event(s, "node", at, name, 0, data, "forgotten", err);
+	rc = s_add_event(s, "node", at, name, 0, data, "forgotten", NULL,
+	    err);
 	free(data);
 	if (rc == -1)
 		goto fail;
@@ -2347,12 +2599,15 @@ fail:
 	return -1;
 }
 
-/* Binds ?1 node, ?2 since, ?3 open_only, ?4 the name of status open. */
+/* Binds ?1 node, ?2 since, ?3 open_only, ?4 the name of status open,
+ * ?5 cluster (when the statement has it). */
 static int
 s_bind_filter(sqlite3_stmt *st, const store_drift_filter *f)
 {
 	int rc = SQLITE_OK;
 
+	if (sqlite3_bind_parameter_count(st) >= 5)
+		s_bind_text(st, 5, f ? f->cluster : NULL, &rc);
 	s_bind_text(st, 1, f ? f->node : NULL, &rc);
 	s_bind_int(st, 2, f ? f->since : 0, &rc);
 	s_bind_int(st, 3, f ? f->open_only : 0, &rc);
@@ -2413,6 +2668,8 @@ store_query_drift(store *s, const store_drift_filter *f, drift_record **out,
 	    "WHERE (?1 IS NULL OR node = ?1) "
 	    "AND (?2 = 0 OR received_at >= ?2) "
 	    "AND (?3 = 0 OR status = ?4) "
+	    "AND (?5 IS NULL OR instr(',' || lower(COALESCE(cluster, '')) || "
+	    "',', ',' || lower(?5) || ',') > 0) "
 	    "ORDER BY detected_at, id", err);
 	if (st == NULL)
 		return -1;
@@ -2635,7 +2892,8 @@ s_save_group(store *s, sqlite3_stmt *const st[3], uint64_t gen, size_t gi,
 }
 
 static int
-s_save_plan_rows(store *s, const plan *p, int64_t saved_at, char **err)
+s_save_plan_rows(store *s, const char *cluster, const plan *p,
+    int64_t saved_at, char **err)
 {
 	static const char *const sql[] = {
 		"INSERT INTO plan_groups (generation, ord, name) "
@@ -2646,8 +2904,8 @@ s_save_plan_rows(store *s, const plan *p, int64_t saved_at, char **err)
 		"guest_id, node) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 		"INSERT INTO plan_unplanned (generation, ord, name, guest_id, "
 		"node, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-		"INSERT INTO plans (generation, hash, saved_at) "
-		"VALUES (?1, ?2, ?3)",
+		"INSERT INTO plans (generation, hash, saved_at, cluster) "
+		"VALUES (?1, ?2, ?3, ?4)",
 	};
 	sqlite3_stmt *st[5] = { NULL };
 	int rc = SQLITE_OK, ret = -1;
@@ -2658,6 +2916,7 @@ s_save_plan_rows(store *s, const plan *p, int64_t saved_at, char **err)
 	s_bind_u64(st[4], 1, p->generation, &rc);
 	s_bind_text(st[4], 2, p->hash, &rc);
 	s_bind_int(st[4], 3, saved_at, &rc);
+	s_bind_text(st[4], 4, cluster, &rc);
 	if (s_run(s, st[4], rc, "cannot store the plan", err) == -1)
 		goto out;
 	for (size_t i = 0; i < p->ngroups; i++)
@@ -2685,18 +2944,20 @@ out:
 	return ret;
 }
 
+/* Keeps the newest STORE_PLAN_KEEP plans of the cluster. */
 static int
-s_prune_plans(store *s, char **err)
+s_prune_plans(store *s, const char *cluster, char **err)
 {
 	sqlite3_stmt *st;
 	int rc = SQLITE_OK;
 
-	st = s_prepare(s, "DELETE FROM plans WHERE generation NOT IN "
-	    "(SELECT generation FROM plans ORDER BY generation DESC "
-	    "LIMIT ?1)", err);
+	st = s_prepare(s, "DELETE FROM plans WHERE cluster = ?2 AND "
+	    "generation NOT IN (SELECT generation FROM plans WHERE cluster = "
+	    "?2 ORDER BY generation DESC LIMIT ?1)", err);
 	if (st == NULL)
 		return -1;
 	s_bind_int(st, 1, STORE_PLAN_KEEP, &rc);
+	s_bind_text(st, 2, cluster, &rc);
 	rc = s_run(s, st, rc, "cannot prune old plans", err);
 	sqlite3_finalize(st);
 	return rc;
@@ -2716,7 +2977,14 @@ s_plan_fields(jsonw *j, const void *arg)
 int
 store_save_plan(store *s, const plan *p, int64_t saved_at, char **err)
 {
-	char *stored = NULL, *data, *summary;
+	return store_save_plan_in(s, NULL, p, saved_at, err);
+}
+
+int
+store_save_plan_in(store *s, const char *cluster, const plan *p,
+    int64_t saved_at, char **err)
+{
+	char *stored = NULL, *data, *summary, *cl = NULL;
 	int64_t newest;
 	int rc;
 
@@ -2728,7 +2996,8 @@ store_save_plan(store *s, const plan *p, int64_t saved_at, char **err)
 	}
 	if (s_begin_write(s, err) == -1)
 		return -1;
-	if (s_plan_hash(s, p->generation, &stored, err) == -1)
+	if (s_cluster(s, cluster, &cl, err) == -1 ||
+	    s_plan_hash(s, p->generation, &stored, err) == -1)
 		goto fail;
 	if (stored) {
 		if (strcmp(stored, p->hash) != 0) {
@@ -2737,6 +3006,7 @@ store_save_plan(store *s, const plan *p, int64_t saved_at, char **err)
 			goto fail;
 		}
 		free(stored);
+		free(cl);
 		s_rollback(s);
 		return 0;
 	}
@@ -2748,22 +3018,36 @@ store_save_plan(store *s, const plan *p, int64_t saved_at, char **err)
 		    "stored generation %" PRId64, p->generation, newest);
 		goto fail;
 	}
-	if (s_save_plan_rows(s, p, saved_at, err) == -1 ||
-	    s_prune_plans(s, err) == -1)
+	if (s_save_plan_rows(s, cl, p, saved_at, err) == -1 ||
+	    s_prune_plans(s, cl, err) == -1)
 		goto fail;
 	data = s_json_object(s_plan_fields, p);
 	summary = xasprintf("plan generation %" PRIu64 ": %zu groups, %zu "
 	    "unplanned", p->generation, p->ngroups, p->nunplanned);
-	rc = s_add_event(s, "plan", saved_at, NULL, 0, data, summary, err);
+	rc = s_add_event(s, "plan", saved_at, NULL, 0, data, summary, cl, err);
 	free(summary);
 	free(data);
 	if (rc == -1)
 		goto fail;
+	free(cl);
 	return s_commit(s, err);
 fail:
+	free(cl);
 	free(stored);
 	s_rollback(s);
 	return -1;
+}
+
+int
+store_newest_plan_generation(store *s, uint64_t *generation, char **err)
+{
+	int64_t g = 0;
+
+	if (s_query_int(s, "SELECT COALESCE(MAX(generation), 0) FROM plans",
+	    &g, err) == -1)
+		return -1;
+	*generation = (uint64_t)g;
+	return 0;
 }
 
 /* The group a child row (group_ord, ord) belongs to, when the row comes
@@ -2954,13 +3238,28 @@ store_load_plan(store *s, uint64_t generation, plan **out, char **err)
 int
 store_load_latest_plan(store *s, plan **out, char **err)
 {
+	return store_load_latest_plan_in(s, NULL, out, err);
+}
+
+int
+store_load_latest_plan_in(store *s, const char *cluster, plan **out,
+    char **err)
+{
 	int64_t newest;
+	char *cl = NULL;
+	int rc;
 
 	*out = NULL;
 	if (s_begin_read(s, err) == -1)
 		return -1;
-	if (s_query_int(s, "SELECT COALESCE(MAX(generation), 0) FROM plans",
-	    &newest, err) == -1 ||
+	if (s_cluster(s, cluster, &cl, err) == -1) {
+		s_rollback(s);
+		return -1;
+	}
+	rc = s_query_int_text(s, "SELECT COALESCE(MAX(generation), 0) FROM "
+	    "plans WHERE cluster = ?1", cl, &newest, err);
+	free(cl);
+	if (rc == -1 ||
 	    (newest > 0 && s_load_plan(s, (uint64_t)newest, out, err) == -1)) {
 		s_rollback(s);
 		return -1;
@@ -2972,18 +3271,26 @@ store_load_latest_plan(store *s, plan **out, char **err)
 int
 store_list_plans(store *s, store_plan_info **out, size_t *n, char **err)
 {
+	return store_list_plans_in(s, NULL, out, n, err);
+}
+
+int
+store_list_plans_in(store *s, const char *cluster, store_plan_info **out,
+    size_t *n, char **err)
+{
 	sqlite3_stmt *st;
 	store_plan_info *list = NULL, *e;
 	size_t count = 0, cap = 0;
-	int rc;
+	int rc = SQLITE_OK;
 
 	*out = NULL;
 	*n = 0;
 	st = s_prepare(s, "SELECT generation, hash, saved_at FROM plans "
-	    "ORDER BY generation", err);
+	    "WHERE ?1 IS NULL OR cluster = ?1 ORDER BY generation", err);
 	if (st == NULL)
 		return -1;
-	while ((rc = s_step(s, st, SQLITE_OK, "cannot list plans", err)) == 1) {
+	s_bind_text(st, 1, cluster, &rc);
+	while ((rc = s_step(s, st, rc, "cannot list plans", err)) == 1) {
 		const unsigned char *hash = sqlite3_column_text(st, 1);
 
 		xgrow(&list, &cap, count + 1, sizeof(*list));
@@ -2992,6 +3299,7 @@ store_list_plans(store *s, store_plan_info **out, size_t *n, char **err)
 		snprintf(e->hash, sizeof(e->hash), "%s",
 		    hash ? (const char *)hash : "");
 		e->saved_at = sqlite3_column_int64(st, 2);
+		rc = SQLITE_OK;
 	}
 	sqlite3_finalize(st);
 	if (rc == -1) {

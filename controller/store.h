@@ -89,9 +89,15 @@ int store_schema_version(void);
 /* Full integrity and foreign key check; -1 with the problems in *err. */
 int store_check_integrity(store *s, char **err);
 
-/* Policy revisions, numbered 1, 2, 3, ... */
+/*
+ * Policy revisions, numbered 1, 2, 3, ... per cluster. Functions taking
+ * a cluster (compared without case) act on that cluster's revisions; the
+ * older names without one act on the default cluster: that of the newest
+ * revision, which is the only one in a store of one cluster.
+ */
 
 typedef struct store_revision {
+	char *cluster;		/* the cluster it is a revision of */
 	int64_t revision;
 	char *hash;		/* policy_hash() of the text */
 	char *text;		/* canonical policy text; NULL in lists */
@@ -105,6 +111,7 @@ typedef struct store_revision {
 /* A new revision with its change record (strings borrowed, NULL = none).
  * Stored with its `revision` event in one transaction. */
 typedef struct store_change {
+	const char *cluster;	/* NULL: the text's spec.cluster */
 	const char *text;	/* canonical policy text */
 	const char *hash;
 	const char *applied_by;
@@ -128,15 +135,26 @@ int store_add_revision(store *s, const char *canonical_text, const char *hash,
  * floor learnt from nodes that hold a revision this store has not (an
  * older store file restored). */
 int store_revision_floor(store *s, int64_t *floor, char **err);
+int store_revision_floor_in(store *s, const char *cluster, int64_t *floor,
+    char **err);
 /* Raises the floor to at least `floor` (never lowers it). */
 int store_raise_revision_floor(store *s, int64_t floor, char **err);
+int store_raise_revision_floor_in(store *s, const char *cluster,
+    int64_t floor, char **err);
 /* The newest revision, or *out NULL when none was ever added. */
 int store_latest_revision(store *s, store_revision **out, char **err);
+int store_latest_revision_in(store *s, const char *cluster,
+    store_revision **out, char **err);
 /* Revision n, or *out NULL when there is none. */
 int store_get_revision(store *s, int64_t n, store_revision **out, char **err);
-/* Every revision, oldest first, without text. */
+int store_get_revision_in(store *s, const char *cluster, int64_t n,
+    store_revision **out, char **err);
+/* Every revision, without text, by cluster, oldest first (the _in form:
+ * one cluster's; cluster NULL: every cluster's). */
 int store_list_revisions(store *s, store_revision **out, size_t *n,
     char **err);
+int store_list_revisions_in(store *s, const char *cluster,
+    store_revision **out, size_t *n, char **err);
 void store_revision_free(store_revision **r);
 void store_revision_list_free(store_revision **list, size_t n);
 
@@ -144,7 +162,7 @@ void store_revision_list_free(store_revision **list, size_t n);
 typedef struct store_node {
 	char *name;
 	host_role role;
-	char *cluster;
+	char *cluster;		/* a DPM server of several: "A,B" */
 	int64_t last_seen;		/* 0 = never */
 	bool online;
 	int64_t acked_revision;		/* 0 = none */
@@ -156,6 +174,9 @@ typedef struct store_node {
 	size_t inventory_len;
 	char *inventory_hash;		/* NULL = none */
 	uint64_t last_drift_seq;	/* read only: store_add_drift_batch */
+	/* A DPM server of several clusters: its acknowledgement per cluster
+	 * (controller/sessions.c writes and reads the text), or NULL. */
+	char *parts;
 } store_node;
 
 typedef struct store_ack {
@@ -184,6 +205,10 @@ int store_set_node_ack(store *s, const char *name, const store_ack *ack,
  * flushes the acknowledgements of a whole tick at once. */
 int store_set_node_acks(store *s, const char *const *names,
     const store_ack *acks, size_t n, char **err);
+/* The same with each node's parts (store_node.parts; parts[i] NULL:
+ * none). */
+int store_set_node_acks_parts(store *s, const char *const *names,
+    const store_ack *acks, const char *const *parts, size_t n, char **err);
 int store_set_node_inventory(store *s, const char *name, const void *blob,
     size_t len, const char *hash, char **err);
 /* At controller start nothing is connected yet. */
@@ -225,6 +250,9 @@ int store_set_drift_seq(store *s, const char *node, uint64_t seq, char **err);
 
 typedef struct store_drift_filter {
 	const char *node;	/* NULL = every node */
+	/* NULL = every cluster; a record of several clusters ("A,B", a DPM
+	 * server's) matches each of them */
+	const char *cluster;
 	int64_t since;		/* 0 = any; else stored (receivedAt) >= since */
 	bool open_only;		/* status open only */
 } store_drift_filter;
@@ -277,6 +305,8 @@ void store_drift_event_list_free(store_drift_event **list, size_t n);
  */
 typedef struct store_event {
 	int64_t seq;
+	char *cluster;		/* the cluster it concerns ("A,B": a DPM
+				 * server's clusters), or NULL */
 	char *type;		/* drift, revision, node, plan */
 	int64_t at;		/* seconds, the controller's clock */
 	char *node;		/* the node it concerns, or NULL */
@@ -293,6 +323,7 @@ typedef struct store_event_filter {
 	const char *types;	/* ",drift,plan,": one of these; NULL = any */
 	const char *statuses;	/* ",open,failed,": drift events with one of
 				 * these statuses (others pass); NULL = any */
+	const char *cluster;	/* NULL = every cluster */
 	size_t limit;		/* 0 = 1000 */
 } store_event_filter;
 
@@ -395,12 +426,25 @@ typedef struct store_plan_info {
 	int64_t saved_at;
 } store_plan_info;
 
+/* Generations are numbered across every cluster of the store (a new
+ * plan of any cluster is numbered above every stored one), so one
+ * number names one plan; each cluster keeps its newest STORE_PLAN_KEEP.
+ * The forms without a cluster act on the default cluster (above). */
 int store_save_plan(store *s, const plan *p, int64_t saved_at, char **err);
+int store_save_plan_in(store *s, const char *cluster, const plan *p,
+    int64_t saved_at, char **err);
 /* The newest plan, or *out NULL when none was saved. Free with plan_free. */
 int store_load_latest_plan(store *s, plan **out, char **err);
+int store_load_latest_plan_in(store *s, const char *cluster, plan **out,
+    char **err);
+/* The highest generation stored (0: none). */
+int store_newest_plan_generation(store *s, uint64_t *generation,
+    char **err);
 /* That generation, or *out NULL when it is not (or no longer) stored. */
 int store_load_plan(store *s, uint64_t generation, plan **out, char **err);
 /* Stored generations, oldest first; free(*out). */
 int store_list_plans(store *s, store_plan_info **out, size_t *n, char **err);
+int store_list_plans_in(store *s, const char *cluster, store_plan_info **out,
+    size_t *n, char **err);
 
 #endif

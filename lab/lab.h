@@ -36,6 +36,7 @@
 #define LAB_MAX_NODES 999
 #define LAB_MAX_CSVS 64
 #define LAB_MAX_GUESTS 99999
+#define LAB_MAX_CLUSTERS 50
 /* ZeroMQ ipc:// endpoints are Unix socket paths: keep them short. */
 #define LAB_MAX_SOCKET_PATH 100
 
@@ -54,7 +55,11 @@
  */
 typedef struct lab {
 	char *dir;		/* absolute */
-	char *cluster;
+	char *cluster;		/* the one cluster, or the first of several */
+	/* --clusters N (N > 1): CLUSTER-1 ... CLUSTER-N behind DPM01; none
+	 * (0) in a lab of one cluster. */
+	char **clusters;
+	size_t nclusters;
 	int port;
 	uint64_t seed;
 	char **csvs;		/* Volume1 ... */
@@ -172,8 +177,13 @@ void lab_guest_make(host_guest *g, const char *name, const char *guid,
  * policy settings (hyperv-node: the lab's CSVs and providers). Refuses an
  * existing node. -1 after printing why. */
 int lab_node_create(const lab *l, const char *name, host_role role);
-/* The host a new node starts with (owned). */
-host_state *lab_host_new(const lab *l, const char *name, host_role role);
+/* The same for a Hyper-V node of cluster (NULL: the lab's first). */
+int lab_node_create_in(const lab *l, const char *name, host_role role,
+    const char *cluster);
+/* The host a new node starts with (owned); cluster as above (a DPM
+ * server of a lab of several clusters protects them all). */
+host_state *lab_host_new(const lab *l, const char *name, host_role role,
+    const char *cluster);
 
 /* Processes (lab_procs.c). */
 /* Runs the CLI's status and fills online[i] for each of l->nodes; -1

@@ -54,6 +54,9 @@ lab_free(lab **lp)
 	l = *lp;
 	free(l->dir);
 	free(l->cluster);
+	for (size_t i = 0; i < l->nclusters; i++)
+		free(l->clusters[i]);
+	free(l->clusters);
 	for (size_t i = 0; i < l->ncsvs; i++)
 		free(l->csvs[i]);
 	free(l->csvs);
@@ -77,6 +80,12 @@ lab_write_marker(const lab *l, char **err)
 	    LAB_PROGRAM);
 	strbuf_addf(&sb, "lab: %d\n", LAB_FORMAT);
 	strbuf_addf(&sb, "cluster: '%s'\n", l->cluster);
+	if (l->nclusters > 0) {
+		strbuf_addstr(&sb, "clusters: [");
+		for (size_t i = 0; i < l->nclusters; i++)
+			strbuf_addf(&sb, "%s'%s'", i ? ", " : "", l->clusters[i]);
+		strbuf_addstr(&sb, "]\n");
+	}
 	strbuf_addf(&sb, "port: %d\n", l->port);
 	strbuf_addf(&sb, "seed: %" PRIu64 "\n", l->seed);
 	strbuf_addstr(&sb, "csvs: [");
@@ -95,20 +104,23 @@ s_read_marker(lab *l, const char *path, diag_list *d)
 {
 	ydoc *doc = ydoc_load(path, &YDOC_LIMITS_SMALL, d);
 	ynode *format = NULL, *cluster = NULL, *port = NULL, *seed = NULL,
-	    *csvs = NULL;
+	    *csvs = NULL, *clusters = NULL;
 	yfield fields[] = {
 		{ "lab", &format, true },
 		{ "cluster", &cluster, true },
 		{ "port", &port, true },
 		{ "seed", &seed, true },
 		{ "csvs", &csvs, true },
+		{ "clusters", &clusters, false },
 	};
 	int64_t v;
 	int rc = -1;
 
 	if (doc == NULL)
 		return -1;
-	if (ymap_check(doc, doc->root, "", fields, 5, d) == 0 &&
+	if (ymap_check(doc, doc->root, "", fields, 6, d) == 0 &&
+	    (clusters == NULL || yget_str_list(doc, clusters, "clusters",
+	    &l->clusters, &l->nclusters, d) == 0) &&
 	    yget_int(doc, format, "lab", LAB_FORMAT, LAB_FORMAT, &v, d) == 0 &&
 	    yget_str(doc, cluster, "cluster", &l->cluster, d) == 0 &&
 	    yget_int(doc, port, "port", 1, 65535, &v, d) == 0) {

@@ -106,8 +106,18 @@ s_controller_config(const lab *l)
 	strbuf_init(&sb);
 	strbuf_addf(&sb, "# hvpolicy-controller of the lab (written by %s; "
 	    "docs/lab.md)\n", LAB_PROGRAM);
-	strbuf_addstr(&sb, "cluster: ");
-	s_yaml_quoted(&sb, l->cluster);
+	if (l->nclusters > 0) {
+		strbuf_addstr(&sb, "# One controller for every cluster of the "
+		    "lab (docs/controller.md).\nclusters: [");
+		for (size_t i = 0; i < l->nclusters; i++) {
+			strbuf_addstr(&sb, i ? ", " : "");
+			s_yaml_quoted(&sb, l->clusters[i]);
+		}
+		strbuf_addstr(&sb, "]");
+	} else {
+		strbuf_addstr(&sb, "cluster: ");
+		s_yaml_quoted(&sb, l->cluster);
+	}
 	strbuf_addf(&sb, "\nlisten: tcp://127.0.0.1:%d\n", l->port);
 	s_yaml_path(&sb, "controlSocket", l, "controller/control.sock");
 	s_yaml_path(&sb, "dataDir", l, "controller/data");
@@ -189,13 +199,22 @@ s_key_taken(const lab *l, const char *name)
 }
 
 host_state *
-lab_host_new(const lab *l, const char *name, host_role role)
+lab_host_new(const lab *l, const char *name, host_role role,
+    const char *cluster)
 {
 	host_state *h = host_state_new();
 
 	h->node = xstrdup(name);
-	h->cluster = xstrdup(l->cluster);
 	h->role = role;
+	if (role == ROLE_DPM_SERVER && l->nclusters > 0) {
+		/* DPM01 protects every cluster of the lab. */
+		h->clusters = xcalloc(l->nclusters, sizeof *h->clusters);
+		for (size_t i = 0; i < l->nclusters; i++)
+			h->clusters[i] = xstrdup(l->clusters[i]);
+		h->nclusters = l->nclusters;
+	} else {
+		h->cluster = xstrdup(cluster ? cluster : l->cluster);
+	}
 	s_add_provider(h, LAB_SW_PROVIDER_ID, LAB_SW_PROVIDER_NAME,
 	    PROVIDER_SYSTEM, LAB_SW_PROVIDER_VERSION, true);
 	if (role == ROLE_DPM_SERVER) {
@@ -216,6 +235,13 @@ lab_host_new(const lab *l, const char *name, host_role role)
 int
 lab_node_create(const lab *l, const char *name, host_role role)
 {
+	return lab_node_create_in(l, name, role, NULL);
+}
+
+int
+lab_node_create_in(const lab *l, const char *name, host_role role,
+    const char *cluster)
+{
 	char *dir = lab_node_dir(l, name), *state, *err = NULL;
 	host_state *h;
 	int rc = -1;
@@ -232,7 +258,7 @@ lab_node_create(const lab *l, const char *name, host_role role)
 		free(err);
 		goto out;
 	}
-	h = lab_host_new(l, name, role);
+	h = lab_host_new(l, name, role, cluster);
 	/* node.yaml last: it is what makes the directory a node. */
 	if (s_keygen(l, name) == 0 && s_copy_public(l, name, "nodes") == 0 &&
 	    lab_host_save(l, name, h) == 0 && s_node_config(l, name, role) == 0)
@@ -250,32 +276,37 @@ out:
 
 typedef struct init_args {
 	const char *dir;
-	int64_t nodes, csvs, guests, port;
+	int64_t nodes, csvs, guests, port, clusters;
 	uint64_t seed;
 	const char *cluster;
 } init_args;
 
 #define INIT_USAGE "init DIR --nodes N --csvs K --guests M [--seed S] " \
-    "[--port P] [--cluster NAME]"
+    "[--port P] [--cluster NAME] [--clusters N]"
 
 static int
 s_init_args(int argc, char **argv, init_args *a)
 {
 	const char *nodes = NULL, *csvs = NULL, *guests = NULL, *seed = NULL,
-	    *port = NULL, *pos[1];
+	    *port = NULL, *clusters = NULL, *pos[1];
 	lab_opt opts[] = {
 		{ "nodes", &nodes, 1, NULL }, { "csvs", &csvs, 1, NULL },
 		{ "guests", &guests, 1, NULL }, { "seed", &seed, 1, NULL },
 		{ "port", &port, 1, NULL }, { "cluster", &a->cluster, 1, NULL },
+		{ "clusters", &clusters, 1, NULL },
 	};
 	size_t npos;
 	int64_t v;
 	int rc;
 
 	a->cluster = LAB_DEFAULT_CLUSTER;
-	if ((rc = lab_args_parse("init", INIT_USAGE, argc, argv, opts, 6, pos,
+	if ((rc = lab_args_parse("init", INIT_USAGE, argc, argv, opts, 7, pos,
 	    1, 1, &npos)) != 0)
 		return rc;
+	a->clusters = 1;
+	if (clusters && lab_args_int("init", "--clusters", clusters, 1,
+	    LAB_MAX_CLUSTERS, &a->clusters))
+		return LAB_EXIT_USAGE;
 	a->dir = pos[0];
 	if (nodes == NULL || csvs == NULL || guests == NULL)
 		return lab_error("init", LAB_EXIT_USAGE, "--nodes, --csvs and "
@@ -295,10 +326,20 @@ s_init_args(int argc, char **argv, init_args *a)
 			return LAB_EXIT_USAGE;
 		a->seed = (uint64_t)v;
 	}
-	if (!keys_name_valid(a->cluster))
+	if (!keys_name_valid(a->cluster) || strlen(a->cluster) + 3 >
+	    KEYS_NAME_MAX)
 		return lab_error("init", LAB_EXIT_USAGE, "--cluster: '%s' is not "
 		    "a valid cluster name: 1 to %d of A-Z a-z 0-9 . _ -",
-		    a->cluster, KEYS_NAME_MAX);
+		    a->cluster, KEYS_NAME_MAX - 3);
+	if (a->nodes * a->clusters > LAB_MAX_NODES)
+		return lab_error("init", LAB_EXIT_USAGE, "--nodes %lld x "
+		    "--clusters %lld: at most %d nodes in a lab",
+		    (long long)a->nodes, (long long)a->clusters, LAB_MAX_NODES);
+	if (a->guests * a->clusters > LAB_MAX_GUESTS)
+		return lab_error("init", LAB_EXIT_USAGE, "--guests %lld x "
+		    "--clusters %lld: at most %d guests in a lab",
+		    (long long)a->guests, (long long)a->clusters,
+		    LAB_MAX_GUESTS);
 	return 0;
 }
 
@@ -333,7 +374,7 @@ s_check_empty(const char *dir)
  * gets a disk on a second CSV. */
 static void
 s_place_guests(const lab *l, lab_rand *r, host_state **hosts, size_t nhv,
-    size_t nguests)
+    size_t nguests, size_t first)
 {
 	size_t *node_order = xcalloc(nhv, sizeof *node_order);
 	size_t *vol_order = xcalloc(l->ncsvs, sizeof *vol_order);
@@ -366,7 +407,7 @@ s_place_guests(const lab *l, lab_rand *r, host_state **hosts, size_t nhv,
 			v = (v + 1 + lab_rand_below(r, l->ncsvs - 1)) % l->ncsvs;
 			vols[nvols++] = l->csvs[v];
 		}
-		snprintf(name, sizeof name, "VM%04zu", i + 1);
+		snprintf(name, sizeof name, "VM%04zu", first + i + 1);
 		lab_rand_guid(r, guid);
 		lab_guest_make(&g, name, guid, vols, nvols);
 		host_guest_add(hosts[node_order[i % nhv]], &g);
@@ -400,7 +441,15 @@ s_agent_log(const lab *l, const char *node, lab_rand *r)
 	return rc;
 }
 
-/* Writes keys, configs and empty hosts of every node. */
+/* The cluster of Hyper-V node i of nhv per cluster (NULL: the one). */
+static const char *
+s_cluster_of(const lab *l, size_t i, size_t nhv)
+{
+	return l->nclusters > 0 ? l->clusters[i / nhv] : NULL;
+}
+
+/* Writes keys, configs and empty hosts of every node: nhv Hyper-V nodes
+ * in each cluster, then DPM01. */
 static int
 s_init_files(lab *l, size_t nhv)
 {
@@ -417,33 +466,54 @@ s_init_files(lab *l, size_t nhv)
 	    s_copy_public(l, "admin", "admins") == -1 ||
 	    s_controller_config(l) == -1)
 		return -1;
-	for (size_t i = 0; i < nhv; i++)
-		if (lab_node_create(l, l->nodes[i], ROLE_HYPERV_NODE) == -1)
+	for (size_t i = 0; i < l->nnodes; i++)
+		if (lab_node_create_in(l, l->nodes[i], ROLE_HYPERV_NODE,
+		    s_cluster_of(l, i, nhv)) == -1)
 			return -1;
 	return lab_node_create(l, LAB_DPM_SERVER, ROLE_DPM_SERVER);
 }
 
-/* Puts the guests into the hosts and HV01's agent log beside it. */
+/* Puts the guests into the hosts (nguests per cluster over its nhv
+ * nodes, numbered on across clusters so every name is the lab's only
+ * one) and HV01's agent log beside it. */
 static int
 s_init_guests(lab *l, size_t nhv, size_t nguests)
 {
-	host_state **hosts = xcalloc(nhv, sizeof *hosts);
+	host_state **hosts = xcalloc(l->nnodes, sizeof *hosts);
+	size_t ncl = l->nclusters > 0 ? l->nclusters : 1;
 	lab_rand r;
 	int rc = 0;
 
 	lab_rand_init(&r, l->seed);
-	for (size_t i = 0; i < nhv; i++)
-		hosts[i] = lab_host_new(l, l->nodes[i], ROLE_HYPERV_NODE);
-	s_place_guests(l, &r, hosts, nhv, nguests);
+	for (size_t i = 0; i < l->nnodes; i++)
+		hosts[i] = lab_host_new(l, l->nodes[i], ROLE_HYPERV_NODE,
+		    s_cluster_of(l, i, nhv));
+	for (size_t c = 0; c < ncl; c++)
+		s_place_guests(l, &r, hosts + c * nhv, nhv, nguests,
+		    c * nguests);
 	hosts[0]->agent_log = xstrdup(LAB_AGENT_LOG);
 	if (s_agent_log(l, l->nodes[0], &r) == -1)
 		rc = -1;
-	for (size_t i = 0; i < nhv && rc == 0; i++)
+	for (size_t i = 0; i < l->nnodes && rc == 0; i++)
 		rc = lab_host_save(l, l->nodes[i], hosts[i]);
-	for (size_t i = 0; i < nhv; i++)
+	for (size_t i = 0; i < l->nnodes; i++)
 		host_state_free(&hosts[i]);
 	free(hosts);
 	return rc;
+}
+
+/* --clusters N > 1: CLUSTER-1 ... CLUSTER-N. */
+static void
+s_init_clusters(lab *l, const init_args *a)
+{
+	if (a->clusters <= 1)
+		return;
+	l->nclusters = (size_t)a->clusters;
+	l->clusters = xcalloc(l->nclusters, sizeof *l->clusters);
+	for (size_t i = 0; i < l->nclusters; i++)
+		l->clusters[i] = xasprintf("%s-%zu", a->cluster, i + 1);
+	free(l->cluster);
+	l->cluster = xstrdup(l->clusters[0]);
 }
 
 int
@@ -487,20 +557,28 @@ lab_cmd_init(int argc, char **argv)
 	l->csvs = xcalloc(l->ncsvs, sizeof *l->csvs);
 	for (size_t i = 0; i < l->ncsvs; i++)
 		l->csvs[i] = xasprintf("Volume%zu", i + 1);
-	l->nnodes = (size_t)a.nodes;
+	s_init_clusters(l, &a);
+	l->nnodes = (size_t)(a.nodes * (l->nclusters ? (int64_t)l->nclusters :
+	    1));
 	l->nodes = xcalloc(l->nnodes, sizeof *l->nodes);
 	for (size_t i = 0; i < l->nnodes; i++)
 		l->nodes[i] = xasprintf("HV%02zu", i + 1);
 	lock = lab_path(l, "lab.lock");
 	rc = LAB_EXIT_FAIL;
-	if (s_init_files(l, l->nnodes) == 0 &&
-	    s_init_guests(l, l->nnodes, (size_t)a.guests) == 0 &&
+	if (s_init_files(l, (size_t)a.nodes) == 0 &&
+	    s_init_guests(l, (size_t)a.nodes, (size_t)a.guests) == 0 &&
 	    platform_replace_file(lock, "", 0, false, &err) == 0 &&
 	    lab_write_marker(l, &err) == 0)
 		rc = LAB_EXIT_OK;
 	if (err)
 		lab_error("init", 0, "%s", err);
-	if (rc == LAB_EXIT_OK)
+	if (rc == LAB_EXIT_OK && l->nclusters > 0)
+		printf("lab %s: %zu clusters (%s-1 to %s-%zu) of %" PRId64
+		    " Hyper-V nodes, %zu CSVs and %" PRId64 " guests each, "
+		    "all behind %s (seed %" PRIu64 ", port %d)\n", l->dir,
+		    l->nclusters, a.cluster, a.cluster, l->nclusters, a.nodes,
+		    l->ncsvs, a.guests, LAB_DPM_SERVER, l->seed, l->port);
+	else if (rc == LAB_EXIT_OK)
 		printf("lab %s: %zu Hyper-V nodes and %s, %zu CSVs, %" PRId64
 		    " guests (seed %" PRIu64 ", port %d)\n", l->dir, l->nnodes,
 		    LAB_DPM_SERVER, l->ncsvs, a.guests, l->seed, l->port);

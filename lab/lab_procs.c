@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "keys.h"
 #include "lab.h"
@@ -755,17 +756,31 @@ lab_cmd_stop_node(int argc, char **argv)
 	return rc;
 }
 
+/* Whether the lab has that cluster (its only one, or one of several). */
+static bool
+s_lab_has_cluster(const lab *l, const char *name)
+{
+	if (l->nclusters == 0)
+		return strcasecmp(l->cluster, name) == 0;
+	for (size_t i = 0; i < l->nclusters; i++)
+		if (strcasecmp(l->clusters[i], name) == 0)
+			return true;
+	return false;
+}
+
 int
 lab_cmd_add_node(int argc, char **argv)
 {
-	const char *pos[2], *name;
+	const char *pos[2], *name, *cluster = NULL;
 	size_t npos;
 	int rc;
 	lab *l;
 	char **grown;
 
-	if ((rc = lab_args_parse("add-node", "add-node DIR NAME", argc, argv,
-	    NULL, 0, pos, 2, 2, &npos)) != 0)
+	lab_opt opts[] = { { "cluster", &cluster, 1, NULL } };
+
+	if ((rc = lab_args_parse("add-node", "add-node DIR NAME [--cluster "
+	    "NAME]", argc, argv, opts, 1, pos, 2, 2, &npos)) != 0)
 		return rc;
 	name = pos[1];
 	if (!keys_name_valid(name))
@@ -774,6 +789,12 @@ lab_cmd_add_node(int argc, char **argv)
 		    "'.'", name, KEYS_NAME_MAX);
 	if ((l = lab_open(pos[0])) == NULL)
 		return LAB_EXIT_FAIL;
+	if (cluster && !s_lab_has_cluster(l, cluster)) {
+		rc = lab_error("add-node", LAB_EXIT_USAGE, "--cluster %s: not a "
+		    "cluster of the lab (lab.yaml names them)", cluster);
+		lab_free(&l);
+		return rc;
+	}
 	if (lab_node_name(l, name) != NULL) {
 		rc = lab_error("add-node", LAB_EXIT_FAIL, "node '%s' already "
 		    "exists in %s; choose another name (docs/lab.md: a rebuilt "
@@ -782,7 +803,7 @@ lab_cmd_add_node(int argc, char **argv)
 		return rc;
 	}
 	if (lab_lock(l) == -1 ||
-	    lab_node_create(l, name, ROLE_HYPERV_NODE) == -1) {
+	    lab_node_create_in(l, name, ROLE_HYPERV_NODE, cluster) == -1) {
 		lab_free(&l);
 		return LAB_EXIT_FAIL;
 	}

@@ -27,7 +27,7 @@ static const lab_command s_commands[] = {
 	    "create a guest (Backup service on, as Hyper-V does); "
 	    "--name-file takes any name, to try hostile hosts",
 	    "add-guest /tmp/lab HV01 VM0100 --csv Volume1" },
-	{ "add-node", lab_cmd_add_node, "add-node DIR NAME",
+	{ "add-node", lab_cmd_add_node, "add-node DIR NAME [--cluster NAME]",
 	    "a new node: key, config, host without policy settings",
 	    "add-node /tmp/lab HV07" },
 	{ "delete-registry", lab_cmd_delete_registry,
@@ -41,7 +41,7 @@ static const lab_command s_commands[] = {
 	    "print export HVPOLICY_SOCKET=... for the lab's controller",
 	    "env /tmp/lab  (then: eval \"$(hvpolicy-lab env /tmp/lab)\")" },
 	{ "init", lab_cmd_init, "init DIR --nodes N --csvs K --guests M "
-	    "[--seed S] [--port P] [--cluster NAME]",
+	    "[--seed S] [--port P] [--cluster NAME] [--clusters N]",
 	    "make a lab: keys, configs, host files",
 	    "init /tmp/lab --nodes 6 --csvs 3 --guests 40 --seed 7" },
 	{ "migrate", lab_cmd_migrate, "migrate DIR GUEST NODE",

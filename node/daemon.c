@@ -32,6 +32,8 @@
 #include "diag.h"
 #include "drift.h"
 #include "dsgroups.h"
+#include "dsmerge.h"
+#include "dsrecord.h"
 #include "engine.h"
 #include "evidence.h"
 #include "host.h"
@@ -96,6 +98,9 @@ static const config_option S_OPTIONS[] = {
 	{ "cluster", CONFIG_STRING, NULL, false, 0, 0,
 	    "the cluster, when the host cannot tell (backend windows on a "
 	    "dpm-server)" },
+	{ "clusters", CONFIG_LIST, NULL, false, 0, 0,
+	    "dpm-server: the clusters whose guests its DPM server protects, "
+	    "in place of cluster (--clusters A,B)" },
 	{ "insecure", CONFIG_BOOL, "false", false, 0, 0,
 	    "plain text, no authentication (tests and labs only)" },
 	{ "heartbeatSeconds", CONFIG_INT, "5", false, 1, 3600,
@@ -127,7 +132,23 @@ typedef struct s_node {
 	tracker *tracker;
 	char *tracker_path;
 	nodestate *desired;	/* NULL: no desired state held */
-	policy *policy;		/* parsed desired->policy_text */
+	dsmerge_record written;	/* dpm-server: dsrecord.h */
+	/* Parsed desired->policy_text; with parts, the first part's (owned
+	 * by part_policies). */
+	policy *policy;
+	/* A DPM server of several clusters (desired->parts): each part's
+	 * policy (owned), what the engine gets, and the hash of each
+	 * cluster's part of the file held ("" if none). */
+	policy **part_policies;
+	engine_part *parts;
+	char **part_held;
+	size_t nparts;
+	/* The clusters its host protects (host file clusters:, or the
+	 * configuration's clusters), borrowed from cfg_clusters or owned
+	 * in host_clusters. */
+	const char *const *cfg_clusters;
+	char **host_clusters;
+	size_t nhost_clusters;
 	platform_signal_flags sig;
 	const char *metrics_listen;	/* NULL: no metrics endpoint */
 	nodemetrics *metrics;
@@ -188,9 +209,20 @@ s_jitter(int64_t base)
 static int64_t
 s_interval_ms(const s_node *n)
 {
-	int s = n->policy ? n->policy->interval_seconds : S_IDLE_INTERVAL_S;
+	int s = n->nparts ? parts_interval(n->parts, n->nparts) :
+	    n->policy ? n->policy->interval_seconds : S_IDLE_INTERVAL_S;
 
 	return (int64_t)(s > 0 ? s : S_IDLE_INTERVAL_S) * 1000;
+}
+
+/* The mode passes run in: the policy's; with parts, enforce when any
+ * part enforces (parts.h says what an audit part keeps). */
+static policy_mode
+s_mode(const s_node *n)
+{
+	if (n->nparts > 0)
+		return parts_mode(n->parts, n->nparts);
+	return n->policy ? n->policy->mode : POLICY_AUDIT;
 }
 
 static int64_t
@@ -309,6 +341,13 @@ s_check_config(const config_values *v, s_cfgctx *c)
 		    "got '%s'", backend);
 	else if (host == NULL || host[0] == '\0')
 		s_cfg_error(c, "hostFile", "hostFile: required with backend sim");
+	if (config_list(v, "clusters", NULL) && role &&
+	    strcmp(role, HOST_ROLE_NAMES[ROLE_DPM_SERVER]) != 0)
+		s_cfg_error(c, "clusters", "clusters: only a dpm-server "
+		    "protects several clusters");
+	if (config_list(v, "clusters", NULL) && config_str(v, "cluster"))
+		s_cfg_error(c, "clusters", "cluster, clusters: give one of "
+		    "them, not both");
 	if (!insecure && config_str(v, "secretKey") == NULL)
 		s_cfg_error(c, "secretKey", "secretKey: required unless insecure "
 		    "is true");
@@ -353,39 +392,147 @@ s_strip_args(int argc, char **argv, int *nargc, const char **seed,
 
 /* ---- inventory and host facts ---- */
 
-/* The hash of the serialization file the host holds, "" if none. */
+/* A part's hashes, "" each (nothing known yet). */
+static void
+s_part_held_reset(s_node *n)
+{
+	for (size_t i = 0; i < n->nparts; i++)
+		s_set_str(&n->part_held[i], "");
+}
+
+/* The hash of hvpolicy's part of the serialization file the host holds
+ * (dsmerge.h), "" if none; with parts, each cluster's. */
 static void
 s_read_held_hash(s_node *n)
 {
 	char *data = NULL, *err = NULL;
 	size_t len = 0;
-	dsgroups_entries e = { 0 };
-	char hash[DSGROUPS_HASH_HEX + 1];
+	dsmerge_part one = { NULL, s_plan(n), false }, *fp = NULL;
+	dsmerge_spec spec = { &one, 1, &n->written };
+	dsmerge_state st;
 
-	if (n->role != ROLE_DPM_SERVER) {
-		s_set_str(&n->dsgroups_hash, "");
+	s_set_str(&n->dsgroups_hash, "");
+	s_part_held_reset(n);
+	if (n->role != ROLE_DPM_SERVER)
 		return;
-	}
 	if (n->host->ops->read_dsgroups(n->host, &data, &len, &err) == -1) {
 		log_debug("serialization file unreadable: %s", err);
 		free(err);
-		s_set_str(&n->dsgroups_hash, "");
 		return;
 	}
-	if (data == NULL) {
-		s_set_str(&n->dsgroups_hash, "");
+	if (data == NULL)
 		return;
+	if (n->nparts > 0) {
+		fp = xcalloc(n->nparts, sizeof *fp);
+		parts_file(n->parts, n->nparts, fp);
+		spec.parts = fp;
+		spec.nparts = n->nparts;
 	}
-	if (dsgroups_parse(data, len, &e, &err) == -1) {
+	if (dsmerge_inspect(&spec, data, len, &st, &err) == -1) {
 		log_debug("serialization file invalid: %s", err);
 		free(err);
-		s_set_str(&n->dsgroups_hash, "");
 	} else {
-		dsgroups_hash(&e, hash);
-		s_set_str(&n->dsgroups_hash, hash);
+		s_set_str(&n->dsgroups_hash, st.held[0]);
+		for (size_t i = 0; i < n->nparts; i++)
+			s_set_str(&n->part_held[i], st.held[i]);
+		dsmerge_state_clear(&st);
 	}
-	dsgroups_entries_clear(&e);
+	free(fp);
 	free(data);
+}
+
+/* Keeps the record of what hvpolicy wrote into the serialization file
+ * (dsrecord.h) on disk; a failure is logged (the next write tries
+ * again). */
+static void
+s_save_written(s_node *n, const dsmerge_record *r)
+{
+	char *err = NULL;
+
+	if (dsmerge_record_equal(r, &n->written))
+		return;
+	if (r != &n->written)
+		dsmerge_record_copy(&n->written, r);
+	if (dsrecord_save(n->state_dir, &n->written, &err) == -1) {
+		log_warnx("%s", err);
+		free(err);
+	}
+}
+
+/* Before any pass may write a new plan's guests into the file, the
+ * record names them: a crash right after the write cannot leave entries
+ * hvpolicy wrote but does not know it wrote. */
+static void
+s_note_plan_guests(s_node *n)
+{
+	dsmerge_part one = { NULL, s_plan(n), false };
+	dsmerge_record grown = { 0 };
+	char *err = NULL;
+
+	dsmerge_record_copy(&grown, &n->written);
+	for (size_t i = 0; i < n->nparts; i++) {
+		dsmerge_part p = { n->parts[i].cluster, n->parts[i].plan,
+		    false };
+
+		dsmerge_record_add_part(&grown, &p);
+	}
+	if (n->nparts == 0)
+		dsmerge_record_add_part(&grown, &one);
+	if (!dsmerge_record_equal(&grown, &n->written)) {
+		dsmerge_record_clear(&n->written);
+		n->written = grown;
+		if (dsrecord_save(n->state_dir, &n->written, &err) == -1) {
+			log_warnx("%s", err);
+			free(err);
+		}
+		return;
+	}
+	dsmerge_record_clear(&grown);
+}
+
+/* The clusters this host protects: the configuration's, else those its
+ * host reports (none: a host of one cluster). */
+static const char *const *
+s_clusters(const s_node *n, size_t *count)
+{
+	size_t k = 0;
+
+	if (n->cfg_clusters) {
+		while (n->cfg_clusters[k])
+			k++;
+		*count = k;
+		return n->cfg_clusters;
+	}
+	*count = n->nhost_clusters;
+	return (const char *const *)n->host_clusters;
+}
+
+/* What the node holds of each part (Hello, Ack, Heartbeat): an owned
+ * array of n->nparts messages, freed with s_part_states_free. */
+static Hvp__PartState **
+s_part_states(const s_node *n)
+{
+	Hvp__PartState **v = xcalloc(n->nparts + 1, sizeof *v);
+
+	for (size_t i = 0; i < n->nparts; i++) {
+		const nodestate *ps = n->desired->parts[i];
+
+		v[i] = xmalloc(sizeof *v[i]);
+		hvp__part_state__init(v[i]);
+		v[i]->cluster = ps->cluster;
+		v[i]->revision = ps->revision;
+		v[i]->plan_generation = ps->plan_generation;
+		v[i]->dsgroups_hash = n->part_held[i];
+	}
+	return v;
+}
+
+static void
+s_part_states_free(Hvp__PartState **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }
 
 /* The provider that took the last snapshot, from the DPM agent log's
@@ -421,7 +568,23 @@ s_add_snapshot(s_node *n)
 static void
 s_set_inventory(s_node *n, const host_state *h)
 {
-	if (h->cluster)
+	size_t nc;
+	const char *const *cl;
+
+	if (h->nclusters > 0) {
+		for (size_t i = 0; i < n->nhost_clusters; i++)
+			free(n->host_clusters[i]);
+		free(n->host_clusters);
+		n->host_clusters = xcalloc(h->nclusters + 1,
+		    sizeof *n->host_clusters);
+		for (size_t i = 0; i < h->nclusters; i++)
+			n->host_clusters[i] = xstrdup(h->clusters[i]);
+		n->nhost_clusters = h->nclusters;
+	}
+	cl = s_clusters(n, &nc);
+	if (nc > 0)
+		s_set_str(&n->cluster, cl[0]);
+	else if (h->cluster)
 		s_set_str(&n->cluster, h->cluster);
 	if (!n->host_warned && h->role != n->role) {
 		log_warnx("host reports role %s but this node is configured as "
@@ -496,8 +659,16 @@ s_send_hello(s_node *n)
 {
 	Hvp__Envelope e;
 	Hvp__Hello h = HVP__HELLO__INIT;
+	Hvp__PartState **ps;
+	size_t nc;
+	const char *const *cl;
 
 	s_observe(n);
+	cl = s_clusters(n, &nc);
+	h.clusters = (char **)cl;
+	h.n_clusters = nc;
+	h.parts = ps = s_part_states(n);
+	h.n_parts = n->nparts;
 	h.node = (char *)n->name;
 	h.role = (char *)HOST_ROLE_NAMES[n->role];
 	h.cluster = n->cluster ? n->cluster : "";
@@ -514,6 +685,7 @@ s_send_hello(s_node *n)
 	if (s_send(n, &e) && n->inventory)
 		snprintf(n->sent_inventory, sizeof n->sent_inventory, "%s",
 		    n->inventory->hash);
+	s_part_states_free(ps, n->nparts);
 	log_debug("hello sent: revision=%" PRId64 " generation=%" PRIu64,
 	    h.revision, h.plan_generation);
 }
@@ -596,7 +768,10 @@ s_send_ack(s_node *n)
 {
 	Hvp__Envelope e;
 	Hvp__Ack a = HVP__ACK__INIT;
+	Hvp__PartState **ps = s_part_states(n);
 
+	a.parts = ps;
+	a.n_parts = n->nparts;
 	a.revision = s_revision(n);
 	a.plan_generation = s_plan_generation(n);
 	a.converged = n->converged;
@@ -608,6 +783,7 @@ s_send_ack(s_node *n)
 		log_debug("ack sent: revision=%" PRId64 " generation=%" PRIu64
 		    " converged=%s open=%u", a.revision, a.plan_generation,
 		    a.converged ? "yes" : "no", a.open_drift);
+	s_part_states_free(ps, n->nparts);
 }
 
 static void
@@ -615,7 +791,10 @@ s_send_heartbeat(s_node *n)
 {
 	Hvp__Envelope e;
 	Hvp__Heartbeat h = HVP__HEARTBEAT__INIT;
+	Hvp__PartState **ps = s_part_states(n);
 
+	h.parts = ps;
+	h.n_parts = n->nparts;
 	h.revision = s_revision(n);
 	h.plan_generation = s_plan_generation(n);
 	h.converged = n->converged;
@@ -626,6 +805,7 @@ s_send_heartbeat(s_node *n)
 	s_envelope(&e, HVP__ENVELOPE__BODY_HEARTBEAT);
 	e.heartbeat = &h;
 	s_send(n, &e);
+	s_part_states_free(ps, n->nparts);
 }
 
 /* ---- journal ---- */
@@ -756,6 +936,21 @@ s_journal_intent(s_node *n, const engine_options *o, drift_cause cause,
 	return 0;
 }
 
+/* Open records a pass in enforce mode left: with parts, those of a
+ * setting only audit parts ask for are what audit reports, not work left
+ * undone. */
+static size_t
+s_open_enforced(const engine_result *r)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < r->nrecords; i++)
+		k += r->records[i].status == DRIFT_OPEN &&
+		    r->records[i].mode == POLICY_ENFORCE;
+	return k;
+}
+
+
 static void s_pass_run(s_node *n, const char *why);
 
 /* One reconcile pass, timed for the metrics. */
@@ -792,7 +987,10 @@ s_pass_run(s_node *n, const char *why)
 	o.revision = s_revision(n);
 	o.now = now;
 	o.id_stamp = platform_now_ms();
-	rc = n->policy->mode == POLICY_ENFORCE ?
+	o.written = &n->written;
+	o.parts = n->parts;
+	o.nparts = n->nparts;
+	rc = s_mode(n) == POLICY_ENFORCE ?
 	    s_journal_intent(n, &o, s_cause(why), &r, &err) : 0;
 	if (rc == 0 && engine_run(n->host, n->policy, n->role, s_plan(n), &o,
 	    &r, &err) == -1)
@@ -811,10 +1009,14 @@ s_pass_run(s_node *n, const char *why)
 	 * audit reports); in enforce mode every correction must have been
 	 * made. Compliance (no open drift) is counted apart. */
 	n->converged = r.mode == POLICY_AUDIT ||
-	    (r.nopen == 0 && r.nfailed == 0);
+	    (s_open_enforced(&r) == 0 && r.nfailed == 0);
 	n->open_drift = (uint32_t)tracker_count(n->tracker);
 	if (n->role == ROLE_DPM_SERVER)
 		s_set_str(&n->dsgroups_hash, r.held_hash ? r.held_hash : "");
+	for (size_t i = 0; i < n->nparts && i < r.nheld_parts; i++)
+		s_set_str(&n->part_held[i], r.held_parts[i]);
+	if (r.written_set)
+		s_save_written(n, &r.written);
 	if (r.wrote || r.observed == NULL)
 		s_observe(n);
 	else
@@ -832,15 +1034,15 @@ s_pass_run(s_node *n, const char *why)
 	s_send_inventory(n);
 }
 
-/* Installs a desired state (taking ns) if its policy parses. */
-static int
-s_install(s_node *n, nodestate *ns, const char *label)
+/* A policy text of the desired state, parsed; NULL after logging why. */
+static policy *
+s_parse_desired(const s_node *n, const char *label, const char *text)
 {
 	diag_list d;
 	policy *p;
 
 	diag_list_init(&d);
-	p = policy_parse(label, ns->policy_text, strlen(ns->policy_text), &d);
+	p = policy_parse(label, text, strlen(text), &d);
 	if (p == NULL) {
 		char *why = diag_join(&d);
 
@@ -848,19 +1050,88 @@ s_install(s_node *n, nodestate *ns, const char *label)
 		    "held (revision %" PRId64 "): %s", label, s_revision(n),
 		    why);
 		free(why);
-		diag_list_release(&d);
+	}
+	diag_list_release(&d);
+	return p;
+}
+
+/* Forgets the desired state held and what was parsed of it. */
+static void
+s_drop_desired(s_node *n)
+{
+	if (n->nparts == 0)
+		policy_free(&n->policy);
+	n->policy = NULL;
+	for (size_t i = 0; i < n->nparts; i++) {
+		policy_free(&n->part_policies[i]);
+		free(n->part_held[i]);
+	}
+	free(n->part_policies);
+	free(n->parts);
+	free(n->part_held);
+	n->part_policies = NULL;
+	n->parts = NULL;
+	n->part_held = NULL;
+	n->nparts = 0;
+	nodestate_free(&n->desired);
+}
+
+/* The parts of ns parsed (a DPM server of several clusters); -1 when one
+ * does not parse. */
+static int
+s_parse_parts(s_node *n, const nodestate *ns, const char *label,
+    policy ***out)
+{
+	policy **pp = xcalloc(ns->nparts + 1, sizeof *pp);
+
+	for (size_t i = 0; i < ns->nparts; i++) {
+		char *l = xasprintf("%s cluster %s", label, ns->parts[i]->cluster);
+
+		pp[i] = s_parse_desired(n, l, ns->parts[i]->policy_text);
+		free(l);
+		if (pp[i] == NULL) {
+			for (size_t k = 0; k < i; k++)
+				policy_free(&pp[k]);
+			free(pp);
+			return -1;
+		}
+	}
+	*out = pp;
+	return 0;
+}
+
+/* Installs a desired state (taking ns) if its policies parse. */
+static int
+s_install(s_node *n, nodestate *ns, const char *label)
+{
+	policy *p = NULL, **pp = NULL;
+
+	if (ns->nparts > 0 ? s_parse_parts(n, ns, label, &pp) == -1 :
+	    (p = s_parse_desired(n, label, ns->policy_text)) == NULL) {
 		nodestate_free(&ns);
 		return -1;
 	}
-	diag_list_release(&d);
-	if (n->cluster && !s_equal_ci(p->cluster, n->cluster))
+	if (p && n->cluster && !s_equal_ci(p->cluster, n->cluster))
 		log_warnx("%s: policy for cluster %s, host is in %s", label,
 		    p->cluster, n->cluster);
-	policy_free(&n->policy);
-	nodestate_free(&n->desired);
-	n->policy = p;
+	s_drop_desired(n);
 	n->desired = ns;
-	backend_windows_track(n->host, p);
+	n->policy = p ? p : pp[0];
+	if (ns->nparts > 0) {
+		n->nparts = ns->nparts;
+		n->part_policies = pp;
+		n->parts = xcalloc(ns->nparts, sizeof *n->parts);
+		n->part_held = xcalloc(ns->nparts, sizeof *n->part_held);
+		for (size_t i = 0; i < ns->nparts; i++) {
+			n->parts[i] = (engine_part){ .cluster =
+			    ns->parts[i]->cluster, .policy = pp[i],
+			    .plan = ns->parts[i]->plan,
+			    .revision = ns->parts[i]->revision };
+			n->part_held[i] = xstrdup("");
+		}
+	}
+	s_note_plan_guests(n);
+	backend_windows_track(n->host, n->policy);
 	return 0;
 }
 
@@ -935,6 +1206,41 @@ s_on_welcome(s_node *n, const Hvp__Welcome *w)
 		s_send_inventory(n);
 }
 
+static bool
+s_same_desired(const nodestate *a, const nodestate *b)
+{
+	if (a == NULL || a->revision != b->revision ||
+	    a->plan_generation != b->plan_generation ||
+	    strcmp(a->policy_text, b->policy_text) != 0 ||
+	    strcmp(a->plan_hash, b->plan_hash) != 0 ||
+	    strcmp(a->cluster, b->cluster) != 0 || a->nparts != b->nparts)
+		return false;
+	for (size_t i = 0; i < a->nparts; i++)
+		if (!s_same_desired(a->parts[i], b->parts[i]))
+			return false;
+	return true;
+}
+
+/* One line for what is held: the revision, or each cluster's. */
+static void
+s_log_desired(const s_node *n, const char *what)
+{
+	if (n->nparts == 0) {
+		log_info("%s revision=%" PRId64 " generation=%" PRIu64
+		    " policy=%s mode=%s", what, n->desired->revision,
+		    n->desired->plan_generation, n->policy->name,
+		    POLICY_MODE_NAMES[n->policy->mode]);
+		return;
+	}
+	for (size_t i = 0; i < n->nparts; i++)
+		log_info("%s cluster %s revision=%" PRId64 " generation=%"
+		    PRIu64 " policy=%s mode=%s", what, n->parts[i].cluster,
+		    n->desired->parts[i]->revision,
+		    n->desired->parts[i]->plan_generation,
+		    n->part_policies[i]->name,
+		    POLICY_MODE_NAMES[n->part_policies[i]->mode]);
+}
+
 static void
 s_on_desired(s_node *n, const Hvp__Desired *m)
 {
@@ -954,16 +1260,13 @@ s_on_desired(s_node *n, const Hvp__Desired *m)
 		free(err);
 		return;
 	}
-	if (ns->policy_text[0] == '\0') {
+	if (ns->nparts == 0 && ns->policy_text[0] == '\0') {
 		log_warnx("desired: revision %" PRId64 " carries no policy; "
 		    "dropped", ns->revision);
 		nodestate_free(&ns);
 		return;
 	}
-	same = n->desired && n->desired->revision == ns->revision &&
-	    n->desired->plan_generation == ns->plan_generation &&
-	    strcmp(n->desired->policy_text, ns->policy_text) == 0 &&
-	    strcmp(n->desired->plan_hash, ns->plan_hash) == 0;
+	same = s_same_desired(n->desired, ns);
 	if (same) {
 		nodestate_free(&ns);
 	} else {
@@ -976,10 +1279,7 @@ s_on_desired(s_node *n, const Hvp__Desired *m)
 			    err);
 			free(err);
 		}
-		log_info("desired: revision=%" PRId64 " generation=%" PRIu64
-		    " policy=%s mode=%s", n->desired->revision,
-		    n->desired->plan_generation, n->policy->name,
-		    POLICY_MODE_NAMES[n->policy->mode]);
+		s_log_desired(n, "desired:");
 	}
 	s_pass(n, same ? "desired re-sent" : S_WHY_NEW_DESIRED);
 	s_send_ack(n);
@@ -1019,6 +1319,7 @@ s_on_dry_run(s_node *n, const Hvp__DryRun *m)
 	policy *p;
 	char *err = NULL, label[64];
 	Hvp__Drift **recs = NULL;
+	engine_part *cand = NULL;
 
 	memset(&r, 0, sizeof r);
 	res.request = m->request;
@@ -1030,6 +1331,17 @@ s_on_dry_run(s_node *n, const Hvp__DryRun *m)
 		err = diag_join(&d);
 	} else {
 		o.dry_run = true;
+		o.written = &n->written;
+		if (n->nparts > 0) {
+			/* The candidate in place of its cluster's part. */
+			cand = xcalloc(n->nparts, sizeof *cand);
+			memcpy(cand, n->parts, n->nparts * sizeof *cand);
+			for (size_t i = 0; i < n->nparts; i++)
+				if (s_equal_ci(cand[i].cluster, p->cluster))
+					cand[i].policy = p;
+			o.parts = cand;
+			o.nparts = n->nparts;
+		}
 		if (engine_run(n->host, p, n->role, s_plan(n), &o, &r,
 		    &err) == 0) {
 			recs = xcalloc(r.nrecords ? r.nrecords : 1,
@@ -1055,6 +1367,7 @@ s_on_dry_run(s_node *n, const Hvp__DryRun *m)
 		wire_drift_free(&recs[i]);
 	free(recs);
 	engine_result_release(&r);
+	free(cand);
 	policy_free(&p);
 	free(err);
 }
@@ -1303,9 +1616,12 @@ s_node_release(s_node *n)
 	journal_free(&n->journal);
 	tracker_free(&n->tracker);
 	free(n->tracker_path);
-	nodestate_free(&n->desired);
-	policy_free(&n->policy);
+	s_drop_desired(n);
+	dsmerge_record_clear(&n->written);
 	wire_inventory_free(&n->inventory);
+	for (size_t i = 0; i < n->nhost_clusters; i++)
+		free(n->host_clusters[i]);
+	free(n->host_clusters);
 	free(n->cluster);
 	free(n->dsgroups_hash);
 	for (size_t i = 0; i < n->nbacklog; i++)
@@ -1330,11 +1646,13 @@ s_load_desired(s_node *n)
 		free(err);
 		return;
 	}
-	if (s_install(n, ns, NODESTATE_FILE) == 0)
+	if (s_install(n, ns, NODESTATE_FILE) == 0 && n->nparts == 0)
 		log_info("holding revision %" PRId64 " (generation %" PRIu64
 		    ", policy %s, mode %s) from %s", n->desired->revision,
 		    n->desired->plan_generation, n->policy->name,
 		    POLICY_MODE_NAMES[n->policy->mode], n->state_dir);
+	else if (n->nparts > 0)
+		s_log_desired(n, "holding from " NODESTATE_FILE ":");
 }
 
 /* Checks the key files once at start so a bad one stops the daemon. */
@@ -1414,6 +1732,12 @@ s_open_state(s_node *n, bool lock)
 		n->tracker = tracker_new();
 	}
 	s_adopt_pending(n);
+	if (dsrecord_load(n->state_dir, &n->written, &err) == -1) {
+		/* Only stale entries are at stake: they are kept as if
+		 * someone else had written them until the file is fixed. */
+		log_warnx("%s; entries written before are kept as found", err);
+		free(err);
+	}
 	log_info("journal: %zu record(s) pending, next seq %" PRIu64,
 	    journal_count(n->journal), journal_next_seq(n->journal));
 	s_load_desired(n);
@@ -1591,6 +1915,7 @@ node_daemon_main(int argc, char **argv)
 	n.controller_key = config_str(&v, "controllerKey");
 	n.secret_key = config_str(&v, "secretKey");
 	n.state_dir = config_str(&v, "stateDir");
+	n.cfg_clusters = config_list(&v, "clusters", NULL);
 	n.insecure = config_bool(&v, "insecure");
 	n.heartbeat_s = (int)config_int(&v, "heartbeatSeconds");
 	n.metrics_listen = config_str(&v, "metricsListen");

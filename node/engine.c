@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dsgroups.h"
+#include "dsmerge.h"
 #include "platform.h"
 #include "reconcile.h"
 #include "xalloc.h"
@@ -23,46 +24,113 @@ typedef struct s_outcome {
 	bool applied;		/* the mutator succeeded; commit pending */
 } s_outcome;
 
-/* dpm-server: reads the held file and hashes its content. *hash NULL and
- * *problem set when it cannot be read or parsed; both NULL when absent. */
+/* What the engine knows of the serialization file in one pass. */
+typedef struct s_file {
+	dsmerge_part one;	/* the plan's part */
+	dsmerge_part *parts;	/* several clusters: owned array */
+	dsmerge_spec spec;
+	bool stale;		/* holds entries of guests no plan names */
+	size_t foreign;		/* entries hvpolicy does not own */
+	dsmerge_state st;	/* parts: what the file holds */
+	bool have_st;
+} s_file;
+
 static void
-s_held_file(host_backend *b, char **hash, char **problem)
+s_file_init(s_file *f, const plan *pl, const engine_options *o)
+{
+	memset(f, 0, sizeof *f);
+	f->spec.written = o->written;
+	if (o->nparts > 0) {
+		f->parts = xcalloc(o->nparts, sizeof *f->parts);
+		parts_file(o->parts, o->nparts, f->parts);
+		f->spec.parts = f->parts;
+		f->spec.nparts = o->nparts;
+		return;
+	}
+	f->one.plan = pl;
+	f->spec.parts = &f->one;
+	f->spec.nparts = 1;
+}
+
+static void
+s_file_release(s_file *f)
+{
+	dsmerge_state_clear(&f->st);
+	free(f->parts);
+	memset(f, 0, sizeof *f);
+}
+
+/* dpm-server: reads the held file and hashes hvpolicy's part of it.
+ * *hash NULL and *problem set when it cannot be read or parsed; both
+ * NULL when absent. */
+static void
+s_held_file(host_backend *b, s_file *f, char **hash, char **problem)
 {
 	char *data = NULL, *err = NULL;
 	size_t len = 0;
-	dsgroups_entries entries;
-	char hex[DSGROUPS_HASH_HEX + 1];
 
 	*hash = NULL;
 	*problem = NULL;
-	memset(&entries, 0, sizeof entries);
 	if (b->ops->read_dsgroups(b, &data, &len, &err) != 0) {
 		*problem = xasprintf("unreadable (%s)", err ? err : "?");
 		free(err);
 		return;
 	}
-	if (data == NULL)
-		return;
-	if (dsgroups_parse(data, len, &entries, &err) != 0) {
+	if (dsmerge_inspect(&f->spec, data, len, &f->st, &err) != 0) {
 		*problem = xasprintf("invalid (%s)", err ? err : "?");
 		free(err);
 		free(data);
 		return;
 	}
-	dsgroups_hash(&entries, hex);
-	*hash = xstrdup(hex);
-	dsgroups_entries_clear(&entries);
+	f->have_st = true;
+	if (data != NULL)
+		*hash = xstrdup(f->st.held[0]);
+	f->stale = f->st.stale > 0;
+	f->foreign = f->st.foreign;
 	free(data);
 }
 
+/* Reads the file again, merges the plan into it (everything hvpolicy does
+ * not own stays) and writes it; a file that cannot be parsed is left as
+ * it is. */
 static int
-s_apply(host_backend *b, const reconcile_finding *f, const plan *pl,
+s_write_file(host_backend *b, const s_file *f, engine_result *out,
     char **err)
 {
-	const host_ops *ops = b->ops;
-	char *xml = NULL;
-	size_t len = 0;
+	char *data = NULL, *merged = NULL, *why = NULL;
+	size_t len = 0, mlen = 0;
+	dsmerge_result res;
 	int rc;
+
+	if (b->ops->read_dsgroups(b, &data, &len, err) != 0)
+		return -1;
+	if (dsmerge_apply(&f->spec, data, len, &merged, &mlen, &res,
+	    &why) != 0) {
+		*err = data && len > 0 ? xasprintf("not overwritten: the file "
+		    "held is not valid (%s); correct it or move it away",
+		    why) : xstrdup(why);
+		free(why);
+		free(data);
+		return -1;
+	}
+	free(data);
+	rc = b->ops->write_dsgroups(b, merged, mlen, err);
+	free(merged);
+	if (rc == 0) {
+		dsmerge_record_clear(&out->written);
+		out->written = res.record;
+		memset(&res.record, 0, sizeof res.record);
+		out->written_set = true;
+	}
+	dsmerge_result_clear(&res);
+	return rc;
+}
+
+static int
+s_apply(host_backend *b, const reconcile_finding *f, const s_file *file,
+    engine_result *out, char **err)
+{
+	const host_ops *ops = b->ops;
 
 	switch (f->op) {
 	case RECONCILE_CREATE_KEY:
@@ -77,14 +145,7 @@ s_apply(host_backend *b, const reconcile_finding *f, const plan *pl,
 		return ops->set_integration(b, f->guest_id, f->service,
 		    f->enable, err);
 	case RECONCILE_WRITE_DSGROUPS:
-		if (dsgroups_render(pl, &xml, &len) != 0) {
-			*err = xstrdup("cannot render the plan as "
-			    RECONCILE_FILE_RESOURCE);
-			return -1;
-		}
-		rc = ops->write_dsgroups(b, xml, len, err);
-		free(xml);
-		return rc;
+		return s_write_file(b, file, out, err);
 	}
 	*err = xstrdup("unknown action");
 	return -1;
@@ -130,8 +191,8 @@ s_fail_applied(s_outcome *oc, size_t n, const char *error)
  * otherwise; the outcomes of the phase are set except after HOST_RETRY.
  */
 static int
-s_enforce(host_backend *b, const reconcile_list *l, const plan *pl,
-    bool file_phase, s_outcome *oc, bool *wrote, char **commit_err)
+s_enforce(host_backend *b, const reconcile_list *l, const s_file *file,
+    bool file_phase, s_outcome *oc, engine_result *out, char **commit_err)
 {
 	size_t napplied = 0;
 	char *err = NULL;
@@ -140,8 +201,16 @@ s_enforce(host_backend *b, const reconcile_list *l, const plan *pl,
 	for (size_t i = 0; i < l->count; i++) {
 		if (s_is_file(&l->items[i]) != file_phase)
 			continue;
+		/* Several clusters: only audited, or asked differently. */
+		if (l->items[i].conflict) {
+			oc[i].status = DRIFT_FAILED;
+			oc[i].error = xstrdup(l->items[i].conflict);
+			continue;
+		}
+		if (l->items[i].audit)
+			continue;
 		err = NULL;
-		if (s_apply(b, &l->items[i], pl, &err) != 0) {
+		if (s_apply(b, &l->items[i], file, out, &err) != 0) {
 			oc[i].status = DRIFT_FAILED;
 			oc[i].error = err ? err : xstrdup("failed");
 			continue;
@@ -176,7 +245,7 @@ s_enforce(host_backend *b, const reconcile_list *l, const plan *pl,
 			oc[i].status = DRIFT_CORRECTED;
 		}
 	}
-	*wrote = true;
+	out->wrote = true;
 	return 0;
 }
 
@@ -188,15 +257,16 @@ s_record(drift_record *r, const reconcile_finding *f, const s_outcome *oc,
 	char *base;
 
 	memset(r, 0, sizeof *r);
-	r->cluster = xstrdup(h->cluster);
+	r->cluster = xstrdup(f->clusters ? f->clusters : h->cluster);
 	r->node = xstrdup(h->node);
 	r->role = role;
 	r->kind = f->kind;
 	r->resource = xstrdup(f->resource);
 	r->expected = xstrdup(f->expected);
 	r->actual = xstrdup(f->actual);
-	r->policy_revision = o->revision;
-	r->mode = mode;
+	/* Parts: the one cluster's revision that asks (none: several). */
+	r->policy_revision = o->nparts ? f->revision : o->revision;
+	r->mode = f->audit ? POLICY_AUDIT : mode;
 	r->status = oc->status;
 	r->detected_at = now;
 	r->resolved_at = oc->status == DRIFT_CORRECTED ? now : 0;
@@ -238,6 +308,28 @@ s_count(engine_result *out)
 	}
 }
 
+/* Parts: each cluster's part of the file as held (after a write: what
+ * was written, for the parts not kept). */
+static void
+s_held_parts(engine_result *out, const s_file *f, bool wrote)
+{
+	char h[DSGROUPS_HASH_HEX + 1];
+
+	out->held_parts = xcalloc(f->spec.nparts + 1, sizeof *out->held_parts);
+	out->nheld_parts = f->spec.nparts;
+	for (size_t i = 0; i < f->spec.nparts; i++) {
+		const dsmerge_part *p = &f->spec.parts[i];
+
+		if (wrote && p->plan && !p->keep) {
+			dsmerge_part_hash(p, h);
+			out->held_parts[i] = xstrdup(h);
+		} else {
+			out->held_parts[i] = xstrdup(f->have_st ?
+			    f->st.held[i] : "");
+		}
+	}
+}
+
 /* After a committed write of the file, the host holds the plan. */
 static void
 s_update_held(engine_result *out, const reconcile_list *l,
@@ -264,9 +356,12 @@ engine_run(host_backend *b, const policy *p, host_role role,
 	reconcile_list l;
 	s_outcome *oc = NULL;
 	char *cerr = NULL;
+	s_file file;
 
 	memset(out, 0, sizeof *out);
-	out->mode = o->mode_set ? o->mode : p->mode;
+	memset(&file, 0, sizeof file);
+	out->mode = o->mode_set ? o->mode : o->nparts ?
+	    parts_mode(o->parts, o->nparts) : p->mode;
 	for (;;) {
 		reconcile_input in;
 		int rc = 0;
@@ -277,12 +372,15 @@ engine_run(host_backend *b, const policy *p, host_role role,
 		free(out->held_hash);
 		free(out->held_problem);
 		out->held_hash = out->held_problem = NULL;
+		s_file_release(&file);
 		if (b->ops->observe(b, &out->observed, err) != 0) {
 			engine_result_release(out);
 			return -1;
 		}
+		s_file_init(&file, pl, o);
 		if (role == ROLE_DPM_SERVER)
-			s_held_file(b, &out->held_hash, &out->held_problem);
+			s_held_file(b, &file, &out->held_hash,
+			    &out->held_problem);
 		memset(&in, 0, sizeof in);
 		in.policy = p;
 		in.role = role;
@@ -290,11 +388,18 @@ engine_run(host_backend *b, const policy *p, host_role role,
 		in.plan = pl;
 		in.held_hash = out->held_hash ? out->held_hash :
 		    out->held_problem;
-		reconcile_compute(&in, &l);
+		in.held_stale = file.stale;
+		in.held_foreign = file.foreign;
+		if (o->nparts > 0)
+			parts_compute(o->parts, o->nparts, role, out->observed,
+			    &file.spec, file.have_st ? &file.st : NULL,
+			    out->held_problem, &l);
+		else
+			reconcile_compute(&in, &l);
 		oc = xcalloc(l.count, sizeof *oc);
 		if (l.count == 0 || out->mode == POLICY_AUDIT || o->dry_run)
 			break;
-		rc = s_enforce(b, &l, pl, false, oc, &out->wrote, &cerr);
+		rc = s_enforce(b, &l, &file, false, oc, out, &cerr);
 		if (rc == -1) {
 			/* Nothing of the host's changes was written: the
 			 * file is not written either. */
@@ -308,7 +413,7 @@ engine_run(host_backend *b, const policy *p, host_role role,
 		if (rc == 0) {
 			/* The file last, on its own: its failure fails only
 			 * its own record. */
-			rc = s_enforce(b, &l, pl, true, oc, &out->wrote, &cerr);
+			rc = s_enforce(b, &l, &file, true, oc, out, &cerr);
 			if (rc == HOST_RETRY)
 				s_fail_pending(oc, &l, RETRY_ERROR);
 			free(cerr);
@@ -325,6 +430,9 @@ engine_run(host_backend *b, const policy *p, host_role role,
 	}
 	if (out->wrote)
 		s_update_held(out, &l, oc);
+	if (o->nparts > 0 && role == ROLE_DPM_SERVER)
+		s_held_parts(out, &file, out->written_set);
+	s_file_release(&file);
 	out->records = xcalloc(l.count, sizeof *out->records);
 	for (size_t i = 0; i < l.count; i++)
 		s_record(&out->records[i], &l.items[i], &oc[i], out->observed,
@@ -349,5 +457,9 @@ engine_result_release(engine_result *r)
 	host_state_free(&r->observed);
 	free(r->held_hash);
 	free(r->held_problem);
+	dsmerge_record_clear(&r->written);
+	for (size_t i = 0; i < r->nheld_parts; i++)
+		free(r->held_parts[i]);
+	free(r->held_parts);
 	memset(r, 0, sizeof *r);
 }

@@ -29,6 +29,8 @@
 #include <stdint.h>
 
 #include "drift.h"
+#include "dsmerge.h"
+#include "parts.h"
 #include "host.h"
 #include "hoststate.h"
 #include "plan.h"
@@ -46,6 +48,13 @@ typedef struct engine_options {
 	 * second (the daemon passes the wall clock in ms); 0 = now. */
 	int64_t id_stamp;
 	int max_attempts;	/* 0 = ENGINE_DEFAULT_ATTEMPTS */
+	/* dpm-server: what hvpolicy wrote into DataSourceGroups.xml before
+	 * (dsmerge.h); NULL = nothing known. */
+	const dsmerge_record *written;
+	/* A DPM server of several clusters: its parts (parts.h); the policy
+	 * and plan arguments of engine_run are then not used. */
+	const engine_part *parts;
+	size_t nparts;
 } engine_options;
 
 typedef struct engine_result {
@@ -58,12 +67,20 @@ typedef struct engine_result {
 	/* The host as observed at the start of the last attempt, before any
 	 * correction (guests, paths, providers: the node's inventory). */
 	host_state *observed;
-	/* dpm-server: content hash of the DataSourceGroups.xml the host
+	/* dpm-server: hash of hvpolicy's part (dsmerge.h) of the file the host
 	 * holds after the pass; NULL when absent, unreadable or invalid. */
 	char *held_hash;
 	/* dpm-server: why the held file has no hash (unreadable, invalid);
 	 * NULL otherwise. */
 	char *held_problem;
+	/* dpm-server, written_set: the file was written and hvpolicy's
+	 * entries in it are now these (the caller keeps the record). */
+	bool written_set;
+	dsmerge_record written;
+	/* Parts: the hash of each cluster's part of the file after the pass
+	 * (o->nparts strings, "" when unknown). */
+	char **held_parts;
+	size_t nheld_parts;
 } engine_result;
 
 /*

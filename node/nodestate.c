@@ -39,6 +39,7 @@ nodestate_new(void)
 	s->policy_text = xstrdup("");
 	s->policy_hash = xstrdup("");
 	s->plan_hash = xstrdup("");
+	s->cluster = xstrdup("");
 	return s;
 }
 
@@ -52,7 +53,11 @@ nodestate_free(nodestate **sp)
 	free(s->policy_text);
 	free(s->policy_hash);
 	free(s->plan_hash);
+	free(s->cluster);
 	plan_free(&s->plan);
+	for (size_t i = 0; i < s->nparts; i++)
+		nodestate_free(&s->parts[i]);
+	free(s->parts);
 	free(s);
 	*sp = NULL;
 }
@@ -71,6 +76,13 @@ nodestate_dup(const nodestate *s)
 	d->plan_generation = s->plan_generation;
 	d->plan_hash = xstrdup(s->plan_hash ? s->plan_hash : "");
 	d->plan = plan_dup(s->plan);
+	d->cluster = xstrdup(s->cluster ? s->cluster : "");
+	if (s->nparts) {
+		d->parts = xcalloc(s->nparts, sizeof *d->parts);
+		for (size_t i = 0; i < s->nparts; i++)
+			d->parts[i] = nodestate_dup(s->parts[i]);
+		d->nparts = s->nparts;
+	}
 	return d;
 }
 
@@ -80,11 +92,44 @@ s_path(const char *dir)
 	return platform_path_join(dir, NODESTATE_FILE);
 }
 
+/* The message of s (and its parts); release with s_message_release. */
+static void
+s_message(const nodestate *s, Hvp__Desired *m)
+{
+	hvp__desired__init(m);
+	m->revision = s->revision;
+	m->policy = s->policy_text ? s->policy_text : (char *)"";
+	m->policy_hash = s->policy_hash ? s->policy_hash : (char *)"";
+	m->plan_generation = s->plan_generation;
+	m->plan_hash = s->plan_hash ? s->plan_hash : (char *)"";
+	m->cluster = s->cluster ? s->cluster : (char *)"";
+	if (s->plan)
+		m->plan = wire_plan_new(s->plan);
+	if (s->nparts == 0)
+		return;
+	m->parts = xcalloc(s->nparts, sizeof *m->parts);
+	m->n_parts = s->nparts;
+	for (size_t i = 0; i < s->nparts; i++) {
+		m->parts[i] = xmalloc(sizeof *m->parts[i]);
+		s_message(s->parts[i], m->parts[i]);
+	}
+}
+
+static void
+s_message_release(Hvp__Desired *m)
+{
+	wire_plan_free(&m->plan);
+	for (size_t i = 0; i < m->n_parts; i++) {
+		s_message_release(m->parts[i]);
+		free(m->parts[i]);
+	}
+	free(m->parts);
+}
+
 int
 nodestate_save(const char *dir, const nodestate *s, char **err)
 {
-	Hvp__Desired m = HVP__DESIRED__INIT;
-	Hvp__Plan *pm = NULL;
+	Hvp__Desired m;
 	uint8_t *payload = NULL, *file;
 	size_t len = 0;
 	char *path;
@@ -94,15 +139,9 @@ nodestate_save(const char *dir, const nodestate *s, char **err)
 		*err = xstrdup("libsodium cannot be initialised");
 		return -1;
 	}
-	m.revision = s->revision;
-	m.policy = s->policy_text ? s->policy_text : "";
-	m.policy_hash = s->policy_hash ? s->policy_hash : "";
-	m.plan_generation = s->plan_generation;
-	m.plan_hash = s->plan_hash ? s->plan_hash : "";
-	if (s->plan)
-		m.plan = pm = wire_plan_new(s->plan);
+	s_message(s, &m);
 	rc = wire_encode_message(&m.base, &payload, &len);
-	wire_plan_free(&pm);
+	s_message_release(&m);
 	path = s_path(dir);
 	if (rc == -1) {
 		*err = xasprintf("%s: desired state over %u bytes, not saved",
@@ -138,8 +177,44 @@ s_check_str(const char *s, size_t max, const char *what, char **err)
 	return 0;
 }
 
+static int s_from_desired(const Hvp__Desired *m, bool with_plan, int depth,
+    nodestate **out, char **err);
+
 int
 nodestate_from_desired(const Hvp__Desired *m, bool with_plan,
+    nodestate **out, char **err)
+{
+	return s_from_desired(m, with_plan, 0, out, err);
+}
+
+/* The parts of m into s. */
+static int
+s_parts(const Hvp__Desired *m, bool with_plan, int depth, nodestate *s,
+    char **err)
+{
+	if (m->n_parts == 0)
+		return 0;
+	if (depth > 0) {
+		*err = xstrdup("a part of a desired state has parts of its own");
+		return -1;
+	}
+	if (m->n_parts > NODESTATE_MAX_PARTS) {
+		*err = xasprintf("%zu parts, at most %d expected", m->n_parts,
+		    NODESTATE_MAX_PARTS);
+		return -1;
+	}
+	s->parts = xcalloc(m->n_parts, sizeof *s->parts);
+	for (size_t i = 0; i < m->n_parts; i++) {
+		if (s_from_desired(m->parts[i], with_plan, depth + 1,
+		    &s->parts[i], err) == -1)
+			return -1;
+		s->nparts++;
+	}
+	return 0;
+}
+
+static int
+s_from_desired(const Hvp__Desired *m, bool with_plan, int depth,
     nodestate **out, char **err)
 {
 	nodestate *s;
@@ -164,12 +239,14 @@ nodestate_from_desired(const Hvp__Desired *m, bool with_plan,
 	s->plan_generation = m->plan_generation;
 	free(s->plan_hash);
 	s->plan_hash = xstrdup(m->plan_hash ? m->plan_hash : "");
-	if (with_plan && m->plan != NULL) {
-		s->plan = wire_plan_to_plan(m->plan, err);
-		if (s->plan == NULL) {
-			nodestate_free(&s);
-			return -1;
-		}
+	free(s->cluster);
+	s->cluster = xstrdup(m->cluster ? m->cluster : "");
+	if (s_check_str(m->cluster, 255, "cluster name", err) == -1 ||
+	    (with_plan && m->plan != NULL &&
+	    (s->plan = wire_plan_to_plan(m->plan, err)) == NULL) ||
+	    s_parts(m, with_plan, depth, s, err) == -1) {
+		nodestate_free(&s);
+		return -1;
 	}
 	*out = s;
 	return 0;

@@ -19,6 +19,8 @@
 
 #define NODESTATE_FILE "desired.state"
 
+#define NODESTATE_MAX_PARTS 256	/* bounds.h LIMIT_CLUSTERS */
+
 typedef struct nodestate {
 	int64_t revision;	/* 0 = none */
 	char *policy_text;	/* canonical policy text */
@@ -26,6 +28,12 @@ typedef struct nodestate {
 	uint64_t plan_generation;
 	char *plan_hash;	/* "" if none */
 	plan *plan;		/* dpm-server only; NULL otherwise */
+	char *cluster;		/* the policy's cluster as sent, "" if not said */
+	/* A DPM server of several clusters: one desired state per cluster
+	 * (each without parts of its own); the fields above are then
+	 * unused. */
+	struct nodestate **parts;
+	size_t nparts;
 } nodestate;
 
 nodestate *nodestate_new(void);
@@ -33,7 +41,9 @@ void nodestate_free(nodestate **s);
 nodestate *nodestate_dup(const nodestate *s);
 
 /* Checks and copies a received Desired: revision >= 0, hashes no longer
- * than their hex length, the plan (kept only when with_plan) well formed.
+ * than their hex length, the plan (kept only when with_plan) well formed,
+ * each part the same (parts of parts, or more than NODESTATE_MAX_PARTS,
+ * refused).
  * The policy text is copied as is; parsing it is the caller's job. 0 with
  * *out (owned), or -1 with *err (owned) saying what is wrong. */
 int nodestate_from_desired(const Hvp__Desired *m, bool with_plan,

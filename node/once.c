@@ -520,6 +520,7 @@ static int
 s_run(once_ctx *c)
 {
 	engine_options o;
+	engine_part part;
 	engine_result r;
 	char *err = NULL;
 	int rc;
@@ -531,6 +532,14 @@ s_run(once_ctx *c)
 	}
 	memset(&o, 0, sizeof o);
 	o.dry_run = c->a.dry_run;
+	/* A DPM server of several clusters: the policy's cluster is one
+	 * part, its groups named as the daemon names them (parts.h). */
+	if (c->host && c->host->nclusters > 0) {
+		part = (engine_part){ .cluster = c->pol->cluster,
+		    .policy = c->pol, .plan = c->plan };
+		o.parts = &part;
+		o.nparts = 1;
+	}
 	if (engine_run(c->b, c->pol, c->role, c->plan, &o, &r, &err) != 0) {
 		fprintf(c->err, "hvpolicy-node: %s\n", err ? err : "?");
 		free(err);

@@ -310,11 +310,12 @@ s_check_file(const reconcile_input *in, reconcile_list *out)
 	    p->strategy != STRATEGY_SYSTEM_SOFTWARE || !p->per_csv)
 		return;
 	dsgroups_plan_hash(in->plan, want);
-	if (in->held_hash != NULL && strcmp(in->held_hash, want) == 0)
+	if (in->held_hash != NULL && strcmp(in->held_hash, want) == 0 &&
+	    !in->held_stale)
 		return;
 	s_add(out, DRIFT_SERIALIZATION_FILE, RECONCILE_WRITE_DSGROUPS,
 	    xstrdup(RECONCILE_FILE_RESOURCE), xstrdup(want),
-	    xstrdup(in->held_hash));
+	    xstrdup(in->held_hash))->keeps = in->held_foreign;
 }
 
 int
@@ -345,6 +346,8 @@ s_finding_clear(reconcile_finding *f)
 	free(f->guest_id);
 	free(f->guest_name);
 	free(f->service);
+	free(f->clusters);
+	free(f->conflict);
 	memset(f, 0, sizeof *f);
 }
 
@@ -378,6 +381,11 @@ reconcile_action_text(const reconcile_finding *f, bool past)
 		return xasprintf("%s %s", past ? "disabled" : "disable",
 		    f->service);
 	case RECONCILE_WRITE_DSGROUPS:
+		if (f->keeps > 0)
+			return xasprintf("%s %s (keeping %zu %s hvpolicy does "
+			    "not own)", past ? "wrote" : "write",
+			    RECONCILE_FILE_RESOURCE, f->keeps,
+			    f->keeps == 1 ? "entry" : "entries");
 		return xasprintf("%s %s", past ? "wrote" : "write",
 		    RECONCILE_FILE_RESOURCE);
 	}

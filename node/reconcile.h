@@ -14,8 +14,9 @@
  *       every covered guest.
  *   system-software, dpm-server: value DPM_PARALLEL_VALUE of
  *       DPM_PARALLEL_KEY is REG_DWORD perNode; with perCsv and a plan,
- *       DataSourceGroups.xml holds that plan (its hash equals
- *       dsgroups_plan_hash(plan)). Without a plan the file is not managed.
+ *       DataSourceGroups.xml holds that plan (the hash of hvpolicy's part
+ *       of it, dsmerge.h, equals dsgroups_plan_hash(plan)). Without a
+ *       plan the file is not managed.
  *   hardware-saved-state, dpm-server: nothing built in.
  *
  * plus the policy's extra registry resources whose roles include the
@@ -71,6 +72,15 @@ typedef struct reconcile_finding {
 	char *guest_name;
 	char *service;
 	bool enable;
+	size_t keeps;		/* WRITE_DSGROUPS: entries others own, kept */
+	/* Set by the engine for a DPM server of several clusters: the
+	 * clusters whose policies ask for it ("A,B"), whether all of them
+	 * only audit, and why it cannot be done (they ask different
+	 * values). */
+	char *clusters;
+	bool audit;
+	char *conflict;
+	int64_t revision;	/* of the one cluster asking; 0: several */
 } reconcile_finding;
 
 typedef struct reconcile_input {
@@ -78,7 +88,15 @@ typedef struct reconcile_input {
 	host_role role;
 	const host_state *observed;
 	const plan *plan;	/* dpm-server: NULL = file not managed */
-	const char *held_hash;	/* hash of the file held; NULL = absent */
+	/* Hash of hvpolicy's part of the file held (dsmerge.h); NULL =
+	 * absent. */
+	const char *held_hash;
+	/* The file holds entries hvpolicy wrote for guests no plan names
+	 * any more: it is rewritten even when the hashes agree. */
+	bool held_stale;
+	/* Entries of the file hvpolicy does not own (kept as they are);
+	 * the action says so. */
+	size_t held_foreign;
 } reconcile_input;
 
 typedef struct reconcile_list {

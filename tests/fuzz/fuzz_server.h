@@ -55,9 +55,9 @@ fuzz_server(void)
 	canon = policy_canonical(p);
 	policy_hash(p, hash);
 	if (store_add_revision(s.store, canon, hash, "fuzz", "fuzz", 1, &rev,
-	    &err) == -1)
+	    &err) == -1 || clusters_restore(&s, &err) == -1)
 		abort();
-	push_set_policy(&s, rev, p, canon);
+	push_set_policy(&s, s.clusters.items[0], rev, p, canon);
 	diag_list_release(&d);
 	ready = true;
 	return &s;

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Serialization across the cluster with real daemons: the plan follows a
 # live migration and a storage move, DPM01's DataSourceGroups.xml is
-# rewritten to match and `status` shows it held; a hand edit of the file
-# is corrected; the lab's DPM agent log evidence gives the expected
+# rewritten to match and `status` shows it held; a hand edit of
+# hvpolicy's entry is corrected while someone else's entry is kept, and a
+# file that is not XML is reported, never written over; the lab's DPM agent log evidence gives the expected
 # `diagnose` finding; `serialization --format dpm-xml` is the file DPM01
 # holds, byte for byte.
 set -u
@@ -64,12 +65,63 @@ line = [l for l in t.splitlines() if 'DataSourceName="VM0002"' in l]
 sys.exit(0 if line and 'GroupName="CSV-Volume3"' in line[0] else 1)
 PY
 
-# --- a hand edit of the file is corrected -------------------------------
-printf 'hand edited' >"$dsg.tmp" && mv "$dsg.tmp" "$dsg"
-if wait_until 30 sh -c "head -c 2 '$dsg' | od -An -tx1 | grep -q 'ff fe'" && wait_until 30 held; then
-	ok "hand-edited DataSourceGroups.xml rewritten"
+# --- hand edits: hvpolicy's entries are corrected, others' kept ---------
+# Someone moves VM0002's entry into a group of their own and adds an entry
+# for a guest no node reports (a standalone host's): the first is
+# hvpolicy's and corrected, the second is kept as written.
+python3 - "$dsg" <<'PY' || fail "hand edit"
+import os, sys
+p = sys.argv[1]
+t = open(p, "rb").read().decode("utf-16")
+lines = t.split("\r\n")
+i = next(k for k, l in enumerate(lines) if 'DataSourceName="VM0002"' in l)
+lines[i] = lines[i].replace('GroupName="CSV-Volume3"', 'GroupName="Hand"')
+lines.insert(i, "  <Group GroupName='HV09-local' DataSourceName='SQL01' "
+             "WriterId='66841cd4-6ded-4f4b-8f17-fd23f8ddc3de' "
+             "ComponentName='{AA000000-0000-0000-0000-0000000000A1}'/>")
+open(p + ".tmp", "wb").write(b"\xff\xfe" + "\r\n".join(lines).encode("utf-16-le"))
+os.rename(p + ".tmp", p)
+PY
+vm2_in_volume3() {
+	python3 - "$dsg" <<'PY'
+import sys
+t = open(sys.argv[1], "rb").read().decode("utf-16")
+line = [l for l in t.splitlines() if 'DataSourceName="VM0002"' in l]
+sys.exit(0 if len(line) == 1 and 'GroupName="CSV-Volume3"' in line[0] else 1)
+PY
+}
+if wait_until 30 vm2_in_volume3 && wait_until 30 held; then
+	ok "hand edit of hvpolicy's entry corrected"
 else
 	fail "hand edit not corrected"
+fi
+python3 - "$dsg" <<'PY' && ok "the entry hvpolicy does not own is kept as written" ||
+import sys
+t = open(sys.argv[1], "rb").read().decode("utf-16")
+sys.exit(0 if "<Group GroupName='HV09-local' DataSourceName='SQL01' "
+         "WriterId='66841cd4-6ded-4f4b-8f17-fd23f8ddc3de' "
+         "ComponentName='{AA000000-0000-0000-0000-0000000000A1}'/>" in t else 1)
+PY
+    fail "foreign entry lost or changed"
+
+# A file that is not XML is never written over: the drift fails, status
+# shows the plan not held; once it is moved away, the file comes back.
+printf 'hand edited' >"$dsg.tmp" && mv "$dsg.tmp" "$dsg"
+failed_file() {
+	hvp drift --format json | jq_py 'any(r["kind"] == "serialization-file" and r["status"] == "failed" and "not overwritten" in (r["error"] or "") for r in d)' | grep -q true
+}
+if wait_until 30 failed_file && ! held; then
+	ok "a file that is not XML is reported and not held"
+else
+	fail "unparsable file not reported"
+fi
+[ "$(cat "$dsg")" = "hand edited" ] && ok "a file that is not XML is not written over" ||
+    fail "unparsable file overwritten"
+mv "$dsg" "$TMP/dsg.bad"
+if wait_until 30 sh -c "head -c 2 '$dsg' | od -An -tx1 | grep -q 'ff fe'" && wait_until 30 held; then
+	ok "the file moved away is written again"
+else
+	fail "file not written again after moving the bad one away"
 fi
 
 # --- 30112 evidence: HV01's DPM agent log ------------------------------

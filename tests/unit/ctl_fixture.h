@@ -88,14 +88,16 @@ fx_socket(fx *f, int type)
 }
 
 /* Opens the store and restores the controller's state from it, as main.c
- * does at start. */
+ * does at start; names (NULL-terminated, or NULL: FX_CLUSTER alone) as
+ * the configuration's clusters. */
 static inline void
-fx_start(fx *f)
+fx_start_clusters(fx *f, const char *const *names)
 {
 	char *err = NULL, ep[96];
 
 	memset(&f->s, 0, sizeof f->s);
-	f->s.cluster = FX_CLUSTER;
+	f->s.cluster = names ? NULL : FX_CLUSTER;
+	f->s.cluster_names = names;
 	f->s.heartbeat_seconds = 1;
 	f->s.zctx = f->zctx;
 	f->s.store = store_open(f->dir, &err);
@@ -111,6 +113,12 @@ fx_start(fx *f)
 	assert_int_equal(zmq_bind(f->s.control, ep), 0);
 	if (restore_state(&f->s, &err) == -1)
 		fail_msg("restore_state: %s", err);
+}
+
+static inline void
+fx_start(fx *f)
+{
+	fx_start_clusters(f, NULL);
 }
 
 /* What main.c does at a stop. */
@@ -129,13 +137,17 @@ fx_stop(fx *f)
 	store_free(&f->s.store);
 	sessions_release(&f->s.nodes);
 	dryrun_release(&f->s.dryrun);
-	conflicts_release(&f->s.conflicts);
 	linger_release(&f->s.linger);
 	progress_release(&f->s.progress);
 	events_release(&f->s.events);
-	policy_free(&f->s.policy);
-	free(f->s.policy_text);
-	plan_free(&f->s.plan);
+	clusters_release(&f->s.clusters);
+}
+
+/* The fixture's one cluster (FX_CLUSTER): its revision, plan, ... */
+static inline cluster_state *
+fx_c(fx *f)
+{
+	return f->s.clusters.items[0];
 }
 
 static inline int
@@ -281,18 +293,18 @@ fx_inventory(const char *const *guests, size_t n)
 	return inv;
 }
 
-/* The node says hello: role, revision it holds, inventory (may be NULL;
- * taken and freed). */
+/* The node of cluster says hello: role, revision it holds, inventory
+ * (may be NULL; taken and freed). */
 static inline void
-fx_hello(fx *f, fx_peer *p, const char *role, int64_t revision,
-    Hvp__Inventory *inv)
+fx_hello_in(fx *f, fx_peer *p, const char *cluster, const char *role,
+    int64_t revision, Hvp__Inventory *inv)
 {
 	Hvp__Envelope e = HVP__ENVELOPE__INIT;
 	Hvp__Hello h = HVP__HELLO__INIT;
 
 	h.node = p->name;
 	h.role = (char *)role;
-	h.cluster = (char *)FX_CLUSTER;
+	h.cluster = (char *)cluster;
 	h.version = (char *)"test";
 	h.revision = revision;
 	h.converged = true;
@@ -301,6 +313,13 @@ fx_hello(fx *f, fx_peer *p, const char *role, int64_t revision,
 	e.hello = &h;
 	fx_send(f, p, &e);
 	wire_inventory_free(&inv);
+}
+
+static inline void
+fx_hello(fx *f, fx_peer *p, const char *role, int64_t revision,
+    Hvp__Inventory *inv)
+{
+	fx_hello_in(f, p, FX_CLUSTER, role, revision, inv);
 }
 
 /* A CLI request on the control socket; the reply (owned). */

@@ -96,10 +96,10 @@ test_unknown_dpm_server(void **state)
 
 	fx_hello(f, dpm, "dpm-server", 0, NULL);
 	assert_int_equal(fx_apply(f, FX_POLICY("DPM1"), false), 1);
-	assert_int_equal(f->s.revision, 0);
+	assert_int_equal(fx_c(f)->revision, 0);
 	assert_int_equal(fx_apply(f, FX_POLICY("DPM1"), true), 0);
-	assert_int_equal(f->s.revision, 1);
-	f->s.plan = plan_new();
+	assert_int_equal(fx_c(f)->revision, 1);
+	fx_c(f)->plan = plan_new();
 	r = s_verb(f, "status", "table");
 	assert_non_null(r);
 	assert_non_null(strstr(r->body, "serialization: UNMANAGED: "
@@ -116,7 +116,7 @@ s_progress(fx *f, bool long_poll, uint32_t seen)
 	Hvp__AdminRequest q = HVP__ADMIN_REQUEST__INIT;
 
 	q.verb = (char *)"progress";
-	q.revision = f->s.revision;
+	q.revision = fx_c(f)->revision;
 	q.long_poll = long_poll;
 	q.seen_converged = seen;
 	return fx_admin(f, &q);

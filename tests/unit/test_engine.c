@@ -508,16 +508,90 @@ test_dpm_server_enforce(void **state)
 	assert_string_equal(r.held_hash, want);
 	engine_result_release(&r);
 
-	/* Someone breaks the file: reported as invalid, rewritten. */
+	/* Someone breaks the file: reported as invalid and failed, never
+	 * written over (what it holds may be someone's work). */
 	s_write(xml_path, "<not xml");
 	s_pass(f->host, p, ROLE_DPM_SERVER, pl, &o, &r);
-	assert_int_equal(r.ncorrected, 1);
+	assert_int_equal(r.ncorrected, 0);
+	assert_int_equal(r.nfailed, 1);
 	d = s_rec(&r, "DataSourceGroups.xml");
 	assert_non_null(d);
 	assert_non_null(d->actual);
 	assert_memory_equal(d->actual, "invalid (", 9);
-	assert_string_equal(r.held_hash, want);
+	assert_non_null(strstr(d->error, "not overwritten"));
+	assert_null(r.held_hash);
 	engine_result_release(&r);
+	assert_int_equal(platform_read_file(xml_path, PLATFORM_MAX_FILE, &data,
+	    &len, &err), 0);
+	assert_int_equal(len, 8);
+	assert_memory_equal(data, "<not xml", 8);
+	free(data);
+	free(xml_path);
+	plan_free(&pl);
+	policy_free(&p);
+}
+
+/* A file others write too: their entries stay as they were, the action
+ * says so, and the record of what hvpolicy wrote comes back; an entry
+ * hvpolicy wrote for a guest that left the plan is taken out. */
+static void
+test_dpm_server_keeps_foreign(void **state)
+{
+	fixture *f = *state;
+	policy *p = s_policy(SYSTEM_SOFTWARE);
+	plan *pl = s_plan();
+	char *xml_path = platform_path_join(f->dir, "DataSourceGroups.xml");
+	static const char foreign[] =
+	    "  <Group GroupName=\"HV09\" DataSourceName=\"SQL01\" "
+	    "WriterId=\"66841cd4-6ded-4f4b-8f17-fd23f8ddc3de\" "
+	    "ComponentName=\"aa000000-0000-0000-0000-0000000000a1\" />\n";
+	static const char stale[] =
+	    "  <Group GroupName=\"CSV-Volume2\" DataSourceName=\"GONE\" "
+	    "WriterId=\"66841cd4-6ded-4f4b-8f17-fd23f8ddc3de\" "
+	    "ComponentName=\"dd000000-0000-0000-0000-0000000000dd\" />\n";
+	char *text = xasprintf("<DatasourceGroup>\n%s%s</DatasourceGroup>\n",
+	    foreign, stale), *data;
+	dsmerge_record rec = { 0 };
+	engine_options o;
+	engine_result r;
+	const drift_record *d;
+
+	s_write(f->host, DPM_HOST);
+	s_write(xml_path, text);
+	s_opts(&o);
+	dsmerge_record_add(&rec, "dd000000-0000-0000-0000-0000000000dd", "");
+	o.written = &rec;
+
+	o.dry_run = true;
+	s_pass(f->host, p, ROLE_DPM_SERVER, pl, &o, &r);
+	d = s_rec(&r, "DataSourceGroups.xml");
+	assert_non_null(d);
+	assert_string_equal(d->action, "would write DataSourceGroups.xml "
+	    "(keeping 1 entry hvpolicy does not own)");
+	engine_result_release(&r);
+
+	o.dry_run = false;
+	s_pass(f->host, p, ROLE_DPM_SERVER, pl, &o, &r);
+	d = s_rec(&r, "DataSourceGroups.xml");
+	assert_non_null(d);
+	assert_int_equal(d->status, DRIFT_CORRECTED);
+	assert_string_equal(d->action, "wrote DataSourceGroups.xml "
+	    "(keeping 1 entry hvpolicy does not own)");
+	assert_true(r.written_set);
+	assert_int_equal(r.written.n, 2);
+	engine_result_release(&r);
+	data = s_read(xml_path);
+	assert_non_null(strstr(data, foreign));
+	assert_null(strstr(data, "GONE"));
+	assert_non_null(strstr(data, "CSV-Volume1"));
+	free(data);
+
+	/* Holds the plan now: nothing to do. */
+	s_pass(f->host, p, ROLE_DPM_SERVER, pl, &o, &r);
+	assert_null(s_rec(&r, "DataSourceGroups.xml"));
+	engine_result_release(&r);
+	dsmerge_record_clear(&rec);
+	free(text);
 	free(xml_path);
 	plan_free(&pl);
 	policy_free(&p);
@@ -953,6 +1027,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_hardware_node_enforce,
 		    s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_dpm_server_enforce,
+		    s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_dpm_server_keeps_foreign,
 		    s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_dpm_server_hardware,
 		    s_setup, s_teardown),

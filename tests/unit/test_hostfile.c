@@ -290,6 +290,39 @@ test_dpm_file(void **state)
 	host_state_free(&h);
 }
 
+/* A DPM server of several clusters names them in place of cluster:; the
+ * list renders back; nothing else may name several. */
+static void
+test_dpm_clusters(void **state)
+{
+	host_state *h;
+	strbuf out;
+
+	(void)state;
+	h = s_parse_ok("node: DPM01\nclusters: [HV-A, HV-B]\n"
+	    "role: dpm-server\n");
+	assert_null(h->cluster);
+	assert_int_equal(h->nclusters, 2);
+	assert_string_equal(h->clusters[1], "HV-B");
+	strbuf_init(&out);
+	assert_int_equal(hostfile_render(h, &out), 0);
+	assert_non_null(strstr(out.data, "clusters: [HV-A, HV-B]\n"));
+	assert_null(strstr(out.data, "cluster:"));
+	strbuf_release(&out);
+	host_state_free(&h);
+	EXPECT("node: HV01\nclusters: [HV-A]\n",
+	    { 2, 11, "only a host with role dpm-server protects several" });
+	EXPECT("node: DPM01\ncluster: HV-A\nclusters: [HV-A]\n"
+	    "role: dpm-server\n",
+	    { 3, 11, "give cluster or clusters, not both" });
+	EXPECT("node: DPM01\nclusters: []\nrole: dpm-server\n",
+	    { 2, 11, "expected at least one cluster name" });
+	EXPECT("node: DPM01\nclusters: [HV-A, hv-a]\nrole: dpm-server\n",
+	    { 2, 18, "cluster" });
+	EXPECT("node: DPM01\nclusters: [HV/A]\nrole: dpm-server\n",
+	    { 2, 12, "without ',' or '/'" });
+}
+
 static void
 test_minimal_and_empty_collections(void **state)
 {
@@ -765,6 +798,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_example_file),
 		cmocka_unit_test(test_dpm_file),
+		cmocka_unit_test(test_dpm_clusters),
 		cmocka_unit_test(test_minimal_and_empty_collections),
 		cmocka_unit_test(test_guid_parse),
 		cmocka_unit_test(test_error_top_level),

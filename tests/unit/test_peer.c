@@ -20,10 +20,11 @@ static const char *const HV02_GUESTS[] = {
 static size_t
 s_planned(const server *s)
 {
+	const plan *pl = s->clusters.items[0]->plan;
 	size_t n = 0;
 
-	for (size_t g = 0; s->plan && g < s->plan->ngroups; g++)
-		n += s->plan->groups[g].nguests;
+	for (size_t g = 0; pl && g < pl->ngroups; g++)
+		n += pl->groups[g].nguests;
 	return n;
 }
 
@@ -33,7 +34,7 @@ s_heartbeat(fx *f, fx_peer *p, const char *inventory_hash)
 	Hvp__Envelope e = HVP__ENVELOPE__INIT;
 	Hvp__Heartbeat h = HVP__HEARTBEAT__INIT;
 
-	h.revision = f->s.revision;
+	h.revision = fx_c(f)->revision;
 	h.converged = true;
 	h.inventory_hash = (char *)inventory_hash;
 	e.body_case = HVP__ENVELOPE__BODY_HEARTBEAT;
@@ -239,17 +240,17 @@ test_revision_never_reused(void **state)
 
 	fx_hello(f, dpm, "dpm-server", 0, NULL);
 	assert_int_equal(fx_apply(f, FX_POLICY("DPM01"), false), 0);
-	assert_int_equal(f->s.revision, 1);
+	assert_int_equal(fx_c(f)->revision, 1);
 	fx_hello(f, hv1, "hyperv-node", 7, NULL);
 	assert_null(fx_expect(hv1, HVP__ENVELOPE__BODY_DESIRED));
-	assert_int_equal(f->s.revision_floor, 7);
+	assert_int_equal(fx_c(f)->revision_floor, 7);
 	assert_int_equal(fx_apply(f, FX_POLICY("dpm01"), false), 0);
-	assert_int_equal(f->s.revision, 8);
+	assert_int_equal(fx_c(f)->revision, 8);
 
 	/* And the floor survives a restart. */
 	fx_stop(f);
 	fx_start(f);
-	assert_int_equal(f->s.revision_floor, 8);
+	assert_int_equal(fx_c(f)->revision_floor, 8);
 }
 
 int

@@ -24,13 +24,14 @@ static const char *const HV01_NO_X[] = {
 static size_t
 s_count(const server *s, const char *id, const char **group)
 {
+	const plan *pl = s->clusters.items[0]->plan;
 	size_t n = 0;
 
-	for (size_t g = 0; s->plan && g < s->plan->ngroups; g++)
-		for (size_t k = 0; k < s->plan->groups[g].nguests; k++)
-			if (strcmp(s->plan->groups[g].guests[k].id, id) == 0) {
+	for (size_t g = 0; pl && g < pl->ngroups; g++)
+		for (size_t k = 0; k < pl->groups[g].nguests; k++)
+			if (strcmp(pl->groups[g].guests[k].id, id) == 0) {
 				n++;
-				*group = s->plan->groups[g].name;
+				*group = pl->groups[g].name;
 			}
 	return n;
 }
@@ -95,7 +96,7 @@ test_live_migration_is_normal(void **state)
 	fx_peer *dpm = s_cluster(f, &hv1, &hv2, fx_inventory(NULL, 0));
 
 	assert_int_equal(s_count(&f->s, ID_X, &group), 1);
-	gen = f->s.plan->generation;
+	gen = fx_c(f)->plan->generation;
 	/* The DPM server is sent the plan (after the revision alone). */
 	while ((d = fx_expect(dpm, HVP__ENVELOPE__BODY_DESIRED)) != NULL &&
 	    d->desired->plan_generation != gen)
@@ -115,9 +116,9 @@ test_live_migration_is_normal(void **state)
 	assert_int_equal(s_count(&f->s, ID_X, &group), 1);
 	s_inventory_drift(f, &open, &resolved);
 	assert_int_equal(open + resolved, 0);
-	for (size_t k = 0; k < f->s.plan->groups[0].nguests; k++)
-		if (strcmp(f->s.plan->groups[0].guests[k].id, ID_X) == 0)
-			assert_string_equal(f->s.plan->groups[0].guests[k].node,
+	for (size_t k = 0; k < fx_c(f)->plan->groups[0].nguests; k++)
+		if (strcmp(fx_c(f)->plan->groups[0].guests[k].id, ID_X) == 0)
+			assert_string_equal(fx_c(f)->plan->groups[0].guests[k].node,
 			    "HV02");
 }
 
@@ -353,7 +354,7 @@ test_offline_guests_stay_planned(void **state)
 	f->s.plan_dirty = true;
 	push_replan(&f->s);
 	assert_int_equal(s_count(&f->s, ID_X, &group), 1);
-	assert_false(push_node_converged(&f->s,
+	assert_false(push_node_converged(&f->s, fx_c(f),
 	    sessions_find(&f->s.nodes, "HV01")));
 }
 

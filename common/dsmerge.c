@@ -1,0 +1,584 @@
+/*
+ * dsmerge.c: what hvpolicy owns in a shared DataSourceGroups.xml, and the
+ * merge that rewrites only that (dsmerge.h). Called by the DPM server's
+ * node (node/engine.c: inspect on every pass, apply when it writes) and
+ * the controller (dsmerge_part_hash: what each cluster's part should
+ * hash to).
+ */
+#include "dsmerge.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+#include "textenc.h"
+#include "xalloc.h"
+
+/* Owners of an entry of the file besides a part's index. */
+#define OWN_FOREIGN	(-1)
+#define OWN_STALE	(-2)
+
+/* ---- the record -------------------------------------------------- */
+
+static int
+s_written_cmp(const void *va, const void *vb)
+{
+	const dsmerge_written *a = va, *b = vb;
+	int c = strcmp(a->id, b->id);
+
+	return c ? c : strcmp(a->cluster, b->cluster);
+}
+
+void
+dsmerge_record_clear(dsmerge_record *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->v[i].id);
+		free(r->v[i].cluster);
+	}
+	free(r->v);
+	memset(r, 0, sizeof *r);
+}
+
+static void
+s_record_push(dsmerge_record *r, char *id, const char *cluster)
+{
+	xgrow(&r->v, &r->cap, r->n + 1, sizeof *r->v);
+	r->v[r->n].id = id;
+	r->v[r->n].cluster = xstrdup(cluster ? cluster : "");
+	r->n++;
+}
+
+void
+dsmerge_record_sort(dsmerge_record *r)
+{
+	size_t kept = 0;
+
+	if (r->n > 1)
+		qsort(r->v, r->n, sizeof *r->v, s_written_cmp);
+	for (size_t i = 0; i < r->n; i++) {
+		if (kept > 0 && s_written_cmp(&r->v[kept - 1], &r->v[i]) == 0) {
+			free(r->v[i].id);
+			free(r->v[i].cluster);
+			continue;
+		}
+		r->v[kept++] = r->v[i];
+	}
+	r->n = kept;
+}
+
+void
+dsmerge_record_add(dsmerge_record *r, const char *id, const char *cluster)
+{
+	s_record_push(r, dsgroups_norm_guid(id), cluster);
+	dsmerge_record_sort(r);
+}
+
+void
+dsmerge_record_add_part(dsmerge_record *r, const dsmerge_part *p)
+{
+	if (p->plan == NULL)
+		return;
+	for (size_t i = 0; i < p->plan->ngroups; i++) {
+		const plan_group *g = &p->plan->groups[i];
+
+		for (size_t k = 0; k < g->nguests; k++)
+			s_record_push(r, dsgroups_norm_guid(g->guests[k].id),
+			    p->cluster);
+	}
+	dsmerge_record_sort(r);
+}
+
+void
+dsmerge_record_copy(dsmerge_record *dst, const dsmerge_record *src)
+{
+	dsmerge_record_clear(dst);
+	for (size_t i = 0; src && i < src->n; i++)
+		s_record_push(dst, xstrdup(src->v[i].id), src->v[i].cluster);
+}
+
+bool
+dsmerge_record_equal(const dsmerge_record *a, const dsmerge_record *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (s_written_cmp(&a->v[i], &b->v[i]) != 0)
+			return false;
+	return true;
+}
+
+/* ---- who owns an entry ------------------------------------------- */
+
+/* A GUID some part's plan names, and the first part naming it. */
+typedef struct s_claim {
+	char *id;
+	size_t part;
+} s_claim;
+
+typedef struct s_owners {
+	s_claim *v;
+	size_t n, cap;
+} s_owners;
+
+static int
+s_claim_cmp(const void *va, const void *vb)
+{
+	const s_claim *a = va, *b = vb;
+	int c = strcmp(a->id, b->id);
+
+	if (c)
+		return c;
+	return a->part < b->part ? -1 : a->part > b->part;
+}
+
+static void
+s_claim_add(s_owners *o, const char *id, size_t part)
+{
+	if (id == NULL)
+		return;
+	xgrow(&o->v, &o->cap, o->n + 1, sizeof *o->v);
+	o->v[o->n++] = (s_claim){ dsgroups_norm_guid(id), part };
+}
+
+/* Every guest a plan names (planned or not) belongs to its part: an
+ * entry someone wrote for a guest a managed cluster reports is replaced
+ * by what the plan says (removed, when the plan leaves it out). */
+static void
+s_owners_build(s_owners *o, const dsmerge_spec *s)
+{
+	memset(o, 0, sizeof *o);
+	for (size_t i = 0; i < s->nparts; i++) {
+		const plan *p = s->parts[i].plan;
+
+		for (size_t g = 0; p && g < p->ngroups; g++)
+			for (size_t k = 0; k < p->groups[g].nguests; k++)
+				s_claim_add(o, p->groups[g].guests[k].id, i);
+		for (size_t k = 0; p && k < p->nunplanned; k++)
+			s_claim_add(o, p->unplanned[k].id, i);
+	}
+	if (o->n > 1)
+		qsort(o->v, o->n, sizeof *o->v, s_claim_cmp);
+}
+
+static void
+s_owners_free(s_owners *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		free(o->v[i].id);
+	free(o->v);
+	memset(o, 0, sizeof *o);
+}
+
+/* The first element of a sorted array whose id is >= id: the elements
+ * (claims, record entries) each begin with their char *id. */
+static size_t
+s_find_id(const void *base, size_t n, size_t size, const char *id)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *at = *(char *const *)(const void *)
+		    ((const char *)base + mid * size);
+
+		if (strcmp(at, id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int
+s_part_of_cluster(const dsmerge_spec *s, const char *cluster)
+{
+	for (size_t i = 0; i < s->nparts; i++)
+		if (strcmp(s->parts[i].cluster ? s->parts[i].cluster : "",
+		    cluster) == 0)
+			return (int)i;
+	return OWN_STALE;
+}
+
+/* Whose the entry with GUID id is: the first part whose plan names it;
+ * else the part it was written for (the record), or stale when that part
+ * is gone; else nobody's (foreign). *from_record tells the second case. */
+static int
+s_owner(const dsmerge_spec *s, const s_owners *o, const char *id,
+    bool *from_record)
+{
+	size_t at;
+
+	*from_record = false;
+	at = s_find_id(o->v, o->n, sizeof *o->v, id);
+	if (at < o->n && strcmp(o->v[at].id, id) == 0)
+		return (int)o->v[at].part;
+	if (s->written == NULL)
+		return OWN_FOREIGN;
+	at = s_find_id(s->written->v, s->written->n,
+	    sizeof *s->written->v, id);
+	if (at < s->written->n && strcmp(s->written->v[at].id, id) == 0) {
+		*from_record = true;
+		return s_part_of_cluster(s, s->written->v[at].cluster);
+	}
+	return OWN_FOREIGN;
+}
+
+/* Does the merge rewrite this part's entries? */
+static bool
+s_rewrites(const dsmerge_part *p)
+{
+	return p->plan != NULL && !p->keep;
+}
+
+/* ---- hashes ------------------------------------------------------ */
+
+void
+dsmerge_part_hash(const dsmerge_part *p, char out[DSGROUPS_HASH_HEX + 1])
+{
+	out[0] = '\0';
+	if (p->plan)
+		dsgroups_plan_hash_as(p->plan, p->cluster, out);
+}
+
+void
+dsmerge_state_clear(dsmerge_state *st)
+{
+	for (size_t i = 0; i < st->nparts; i++)
+		free(st->held[i]);
+	free(st->held);
+	memset(st, 0, sizeof *st);
+}
+
+/* Moves entry e's strings into list (e is left empty). */
+static void
+s_entry_move(dsgroups_entries *list, dsgroups_entry *e)
+{
+	xgrow(&list->v, &list->cap, list->n + 1, sizeof *list->v);
+	list->v[list->n++] = *e;
+	memset(e, 0, sizeof *e);
+}
+
+int
+dsmerge_inspect(const dsmerge_spec *s, const void *data, size_t len,
+    dsmerge_state *st, char **err)
+{
+	dsgroups_entries all = { 0 }, *per;
+	s_owners o;
+	char hex[DSGROUPS_HASH_HEX + 1];
+
+	memset(st, 0, sizeof *st);
+	*err = NULL;
+	if (data != NULL && len > 0 &&
+	    dsgroups_parse(data, len, &all, err) == -1)
+		return -1;
+	per = xcalloc(s->nparts + 1, sizeof *per);
+	s_owners_build(&o, s);
+	for (size_t i = 0; i < all.n; i++) {
+		char *id = dsgroups_norm_guid(all.v[i].id);
+		bool rec;
+		int who = s_owner(s, &o, id, &rec);
+
+		free(id);
+		if (who == OWN_FOREIGN) {
+			st->foreign++;
+			continue;
+		}
+		if (who == OWN_STALE) {
+			st->stale++;
+			continue;
+		}
+		st->owned++;
+		s_entry_move(&per[who], &all.v[i]);
+	}
+	st->nparts = s->nparts;
+	st->held = xcalloc(s->nparts + 1, sizeof *st->held);
+	for (size_t i = 0; i < s->nparts; i++) {
+		dsgroups_hash(&per[i], hex);
+		st->held[i] = xstrdup(hex);
+		dsgroups_entries_clear(&per[i]);
+	}
+	free(per);
+	s_owners_free(&o);
+	dsgroups_entries_clear(&all);
+	return 0;
+}
+
+bool
+dsmerge_needed(const dsmerge_spec *s, const dsmerge_state *st)
+{
+	char want[DSGROUPS_HASH_HEX + 1];
+
+	if (st->stale > 0)
+		return true;
+	for (size_t i = 0; i < s->nparts && i < st->nparts; i++) {
+		if (!s_rewrites(&s->parts[i]))
+			continue;
+		dsmerge_part_hash(&s->parts[i], want);
+		if (strcmp(want, st->held[i]) != 0)
+			return true;
+	}
+	return false;
+}
+
+/* ---- the merge --------------------------------------------------- */
+
+void
+dsmerge_result_clear(dsmerge_result *r)
+{
+	dsmerge_record_clear(&r->record);
+	memset(r, 0, sizeof *r);
+}
+
+/* What the parts that are rewritten put in the file, in file order, and
+ * their GUIDs in the record. */
+static void
+s_wanted(const dsmerge_spec *s, dsgroups_entries *want, dsmerge_record *rec)
+{
+	for (size_t i = 0; i < s->nparts; i++) {
+		if (!s_rewrites(&s->parts[i]))
+			continue;
+		dsgroups_from_plan_as(s->parts[i].plan, s->parts[i].cluster,
+		    want);
+		dsmerge_record_add_part(rec, &s->parts[i]);
+	}
+	dsgroups_sort(want);
+}
+
+static bool
+s_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Where the line holding pos starts, when only blanks precede pos on it;
+ * (size_t)-1 otherwise. */
+static size_t
+s_line_start(const char *t, size_t pos)
+{
+	size_t i = pos;
+
+	while (i > 0 && s_blank(t[i - 1]))
+		i--;
+	if (i == 0 || t[i - 1] == '\n')
+		return i;
+	return (size_t)-1;
+}
+
+/* Just after the end of the line holding pos, when only blanks follow pos
+ * on it (the end of the text counts as a line end); (size_t)-1
+ * otherwise. */
+static size_t
+s_line_end(const char *t, size_t len, size_t pos)
+{
+	size_t i = pos;
+
+	while (i < len && s_blank(t[i]))
+		i++;
+	if (i < len && t[i] == '\r')
+		i++;
+	if (i == len)
+		return i;
+	if (t[i] == '\n')
+		return i + 1;
+	return (size_t)-1;
+}
+
+/* The file's line end: that of its first line; CR LF when it has none. */
+static const char *
+s_eol(const dsgroups_doc *d)
+{
+	const char *nl = memchr(d->text, '\n', d->len);
+
+	if (nl == NULL || (nl > d->text && nl[-1] == '\r'))
+		return "\r\n";
+	return "\n";
+}
+
+/* The indentation of the file's first Group standing at a line start. */
+static char *
+s_indent(const dsgroups_doc *d)
+{
+	for (size_t i = 0; i < d->entries.n; i++) {
+		size_t ls = s_line_start(d->text, d->entries.v[i].start);
+
+		if (ls != (size_t)-1)
+			return xstrndup(d->text + ls, d->entries.v[i].start - ls);
+	}
+	return xstrdup(DSGROUPS_INDENT);
+}
+
+typedef struct s_out {
+	strbuf text;
+	const dsgroups_entries *want;
+	char *indent;
+	const char *eol;
+	bool placed;
+	int rc;
+} s_out;
+
+/* Puts hvpolicy's entries here: as whole lines at a line start, else as
+ * elements one after the other. */
+static void
+s_place(s_out *o, bool at_line_start)
+{
+	if (o->placed)
+		return;
+	o->placed = true;
+	for (size_t i = 0; i < o->want->n && o->rc == 0; i++)
+		o->rc = dsgroups_render_entry(&o->text, &o->want->v[i],
+		    at_line_start ? o->indent : "", at_line_start ? o->eol : "");
+}
+
+/* The rest of the text from pos, with the entries put before the root's
+ * end when no owned entry gave them a place. */
+static void
+s_tail(s_out *o, const dsgroups_doc *d, size_t pos)
+{
+	size_t at = d->root_end, ls;
+
+	if (o->placed || o->want->n == 0) {
+		strbuf_add(&o->text, d->text + pos, d->len - pos);
+		return;
+	}
+	if (d->root_empty) {
+		/* <Root ... /> becomes <Root ...>, the entries, </Root>. */
+		strbuf_add(&o->text, d->text + pos, at - pos);
+		strbuf_addf(&o->text, ">%s", o->eol);
+		s_place(o, true);
+		strbuf_addf(&o->text, "</%s>", d->root_name);
+		strbuf_add(&o->text, d->text + at + 2, d->len - at - 2);
+		return;
+	}
+	ls = s_line_start(d->text, at);
+	if (ls != (size_t)-1 && ls >= pos)
+		at = ls;
+	strbuf_add(&o->text, d->text + pos, at - pos);
+	s_place(o, at == ls);
+	strbuf_add(&o->text, d->text + at, d->len - at);
+}
+
+/* The new text in the file's own encoding. */
+static void
+s_encode(const dsgroups_doc *d, const strbuf *text, char **out, size_t *len)
+{
+	strbuf b;
+
+	strbuf_init(&b);
+	if (d->utf8) {
+		if (d->bom)
+			strbuf_add(&b, "\xEF\xBB\xBF", 3);
+		strbuf_add(&b, text->data, text->len);
+	} else {
+		strbuf_add(&b, "\xFF\xFE", 2);
+		/* The text came from a strict decode plus valid entries. */
+		textenc_utf8_to_utf16le(&b, text->data, text->len, NULL);
+	}
+	*out = strbuf_detach(&b, len);
+}
+
+/* Keeps in res->record what the old record said of entries kept in the
+ * file for a part (kept or without a plan): hvpolicy wrote those. */
+static void
+s_keep_record(dsmerge_result *res, const dsmerge_spec *s, const char *id,
+    int who)
+{
+	const char *cluster = s->parts[who].cluster ? s->parts[who].cluster :
+	    "";
+
+	for (size_t i = 0; s->written && i < s->written->n; i++)
+		if (strcmp(s->written->v[i].id, id) == 0 &&
+		    strcmp(s->written->v[i].cluster, cluster) == 0)
+			s_record_push(&res->record, xstrdup(id), cluster);
+}
+
+static int
+s_merge(const dsmerge_spec *s, const dsgroups_doc *d,
+    const dsgroups_entries *want, dsmerge_result *res, strbuf *text)
+{
+	s_owners own;
+	s_out o = { .want = want, .eol = s_eol(d) };
+	size_t pos = 0;
+
+	o.text = *text;
+	o.indent = s_indent(d);
+	s_owners_build(&own, s);
+	for (size_t i = 0; i < d->entries.n && o.rc == 0; i++) {
+		const dsgroups_entry *e = &d->entries.v[i];
+		char *id = dsgroups_norm_guid(e->id);
+		bool rec;
+		int who = s_owner(s, &own, id, &rec);
+		size_t from = e->start, to = e->end, ls, le;
+
+		if (who == OWN_FOREIGN || (who >= 0 &&
+		    !s_rewrites(&s->parts[who]))) {
+			if (who >= 0)
+				s_keep_record(res, s, id, who);
+			res->kept++;
+			free(id);
+			continue;
+		}
+		free(id);
+		res->removed++;
+		ls = s_line_start(d->text, from);
+		le = s_line_end(d->text, d->len, to);
+		if (ls != (size_t)-1 && le != (size_t)-1 && ls >= pos) {
+			from = ls;
+			to = le;
+		}
+		strbuf_add(&o.text, d->text + pos, from - pos);
+		s_place(&o, from == ls);
+		pos = to;
+	}
+	if (o.rc == 0)
+		s_tail(&o, d, pos);
+	s_owners_free(&own);
+	free(o.indent);
+	*text = o.text;
+	return o.rc;
+}
+
+int
+dsmerge_apply(const dsmerge_spec *s, const void *data, size_t len,
+    char **out, size_t *outlen, dsmerge_result *res, char **err)
+{
+	dsgroups_entries want = { 0 };
+	dsgroups_doc doc;
+	strbuf text;
+	int rc;
+
+	*out = NULL;
+	*outlen = 0;
+	*err = NULL;
+	memset(res, 0, sizeof *res);
+	s_wanted(s, &want, &res->record);
+	res->written = want.n;
+	if (data == NULL || len == 0) {
+		rc = dsgroups_render_entries(&want, out, outlen);
+		if (rc == -1)
+			*err = xstrdup("the plan holds a name or GUID that "
+			    "DataSourceGroups.xml cannot carry");
+		goto done;
+	}
+	if (dsgroups_parse_doc(data, len, &doc, err) == -1) {
+		dsgroups_doc_clear(&doc);
+		rc = -1;
+		goto done;
+	}
+	strbuf_init(&text);
+	rc = s_merge(s, &doc, &want, res, &text);
+	if (rc == 0)
+		s_encode(&doc, &text, out, outlen);
+	else
+		*err = xstrdup("the plan holds a name or GUID that "
+		    "DataSourceGroups.xml cannot carry");
+	strbuf_release(&text);
+	dsgroups_doc_clear(&doc);
+done:
+	dsgroups_entries_clear(&want);
+	if (rc == -1)
+		dsmerge_result_clear(res);
+	else
+		dsmerge_record_sort(&res->record);
+	return rc;
+}
