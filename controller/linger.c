@@ -181,15 +181,21 @@ linger_collect(server *s, planner_guest **g, size_t *n, size_t *cap)
 	free(ids);
 }
 
-/* Whether every Hyper-V node has been heard with its current inventory
- * since `since` (monotonic ms). */
+/* Whether every Hyper-V node of the cluster of the node the guest left
+ * (of every cluster when that node is no longer known) has been heard
+ * with its current inventory since it left. */
 static bool
-s_all_heard_since(const server *s, int64_t since)
+s_all_heard_since(const server *s, const linger_guest *e)
 {
+	const node_session *left = sessions_find(&s->nodes, e->node);
+
 	for (size_t i = 0; i < s->nodes.count; i++) {
 		const node_session *n = s->nodes.items[i];
 
-		if (n->role == ROLE_HYPERV_NODE && n->current_mono < since)
+		if (n->role != ROLE_HYPERV_NODE || n->current_mono >= e->left_mono)
+			continue;
+		if (left == NULL || left->cluster == NULL || (n->cluster &&
+		    strcasecmp(n->cluster, left->cluster) == 0))
 			return false;
 	}
 	return true;
@@ -203,8 +209,7 @@ s_over(const server *s, const linger_guest *e, int64_t now_mono, int64_t now)
 
 	if (now - e->left_at >= LINGER_MAX_SECONDS)
 		return true;
-	return now_mono - e->left_mono >= wait_ms &&
-	    s_all_heard_since(s, e->left_mono);
+	return now_mono - e->left_mono >= wait_ms && s_all_heard_since(s, e);
 }
 
 void

@@ -9,9 +9,9 @@
  * runs. So a guest that leaves an inventory, and that no node reports
  * any more, is planned from its last report until both:
  * - LINGER_HEARTBEATS heartbeats have passed since it left, and
- * - every Hyper-V node has been heard with its current inventory since
- *   it left (a Hello, an inventory, or a heartbeat naming the inventory
- *   held);
+ * - every Hyper-V node of its cluster has been heard with its current
+ *   inventory since it left (a Hello, an inventory, or a heartbeat naming
+ *   the inventory held);
  * or at the latest LINGER_MAX_SECONDS after it left (a node whose daemon
  * stays down, or that was taken out of the cluster, holds nothing back
  * for longer). A report of it from any node plans it from that report

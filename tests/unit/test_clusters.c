@@ -263,6 +263,49 @@ test_plans_per_cluster(void **state)
 	assert_int_equal(cb->plan->ngroups, 2);
 }
 
+/* A guest deleted in HV-A leaves HV-A's plan once every HV-A node has
+ * been heard: a node of HV-B that stays silent holds nothing back, while
+ * a silent node of HV-A does (the guest may have moved there). */
+static void
+test_linger_waits_for_own_cluster(void **state)
+{
+	static const char *const ga[] = {
+		"VM0001:1a000000-0000-0000-0000-000000000001:Volume1",
+		"VM0002:4d000000-0000-0000-0000-000000000004:Volume1" };
+	static const char *const gb[] = {
+		"VM0003:2b000000-0000-0000-0000-000000000002:Volume1" };
+	fx *f = *state;
+	fx_peer *a = fx_peer_new(f, "HVA01"), *b = fx_peer_new(f, "HVB01");
+	cluster_state *ca;
+	int st;
+
+	s_apply(f, POLICY_IN("HV-A", ""), NULL, &st);
+	s_apply(f, POLICY_IN("HV-B", ""), NULL, &st);
+	fx_hello_in(f, a, "HV-A", "hyperv-node", 1, fx_inventory(ga, 2));
+	fx_hello_in(f, b, "HV-B", "hyperv-node", 1, fx_inventory(gb, 1));
+	push_replan(&f->s);
+	/* HVB01 silent since long ago; VM0002 deleted on HVA01. */
+	sessions_find(&f->s.nodes, "HVB01")->current_mono = 1;
+	fx_hello_in(f, a, "HV-A", "hyperv-node", 1, fx_inventory(ga, 1));
+	assert_int_equal(f->s.linger.count, 1);
+	f->s.linger.items[0].left_mono -= 10 * LINGER_HEARTBEATS * 1000;
+	linger_tick(&f->s);
+	push_replan(&f->s);
+	ca = clusters_find(&f->s, "HV-A");
+	assert_int_equal(f->s.linger.count, 0);
+	assert_int_equal(ca->plan->groups[0].nguests, 1);
+
+	/* Now a second HV-A node, silent: VM0001 deleted waits for it. */
+	sessions_get_or_add(&f->s.nodes, "HVA02")->role = ROLE_HYPERV_NODE;
+	free(sessions_find(&f->s.nodes, "HVA02")->cluster);
+	sessions_find(&f->s.nodes, "HVA02")->cluster = xstrdup("HV-A");
+	fx_hello_in(f, a, "HV-A", "hyperv-node", 1, fx_inventory(NULL, 0));
+	assert_int_equal(f->s.linger.count, 1);
+	f->s.linger.items[0].left_mono -= 10 * LINGER_HEARTBEATS * 1000;
+	linger_tick(&f->s);
+	assert_int_equal(f->s.linger.count, 1);
+}
+
 /* A DPM server's Hello naming the clusters it protects. */
 static void
 s_dpm_hello(fx *f, fx_peer *p, const char *const *clusters, size_t n)
@@ -385,6 +428,8 @@ main(void)
 		    setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_verbs, setup,
 		    fx_teardown),
+		cmocka_unit_test_setup_teardown(test_linger_waits_for_own_cluster,
+		    setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_plans_per_cluster, setup,
 		    fx_teardown),
 		cmocka_unit_test_setup_teardown(test_dpm_of_several, setup,
