@@ -13,8 +13,12 @@ failures=0
 
 cleanup() {
 	[ -f "$LAB/lab.yaml" ] && "$LABBIN" down "$LAB" >/dev/null 2>&1
-	# Anything a test started by hand.
-	for p in $(cat "$TMP"/*.extra-pid 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+	# Anything a test started by hand: `hvp ... &` records the subshell
+	# running the function, so its children (the CLI) go first.
+	for p in $(cat "$TMP"/*.extra-pid 2>/dev/null); do
+		pkill -9 -P "$p" 2>/dev/null
+		kill -9 "$p" 2>/dev/null
+	done
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
