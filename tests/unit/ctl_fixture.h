@@ -29,6 +29,7 @@
 #include "restore.h"
 #include "server.h"
 #include "store.h"
+#include "tmpdir.h"
 #include "wire.h"
 #include "xalloc.h"
 
@@ -53,26 +54,6 @@ typedef struct fx {
 				 * (libzmq frees a closed socket's inproc
 				 * name later, on its reaper thread) */
 } fx;
-
-static inline void
-fx_rm_tree(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-
-	while (d && (e = readdir(d)) != NULL) {
-		char *child;
-
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		child = xasprintf("%s/%s", path, e->d_name);
-		unlink(child);
-		free(child);
-	}
-	if (d)
-		closedir(d);
-	rmdir(path);
-}
 
 static inline void *
 fx_socket(fx *f, int type)
@@ -174,7 +155,7 @@ fx_teardown(void **state)
 
 	fx_stop(f);
 	zmq_ctx_term(f->zctx);
-	fx_rm_tree(f->dir);
+	tmpdir_remove(f->dir);
 	free(f);
 	return 0;
 }

@@ -17,35 +17,8 @@
 
 #include "dsrecord.h"
 #include "platform.h"
+#include "tmpdir.h"
 #include "xalloc.h"
-
-static int
-setup(void **state)
-{
-	const char *tmp = getenv("TMPDIR");
-	char *dir = xasprintf("%s/hvp-dsrecord-XXXXXX", tmp && *tmp ? tmp :
-	    "/tmp");
-
-	if (mkdtemp(dir) == NULL) {
-		free(dir);
-		return -1;
-	}
-	*state = dir;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char *dir = *state;
-	char *path = platform_path_join(dir, DSRECORD_FILE);
-
-	unlink(path);
-	free(path);
-	rmdir(dir);
-	free(dir);
-	return 0;
-}
 
 static void
 s_put(const char *dir, const char *text)
@@ -109,8 +82,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_damaged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_round_trip,
+		    tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_damaged,
+		    tmpdir_setup, tmpdir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,35 +19,8 @@
 #include "nodestate.h"
 #include "platform.h"
 #include "wire.h"
+#include "tmpdir.h"
 #include "xalloc.h"
-
-static int
-setup(void **state)
-{
-	const char *tmp = getenv("TMPDIR");
-	char *dir = xasprintf("%s/hvp-nodestate-XXXXXX", tmp && *tmp ? tmp :
-	    "/tmp");
-
-	if (mkdtemp(dir) == NULL) {
-		free(dir);
-		return -1;
-	}
-	*state = dir;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char *dir = *state;
-	char *path = platform_path_join(dir, NODESTATE_FILE);
-
-	unlink(path);
-	free(path);
-	rmdir(dir);
-	free(dir);
-	return 0;
-}
 
 static plan *
 s_plan(void)
@@ -317,12 +290,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_round_trip_plan, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_round_trip_plain, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_round_trip_plan, tmpdir_setup,
+		    tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_round_trip_plain, tmpdir_setup,
+		    tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_missing,
+		    tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt,
+		    tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test(test_from_desired),
 	};
 
