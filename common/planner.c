@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -157,9 +158,9 @@ s_slots_grow(s_ctx *c)
 	}
 }
 
-/* Takes ownership of spelling; returns the volume's index. */
+/* Borrows spelling (copied when kept); returns the volume's index. */
 static size_t
-s_vol_intern(s_ctx *c, char *spelling)
+s_vol_intern(s_ctx *c, const char *spelling)
 {
 	size_t len = strlen(spelling);
 	uint64_t h = s_hash(spelling, len);
@@ -174,16 +175,15 @@ s_vol_intern(s_ctx *c, char *spelling)
 		    spelling, len) == 0) {
 			if (strcmp(spelling, vol->canon) < 0) {
 				free(vol->canon);
-				vol->canon = spelling;
-			} else
-				free(spelling);
+				vol->canon = xstrdup(spelling);
+			}
 			return v - 1;
 		}
 		i = (i + 1) & (c->nslots - 1);
 	}
 	xgrow(&c->vols, &c->vols_cap, c->nvols + 1, sizeof *c->vols);
 	v = c->nvols++;
-	c->vols[v] = (s_vol){ .canon = spelling, .hash = h, .parent = v,
+	c->vols[v] = (s_vol){ .canon = xstrdup(spelling), .hash = h, .parent = v,
 	    .group = S_NONE };
 	c->slots[i] = v + 1;
 	return v;
@@ -260,24 +260,75 @@ s_shown_id(const char *id)
 /* Why a guest cannot be written to DataSourceGroups.xml (names.h), as an
  * owned reason, or NULL when it can. */
 static char *
-s_unrepresentable(const planner_guest *g)
+s_unrepresentable(const char *name, const char *id, const char *const *paths,
+    size_t npaths)
 {
-	char *why = NULL, *what;
+	char *why = NULL, what[32];
 
-	if (names_check_guest(g->name, &why) == 0 &&
-	    names_check_guid(g->id, &why) == 0) {
-		for (size_t p = 0; g->paths != NULL && p < g->npaths; p++) {
-			what = xasprintf("path %zu", p + 1);
-			if (names_check_text(what, g->paths[p], NAMES_PATH_MAX,
-			    &why) == -1) {
-				free(what);
-				return why;
-			}
-			free(what);
-		}
-		return NULL;
+	if (names_check_guest(name, &why) == -1 ||
+	    names_check_guid(id, &why) == -1)
+		return why;
+	for (size_t p = 0; paths != NULL && p < npaths; p++) {
+		snprintf(what, sizeof what, "path %zu", p + 1);
+		if (names_check_text(what, paths[p], NAMES_PATH_MAX, &why) == -1)
+			return why;
 	}
-	return why;
+	return NULL;
+}
+
+void
+planner_digest_paths(const char *name, const char *id,
+    const char *const *paths, size_t npaths, planner_digest *out)
+{
+	memset(out, 0, sizeof *out);
+	out->unplannable = s_unrepresentable(name ? name : "", id ? id : "",
+	    paths, npaths);
+	out->volumes = xcalloc(npaths ? npaths : 1, sizeof *out->volumes);
+	for (size_t p = 0; paths != NULL && p < npaths; p++) {
+		char *vname;
+		size_t k;
+
+		if (paths[p] == NULL ||
+		    (vname = csv_volume_of_path(paths[p])) == NULL)
+			continue;
+		for (k = 0; k < out->nvolumes; k++)
+			if (strcmp(out->volumes[k], vname) == 0)
+				break;
+		if (k < out->nvolumes)
+			free(vname);
+		else
+			out->volumes[out->nvolumes++] = vname;
+	}
+}
+
+void
+planner_digest_clear(planner_digest *d)
+{
+	if (d == NULL)
+		return;
+	for (size_t k = 0; k < d->nvolumes; k++)
+		free(d->volumes[k]);
+	free(d->volumes);
+	free(d->unplannable);
+	memset(d, 0, sizeof *d);
+}
+
+/* The volumes and the reason of report g: its digest, or one made from
+ * its paths into *tmp (cleared by the caller). */
+static void
+s_digest_of(const planner_guest *g, planner_digest *tmp,
+    const char *const **volumes, size_t *nvolumes, const char **why)
+{
+	if (g->digested) {
+		*volumes = g->volumes;
+		*nvolumes = g->volumes ? g->nvolumes : 0;
+		*why = g->unplannable;
+		return;
+	}
+	planner_digest_paths(g->name, g->id, g->paths, g->npaths, tmp);
+	*volumes = (const char *const *)tmp->volumes;
+	*nvolumes = tmp->nvolumes;
+	*why = tmp->unplannable;
 }
 
 /* Pass 1: keys and volumes of every report, in input order. */
@@ -287,15 +338,17 @@ s_read(s_ctx *c, const planner_guest *guests, size_t n)
 	size_t total = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if (guests[i].paths != NULL)
-			total += guests[i].npaths;
+		total += guests[i].digested ?
+		    (guests[i].volumes ? guests[i].nvolumes : 0) :
+		    (guests[i].paths ? guests[i].npaths : 0);
 	c->recs = xcalloc(n ? n : 1, sizeof *c->recs);
 	c->rvols = xcalloc(total ? total : 1, sizeof *c->rvols);
 	for (size_t i = 0; i < n; i++) {
 		const planner_guest *g = &guests[i];
-		const char *id = g->id;
-		size_t idlen = id ? strlen(id) : 0;
-		char *why;
+		const char *id = g->id, *why;
+		const char *const *vols;
+		size_t idlen = id ? strlen(id) : 0, nvols;
+		planner_digest tmp = { 0 };
 		s_rec *r;
 
 		if (idlen >= 2 && id[0] == '{' && id[idlen - 1] == '}') {
@@ -308,9 +361,12 @@ s_read(s_ctx *c, const planner_guest *guests, size_t n)
 			    xstrdup(PLANNER_REASON_NO_ID));
 			continue;
 		}
-		if ((why = s_unrepresentable(g)) != NULL) {
+		s_digest_of(g, &tmp, &vols, &nvols, &why);
+		if (why != NULL) {
 			s_unplanned_add(c, g->name ? g->name : "",
-			    s_shown_id(g->id), g->node ? g->node : "", why);
+			    s_shown_id(g->id), g->node ? g->node : "",
+			    xstrdup(why));
+			planner_digest_clear(&tmp);
 			continue;
 		}
 		r = &c->recs[c->nrecs++];
@@ -320,20 +376,16 @@ s_read(s_ctx *c, const planner_guest *guests, size_t n)
 		    .node = g->node ? g->node : "", .rank = g->rank,
 		    .voff = c->nrvols };
 		c->stamp++;
-		for (size_t p = 0; g->paths != NULL && p < g->npaths; p++) {
-			char *vname;
-			size_t v;
+		for (size_t k = 0; k < nvols; k++) {
+			size_t v = s_vol_intern(c, vols[k]);
 
-			if (g->paths[p] == NULL ||
-			    (vname = csv_volume_of_path(g->paths[p])) == NULL)
-				continue;
-			v = s_vol_intern(c, vname);
 			if (c->vols[v].mark == c->stamp)
 				continue;
 			c->vols[v].mark = c->stamp;
 			c->rvols[c->nrvols++] = v;
 			r->nvol++;
 		}
+		planner_digest_clear(&tmp);
 	}
 }
 

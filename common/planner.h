@@ -56,13 +56,30 @@
 #define PLANNER_REASON_NO_CSV	"no path on a Cluster Shared Volume"
 #define PLANNER_REASON_NO_ID	"no GUID reported"
 
-/* One guest as a node reported it; all borrowed. */
+/*
+ * What the planner reads of a guest's paths: the CSV volumes they lie on
+ * and whether DataSourceGroups.xml can carry the guest. A caller that
+ * keeps guests for many plans (the controller) digests each report once
+ * with planner_digest_paths() and keeps only this.
+ */
+typedef struct planner_digest {
+	char **volumes;		/* distinct spellings, in path order */
+	size_t nvolumes;
+	char *unplannable;	/* why the file cannot carry it, or NULL */
+} planner_digest;
+
+/* One guest as a node reported it; all borrowed. Either its paths, or
+ * (digested set) the digest of its name, GUID and paths. */
 typedef struct planner_guest {
 	const char *name;
 	const char *id;		/* GUID, any case, braces allowed */
 	const char *node;	/* reporting (owner) node */
 	const char *const *paths;	/* configuration and virtual disks */
 	size_t npaths;
+	bool digested;		/* volumes and unplannable replace paths */
+	const char *const *volumes;
+	size_t nvolumes;
+	const char *unplannable;
 	uint64_t rank;		/* among nodes reporting one GUID, the highest
 				 * owns it (the controller: the newest report) */
 } planner_guest;
@@ -91,5 +108,12 @@ int planner_build(const planner_guest *guests, size_t n, const plan *previous,
     planner_result *out);
 /* Frees everything r holds and zeroes it; accepts NULL. */
 void planner_result_clear(planner_result *r);
+
+/* Digests one report (planner_digest): out is overwritten. Planning the
+ * digest gives the same plan as planning the paths. */
+void planner_digest_paths(const char *name, const char *id,
+    const char *const *paths, size_t npaths, planner_digest *out);
+/* Frees what d holds and zeroes it; accepts NULL. */
+void planner_digest_clear(planner_digest *d);
 
 #endif

@@ -33,28 +33,16 @@ s_add(flist *f, const char *node, const char *kind, char *evidence, char *fix)
 	f->n++;
 }
 
-static const Hvp__Provider *
-s_provider(const Hvp__Inventory *inv, const char *id)
-{
-	for (size_t i = 0; i < inv->n_providers; i++)
-		if (inv->providers[i]->id && strcasecmp(inv->providers[i]->id, id) == 0)
-			return inv->providers[i];
-	return NULL;
-}
-
 static void
 s_snapshot(const policy *pol, const node_session *n, flist *f)
 {
-	const Hvp__Inventory *inv = n->inventory;
-	const Hvp__Snapshot *snap = inv->last_snapshot;
-	const Hvp__Provider *prov;
+	const invdigest_snapshot *snap = &n->inventory->snapshot;
 	bool saved_state;
 
-	if (snap == NULL || snap->provider_id == NULL || !*snap->provider_id)
+	if (snap->provider_id == NULL)
 		return;
-	prov = s_provider(inv, snap->provider_id);
-	if (prov ? (strcmp(prov->type, "hardware") != 0 || prov->autorecovery) :
-	    !snap->hardware)
+	if (snap->provider_known ? (strcmp(snap->provider_type, "hardware") != 0 ||
+	    snap->provider_autorecovery) : !snap->hardware)
 		return;
 	saved_state = pol &&
 	    pol->strategy == STRATEGY_HARDWARE_SAVED_STATE;
@@ -63,8 +51,8 @@ s_snapshot(const policy *pol, const node_session *n, flist *f)
 	s_add(f, n->name, "hardware-provider-snapshot",
 	    xasprintf("the last snapshot was taken by %s %s, which does not "
 	    "support autorecovery; DPM agent log: %s",
-	    prov && prov->name ? prov->name : "hardware provider",
-	    snap->provider_id, snap->line ? snap->line : ""),
+	    snap->provider_known ? snap->provider_name :
+	    "hardware provider", snap->provider_id, snap->line),
 	    pol ? xstrdup("the strategy is system-software: the DPM agent "
 	    "must use the system provider; make sure the UseSystemSoftwareProvider "
 	    "key is present on this node (mode enforce corrects it)") :
@@ -95,15 +83,6 @@ s_settings(const policy *pol, const node_session *n, flist *f)
 		    xstrdup("create the key (mode enforce does)"));
 }
 
-static bool
-s_vss_enabled(const Hvp__Guest *g)
-{
-	for (size_t i = 0; i < g->n_services; i++)
-		if (strcmp(g->services[i]->name, INTEGRATION_BACKUP) == 0)
-			return g->services[i]->enabled;
-	return true;	/* Hyper-V's default for a new guest */
-}
-
 static void
 s_guests(const policy *pol, const node_session *n, flist *f)
 {
@@ -115,11 +94,11 @@ s_guests(const policy *pol, const node_session *n, flist *f)
 		return;
 	want = pol->strategy == STRATEGY_SYSTEM_SOFTWARE;
 	strbuf_init(&names);
-	for (size_t i = 0; i < n->inventory->n_guests; i++) {
-		const Hvp__Guest *g = n->inventory->guests[i];
+	for (size_t i = 0; i < n->inventory->nguests; i++) {
+		const invdigest_guest *g = &n->inventory->guests[i];
 
 		if (!policy_covers_guest(pol, g->name) ||
-		    s_vss_enabled(g) == want)
+		    g->backup_service == want)
 			continue;
 		if (bad < DIAG_MAX_GUESTS_LISTED)
 			strbuf_addf(&names, "%s%s", bad ? ", " : "", g->name);

@@ -18,8 +18,9 @@ static void
 s_entry_free(linger_guest *e)
 {
 	free(e->node);
-	if (e->guest)
-		hvp__guest__free_unpacked(e->guest, NULL);
+	free(e->name);
+	free(e->id);
+	planner_digest_clear(&e->digest);
 	memset(e, 0, sizeof *e);
 }
 
@@ -32,33 +33,16 @@ linger_release(linger_table *t)
 	memset(t, 0, sizeof *t);
 }
 
-static bool
-s_has_guest(const Hvp__Inventory *inv, const char *id)
+static void
+s_digest_copy(planner_digest *dst, const char *const *volumes, size_t n,
+    const char *unplannable)
 {
-	for (size_t i = 0; inv && i < inv->n_guests; i++)
-		if (inv->guests[i]->id && strcasecmp(inv->guests[i]->id, id) == 0)
-			return true;
-	return false;
-}
-
-static Hvp__Guest *
-s_guest_unpack(const uint8_t *buf, size_t len)
-{
-	return hvp__guest__unpack(NULL, len, buf);
-}
-
-static Hvp__Guest *
-s_guest_dup(const Hvp__Guest *g)
-{
-	uint8_t *buf;
-	size_t len;
-	Hvp__Guest *copy;
-
-	if (wire_encode_message(&g->base, &buf, &len) == -1)
-		return NULL;
-	copy = s_guest_unpack(buf, len);
-	free(buf);
-	return copy;
+	dst->volumes = xcalloc(n ? n : 1, sizeof *dst->volumes);
+	for (size_t k = 0; k < n; k++)
+		dst->volumes[k] = xstrdup(volumes[k]);
+	dst->nvolumes = n;
+	dst->unplannable = unplannable && *unplannable ?
+	    xstrdup(unplannable) : NULL;
 }
 
 /* Ends an older lingering of the same guest (it left one node, then
@@ -67,21 +51,66 @@ static void
 s_forget(linger_table *t, const char *id)
 {
 	for (size_t i = 0; i < t->count; i++)
-		if (strcasecmp(t->items[i].guest->id, id) == 0) {
+		if (strcasecmp(t->items[i].id, id) == 0) {
 			s_entry_free(&t->items[i]);
 			t->items[i] = t->items[--t->count];
 			return;
 		}
 }
 
+/* Takes e's strings and digest. */
 static void
-s_add(linger_table *t, const char *node, Hvp__Guest *guest, int64_t left_mono,
-    int64_t left_at)
+s_add(linger_table *t, linger_guest *e)
 {
-	s_forget(t, guest->id);
+	s_forget(t, e->id);
 	xgrow(&t->items, &t->cap, t->count + 1, sizeof *t->items);
-	t->items[t->count++] = (linger_guest){ .node = xstrdup(node),
-	    .guest = guest, .left_mono = left_mono, .left_at = left_at };
+	t->items[t->count++] = *e;
+}
+
+/* A stored row: a KeptGuest, or a Guest written before KeptGuest was. */
+static int
+s_entry_decode(const store_lingering *row, linger_guest *e)
+{
+	Hvp__KeptGuest *k = hvp__kept_guest__unpack(NULL, row->guest_len,
+	    row->guest);
+	Hvp__Guest *g;
+
+	if (k && k->digested && k->id && *k->id) {
+		e->name = xstrdup(k->name ? k->name : "");
+		e->id = xstrdup(k->id);
+		s_digest_copy(&e->digest, (const char *const *)k->volumes,
+		    k->n_volumes, k->unplannable);
+		hvp__kept_guest__free_unpacked(k, NULL);
+		return 0;
+	}
+	if (k)
+		hvp__kept_guest__free_unpacked(k, NULL);
+	g = hvp__guest__unpack(NULL, row->guest_len, row->guest);
+	if (g == NULL || g->id == NULL || *g->id == '\0') {
+		if (g)
+			hvp__guest__free_unpacked(g, NULL);
+		return -1;
+	}
+	e->name = xstrdup(g->name ? g->name : "");
+	e->id = xstrdup(g->id);
+	planner_digest_paths(g->name, g->id, (const char *const *)g->paths,
+	    g->n_paths, &e->digest);
+	hvp__guest__free_unpacked(g, NULL);
+	return 0;
+}
+
+static int
+s_entry_encode(const linger_guest *e, uint8_t **buf, size_t *len)
+{
+	Hvp__KeptGuest k = HVP__KEPT_GUEST__INIT;
+
+	k.name = e->name;
+	k.id = e->id;
+	k.volumes = e->digest.volumes;
+	k.n_volumes = e->digest.nvolumes;
+	k.unplannable = e->digest.unplannable ? e->digest.unplannable : "";
+	k.digested = true;
+	return wire_encode_message(&k.base, buf, len);
 }
 
 /* Writes the whole set; false (and the set marked unstored) when the
@@ -98,10 +127,9 @@ s_store(server *s)
 	for (size_t i = 0; i < t->count; i++) {
 		linger_guest *e = &t->items[i];
 
-		if (wire_encode_message(&e->guest->base, &rows[n].guest,
-		    &rows[n].guest_len) == -1)
+		if (s_entry_encode(e, &rows[n].guest, &rows[n].guest_len) == -1)
 			continue;
-		rows[n].id = e->guest->id;
+		rows[n].id = e->id;
 		rows[n].node = e->node;
 		rows[n].left_at = e->left_at;
 		n++;
@@ -123,21 +151,25 @@ s_store(server *s)
 }
 
 bool
-linger_note(server *s, const char *node, const Hvp__Inventory *before,
-    const Hvp__Inventory *after)
+linger_note(server *s, const char *node, const invdigest *before,
+    const invdigest *after)
 {
 	linger_table *t = &s->linger;
 	int64_t now_mono = platform_mono_ms(), now = platform_now_ms() / 1000;
 	bool changed = false;
 
-	for (size_t i = 0; before && i < before->n_guests; i++) {
-		const Hvp__Guest *g = before->guests[i];
-		Hvp__Guest *copy;
+	for (size_t i = 0; before && i < before->nguests; i++) {
+		const invdigest_guest *g = &before->guests[i];
+		linger_guest e = { .left_mono = now_mono, .left_at = now };
 
-		if (g->id == NULL || *g->id == '\0' || s_has_guest(after, g->id) ||
-		    (copy = s_guest_dup(g)) == NULL)
+		if (*g->id == '\0' || invdigest_has_guest(after, g->id))
 			continue;
-		s_add(t, node, copy, now_mono, now);
+		e.node = xstrdup(node);
+		e.name = xstrdup(g->name);
+		e.id = xstrdup(g->id);
+		s_digest_copy(&e.digest, g->volumes, g->nvolumes,
+		    g->unplannable);
+		s_add(t, &e);
 		changed = true;
 		log_debug("node=%s guest %s left; kept in the plan until every "
 		    "Hyper-V node has been heard, unless one reports it",
@@ -168,15 +200,16 @@ linger_collect(server *s, planner_guest **g, size_t *n, size_t *cap)
 		ids[i] = (*g)[i].id ? (*g)[i].id : "";
 	qsort(ids, nreported, sizeof *ids, s_id_cmp);
 	for (size_t i = 0; i < t->count; i++) {
-		const Hvp__Guest *lg = t->items[i].guest;
+		const linger_guest *lg = &t->items[i];
 
 		if (bsearch(&lg->id, ids, nreported, sizeof *ids, s_id_cmp))
 			continue;	/* reported again: the report wins */
 		xgrow(g, cap, *n + 1, sizeof **g);
 		(*g)[(*n)++] = (planner_guest){ .name = lg->name, .id = lg->id,
-		    .node = t->items[i].node,
-		    .paths = (const char *const *)lg->paths,
-		    .npaths = lg->n_paths, .rank = 0 };
+		    .node = lg->node, .digested = true,
+		    .volumes = (const char *const *)lg->digest.volumes,
+		    .nvolumes = lg->digest.nvolumes,
+		    .unplannable = lg->digest.unplannable, .rank = 0 };
 	}
 	free(ids);
 }
@@ -226,7 +259,7 @@ linger_tick(server *s)
 			continue;
 		}
 		log_debug("guest %s no longer kept in the plan",
-		    t->items[i].guest->name);
+		    t->items[i].name);
 		s_entry_free(&t->items[i]);
 		changed = true;
 	}
@@ -252,18 +285,17 @@ linger_restore(server *s, char **err)
 	if (store_list_lingering(s->store, &rows, &n, err) == -1)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		Hvp__Guest *g = s_guest_unpack(rows[i].guest, rows[i].guest_len);
+		/* Heard since it left: only what this process hears counts. */
+		linger_guest e = { .left_mono = s->started_mono,
+		    .left_at = rows[i].left_at };
 
-		if (g == NULL || g->id == NULL || *g->id == '\0') {
+		if (s_entry_decode(&rows[i], &e) == -1) {
 			log_warnx("stored guest %s kept in the plan cannot be "
 			    "read; dropped", rows[i].id);
-			if (g)
-				hvp__guest__free_unpacked(g, NULL);
 			continue;
 		}
-		/* Heard since it left: only what this process hears counts. */
-		s_add(&s->linger, rows[i].node, g, s->started_mono,
-		    rows[i].left_at);
+		e.node = xstrdup(rows[i].node);
+		s_add(&s->linger, &e);
 	}
 	store_lingering_list_free(&rows, n);
 	return 0;

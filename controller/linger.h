@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hvpolicy.pb-c.h"
+#include "invdigest.h"
 #include "planner.h"
 
 #define LINGER_HEARTBEATS 3
@@ -40,7 +40,9 @@ struct server;
 
 typedef struct linger_guest {
 	char *node;
-	Hvp__Guest *guest;	/* owned copy of its last report */
+	char *name;		/* of its last report */
+	char *id;
+	planner_digest digest;	/* its CSVs, or why it cannot be planned */
 	int64_t left_mono;	/* when it left (or this process started) */
 	int64_t left_at;	/* when it left, wall clock, seconds */
 } linger_guest;
@@ -56,7 +58,7 @@ typedef struct linger_table {
  * when the store could not take it (then the caller must not store the
  * inventory either: linger_tick stores the set again first). */
 bool linger_note(struct server *s, const char *node,
-    const Hvp__Inventory *before, const Hvp__Inventory *after);
+    const invdigest *before, const invdigest *after);
 /* Appends to g[0..*n) (growing it, *cap its capacity) the lingering
  * guests whose GUID no entry of g has; ranked below every report. */
 void linger_collect(struct server *s, planner_guest **g, size_t *n,

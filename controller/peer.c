@@ -134,7 +134,8 @@ s_mark_dirty(server *s, const node_session *n)
 		c->plan_dirty = true;
 }
 
-/* Keeps a private copy of the inventory (the envelope is freed). */
+/* Keeps the inventory's digest (the envelope is freed); the encoded
+ * inventory goes to the store, or waits in the session until it can. */
 static void
 s_take_inventory(server *s, node_session *n, const Hvp__Inventory *inv)
 {
@@ -142,6 +143,7 @@ s_take_inventory(server *s, node_session *n, const Hvp__Inventory *inv)
 	size_t len;
 	char *err = NULL;
 	bool stored = true;
+	invdigest *d;
 
 	if (inv == NULL)
 		return;
@@ -153,12 +155,13 @@ s_take_inventory(server *s, node_session *n, const Hvp__Inventory *inv)
 		return;
 	if (wire_encode_message(&inv->base, &buf, &len) == -1)
 		return;
+	d = invdigest_new(inv);
 	/* The guests it no longer reports are stored as lingering before
 	 * the inventory without them: a crash between the two keeps them. */
 	if (n->role == ROLE_HYPERV_NODE &&
-	    !linger_note(s, n->name, n->inventory, inv))
+	    !linger_note(s, n->name, n->inventory, d))
 		stored = false;
-	sessions_set_inventory(n, buf, len);
+	sessions_set_inventory(n, d);
 	free(n->inventory_hash);
 	n->inventory_hash = xstrdup(inv->hash ? inv->hash : "");
 	if (n->role == ROLE_DPM_SERVER) {
@@ -167,19 +170,20 @@ s_take_inventory(server *s, node_session *n, const Hvp__Inventory *inv)
 		    xstrdup(inv->dsgroups_hash) : NULL;
 	}
 	n->inventory_rank = (uint64_t)platform_now_ms();
-	if (!stored) {
-		n->store_pending = true;
-	} else if (store_set_node_inventory(s->store, n->name, buf, len,
+	if (stored && store_set_node_inventory(s->store, n->name, buf, len,
 	    n->inventory_hash, &err) == -1) {
 		log_warnx("node=%s cannot store inventory (kept in memory, "
 		    "stored again later): %s", n->name, err);
 		free(err);
-		n->store_pending = true;
+		stored = false;
 	}
+	sessions_set_unstored(n, stored ? NULL : buf, len);
+	if (!stored)
+		n->store_pending = true;
 	free(buf);
 	s_mark_dirty(s, n);
 	log_debug("node=%s inventory %zu guests", n->name,
-	    n->inventory ? n->inventory->n_guests : 0);
+	    n->inventory->nguests);
 }
 
 /* The node's clock against ours (0: the node did not say). */
@@ -316,26 +320,21 @@ s_store_pending(server *s)
 		node_session *n = s->nodes.items[i];
 		store_node rec;
 		char *err = NULL;
-		uint8_t *buf = NULL;
-		size_t len = 0;
 
 		if (!n->store_pending)
 			continue;
-		if (n->inventory && !linger_stored(s))
+		if (n->inventory_unstored && !linger_stored(s))
 			continue;	/* first the guests it no longer reports */
 		s_node_record(n, &rec);
-		if (n->inventory &&
-		    wire_encode_message(&n->inventory->base, &buf, &len) == 0) {
-			rec.inventory = buf;
-			rec.inventory_len = len;
-		}
+		rec.inventory = n->inventory_unstored;
+		rec.inventory_len = n->inventory_unstored_len;
 		if (store_upsert_node(s->store, &rec, &err) == 0) {
 			n->store_pending = false;
+			sessions_set_unstored(n, NULL, 0);
 			log_info("node=%s record stored (was delayed)", n->name);
 		}
 		free(rec.parts);
 		free(err);
-		free(buf);
 	}
 }
 

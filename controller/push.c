@@ -427,17 +427,15 @@ s_collect_guests(server *s, const cluster_state *c, size_t *count)
 		if (ns->inventory == NULL || ns->role != ROLE_HYPERV_NODE ||
 		    !clusters_node_in(ns, c))
 			continue;
-		for (size_t k = 0; k < ns->inventory->n_guests; k++) {
-			Hvp__Guest *mg = ns->inventory->guests[k];
+		xgrow(&g, &cap, n + ns->inventory->nguests, sizeof *g);
+		for (size_t k = 0; k < ns->inventory->nguests; k++) {
+			const invdigest_guest *dg = &ns->inventory->guests[k];
 
-			xgrow(&g, &cap, n + 1, sizeof *g);
-			g[n].name = mg->name;
-			g[n].id = mg->id;
-			g[n].node = ns->name;
-			g[n].paths = (const char *const *)mg->paths;
-			g[n].npaths = mg->n_paths;
-			g[n].rank = ns->inventory_rank;
-			n++;
+			g[n++] = (planner_guest){ .name = dg->name, .id = dg->id,
+			    .node = ns->name, .digested = true,
+			    .volumes = dg->volumes, .nvolumes = dg->nvolumes,
+			    .unplannable = dg->unplannable,
+			    .rank = ns->inventory_rank };
 		}
 	}
 	reported = kept = n;

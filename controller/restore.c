@@ -39,8 +39,8 @@ s_restore_nodes(server *s, char **err)
 		ns->dsgroups_hash = xstrdup(list[i].dsgroups_hash);
 		ns->inventory_hash = xstrdup(list[i].inventory_hash);
 		if (list[i].inventory)
-			sessions_set_inventory(ns, list[i].inventory,
-			    list[i].inventory_len);
+			sessions_set_inventory(ns, invdigest_new_encoded(
+			    list[i].inventory, list[i].inventory_len));
 	}
 	store_node_list_free(&list, n);
 	/* Soft state (every session starts offline in memory anyway): a

@@ -56,84 +56,24 @@ sessions_get_or_add(node_table *t, const char *name)
 	return n;
 }
 
-/* ---- inventories, decoded into an arena ---- */
-
-#define S_ARENA_MIN 1024u
-
-/* Chunks of memory handed out in order and freed together. */
-typedef struct s_chunk {
-	struct s_chunk *next;
-	size_t size, used;
-	max_align_t data[];
-} s_chunk;
-
-struct sessions_arena {
-	s_chunk *head;
-	size_t hint;		/* size of the next chunk */
-};
-
-static void *
-s_arena_alloc(void *data, size_t size)
+void
+sessions_set_inventory(node_session *n, invdigest *d)
 {
-	struct sessions_arena *a = data;
-	s_chunk *c = a->head;
-	size_t need = (size + sizeof(max_align_t) - 1) &
-	    ~(sizeof(max_align_t) - 1);
-
-	if (c == NULL || c->size - c->used < need) {
-		size_t sz = need > a->hint ? need : a->hint;
-
-		c = xmalloc(sizeof *c + sz);
-		c->size = sz;
-		c->used = 0;
-		c->next = a->head;
-		a->head = c;
-		a->hint = S_ARENA_MIN;
-	}
-	c->used += need;
-	return (char *)c->data + c->used - need;
-}
-
-static void
-s_arena_free(void *data, void *ptr)
-{
-	(void)data;
-	(void)ptr;	/* freed with the whole arena */
+	invdigest_free(&n->inventory);
+	n->inventory = d;
 }
 
 void
-sessions_clear_inventory(node_session *n)
+sessions_set_unstored(node_session *n, const uint8_t *buf, size_t len)
 {
-	struct sessions_arena *a = n->inventory_arena;
-
-	while (a && a->head) {
-		s_chunk *c = a->head;
-
-		a->head = c->next;
-		free(c);
-	}
-	free(a);
-	n->inventory_arena = NULL;
-	n->inventory = NULL;
-}
-
-int
-sessions_set_inventory(node_session *n, const uint8_t *buf, size_t len)
-{
-	struct sessions_arena *a = xcalloc(1, sizeof *a);
-	ProtobufCAllocator al = { s_arena_alloc, s_arena_free, a };
-
-	sessions_clear_inventory(n);
-	/* The decoded form takes about three times the encoded size: one
-	 * chunk of that holds it, mostly. */
-	a->hint = len * 3 + 256;
-	n->inventory = hvp__inventory__unpack(&al, len, buf);
-	n->inventory_arena = a;
-	if (n->inventory == NULL) {
-		sessions_clear_inventory(n);
-		return -1;
-	}
-	return 0;
+	free(n->inventory_unstored);
+	n->inventory_unstored = NULL;
+	n->inventory_unstored_len = 0;
+	if (buf == NULL)
+		return;
+	n->inventory_unstored = xmalloc(len ? len : 1);
+	memcpy(n->inventory_unstored, buf, len);
+	n->inventory_unstored_len = len;
 }
 
 static void
@@ -145,7 +85,8 @@ s_session_free(node_session *n)
 	free(n->version);
 	free(n->dsgroups_hash);
 	free(n->inventory_hash);
-	sessions_clear_inventory(n);
+	invdigest_free(&n->inventory);
+	free(n->inventory_unstored);
 	free(n);
 }
 

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "hvpolicy.pb-c.h"
+#include "invdigest.h"
 #include "policy.h"
 #include "wire.h"
 
@@ -47,10 +48,12 @@ typedef struct node_session {
 	bool ack_dirty;		/* acknowledgement not yet in the store */
 	bool store_pending;	/* record or inventory not yet in the store */
 	char *dsgroups_hash;	/* dpm-server: what it holds */
-	/* Last reported, decoded into inventory_arena (sessions_set_
-	 * inventory); read only. */
-	Hvp__Inventory *inventory;
-	struct sessions_arena *inventory_arena;
+	/* Last reported, digested (invdigest.h); read only. */
+	invdigest *inventory;
+	/* The encoded inventory while the store has not taken it (then
+	 * store_pending is set too). */
+	uint8_t *inventory_unstored;
+	size_t inventory_unstored_len;
 	char *inventory_hash;
 	uint64_t inventory_rank;	/* when taken (ms): newest owns a guest */
 	int64_t current_mono;	/* when this process last heard it with its
@@ -71,14 +74,11 @@ typedef struct node_table {
 /* A node whose clock is further off ours than this is flagged (status). */
 #define SESSIONS_MAX_CLOCK_SKEW_MS (120 * 1000)
 
-/*
- * n's inventory becomes the one encoded in buf (the old one is freed): -1
- * when it does not decode (n keeps none). It is decoded into one arena of
- * its own: at thousands of guests per node, one allocation per field
- * would cost more memory than the fields (docs/performance.md).
- */
-int sessions_set_inventory(node_session *n, const uint8_t *buf, size_t len);
-void sessions_clear_inventory(node_session *n);
+/* n's inventory becomes d (owned; the old one is freed; NULL: none). */
+void sessions_set_inventory(node_session *n, invdigest *d);
+/* The inventory the store could not take (a copy of buf; NULL: the store
+ * holds n's inventory). */
+void sessions_set_unstored(node_session *n, const uint8_t *buf, size_t len);
 
 /* Whether n reported a clock off by more than SESSIONS_MAX_CLOCK_SKEW_MS. */
 bool sessions_clock_off(const node_session *n);

@@ -23,10 +23,11 @@
 #include "xalloc.h"
 
 #define NPATHS(...) (sizeof((const char *[]){ __VA_ARGS__ }) / sizeof(char *))
-#define G(name, id, node, ...) \
-	{ (name), (id), (node), (const char *const[]){ __VA_ARGS__ }, \
-	  NPATHS(__VA_ARGS__), 0 }
-#define G0(name, id, node) { (name), (id), (node), NULL, 0, 0 }
+#define G(n_, i_, o_, ...) \
+	{ .name = (n_), .id = (i_), .node = (o_), \
+	  .paths = (const char *const[]){ __VA_ARGS__ }, \
+	  .npaths = NPATHS(__VA_ARGS__) }
+#define G0(n_, i_, o_) { .name = (n_), .id = (i_), .node = (o_) }
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 #define ID_A "6c1f0d5e-2f0b-4a53-9d0e-2b9a0f3c8e11"
@@ -539,8 +540,8 @@ test_long_group_name(void **state)
 	for (size_t i = 0; i < NV; i++)
 		paths[i] = xasprintf("C:\\ClusterStorage\\Volume%02zu\\G\\"
 		    "d%zu.vhdx", NV - i, i);
-	in[0] = (planner_guest){ "G", ID_A, "HV01",
-	    (const char *const *)paths, NV, 0 };
+	in[0] = (planner_guest){ .name = "G", .id = ID_A, .node = "HV01",
+	    .paths = (const char *const *)paths, .npaths = NV };
 	r = build(in, 1, NULL);
 	assert_int_equal(r.plan->ngroups, 1);
 	g = &r.plan->groups[0];
@@ -652,7 +653,8 @@ add_rec(gcluster *c, const gguest *g, int node, uint64_t *s)
 				*q = (char)(*q - 'a' + 'A');
 	c->recs = xrealloc(c->recs, (c->nrecs + 1) * sizeof *c->recs);
 	r = &c->recs[c->nrecs++];
-	*r = (planner_guest){ g->name, id, NODES[node], paths, np, 0 };
+	*r = (planner_guest){ .name = g->name, .id = id, .node = NODES[node],
+	    .paths = paths, .npaths = np };
 }
 
 static void
@@ -748,6 +750,47 @@ gowner(const gguest *g)
 } while (0)
 
 /* Checks one random cluster; see the invariants below. */
+/* Plans c's reports digested (planner_digest_paths) and holds the result
+ * to want, the plan of the same reports as paths. */
+static void
+check_digested(const gcluster *c, const planner_result *want,
+    uint64_t seed)
+{
+	planner_guest *dg = xcalloc(c->nrecs + 1, sizeof *dg);
+	planner_digest *d = xcalloc(c->nrecs + 1, sizeof *d);
+	planner_result got;
+	char *a, *b;
+
+	for (size_t i = 0; i < c->nrecs; i++) {
+		const planner_guest *g = &c->recs[i];
+
+		planner_digest_paths(g->name, g->id, g->paths, g->npaths, &d[i]);
+		dg[i] = (planner_guest){ .name = g->name, .id = g->id,
+		    .node = g->node, .digested = true,
+		    .volumes = (const char *const *)d[i].volumes,
+		    .nvolumes = d[i].nvolumes, .unplannable = d[i].unplannable,
+		    .rank = g->rank };
+	}
+	PCHECK(planner_build(dg, c->nrecs, NULL, &got) == 0);
+	a = render(want->plan);
+	b = render(got.plan);
+	PCHECK(strcmp(a, b) == 0);
+	PCHECK(strcmp(want->plan->hash, got.plan->hash) == 0);
+	PCHECK(got.nconflicts == want->nconflicts);
+	for (size_t i = 0; i < got.nconflicts && i < want->nconflicts; i++) {
+		PCHECK(strcmp(got.conflicts[i].id, want->conflicts[i].id) == 0);
+		PCHECK(got.conflicts[i].same_csvs ==
+		    want->conflicts[i].same_csvs);
+	}
+	free(a);
+	free(b);
+	planner_result_clear(&got);
+	for (size_t i = 0; i < c->nrecs; i++)
+		planner_digest_clear(&d[i]);
+	free(d);
+	free(dg);
+}
+
 static void
 check_cluster(uint64_t seed)
 {
@@ -884,6 +927,10 @@ check_cluster(uint64_t seed)
 	free(j1);
 	free(j2);
 	planner_result_clear(&r2);
+
+	/* The digested form (the controller keeps only that) plans the
+	 * same: plan, hash and conflicts. */
+	check_digested(&c, &r, seed);
 
 	free(where);
 	free(count);

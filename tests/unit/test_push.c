@@ -265,6 +265,38 @@ test_restart_keeps_departed_guest(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* A lingering guest stored as its whole report (a Guest: the format
+ * before KeptGuest) is read back, planned on the CSVs of its paths. */
+static void
+test_restart_reads_guest_format(void **state)
+{
+	fx *f = *state;
+	fx_peer *hv1, *hv2;
+	const char *group = NULL;
+	Hvp__Inventory *old = fx_inventory(HV02_X_MOVED, 1);
+	store_lingering row = { .id = ID_X, .node = "HV02", .left_at = 1 };
+	store *st;
+	char *err = NULL;
+
+	s_cluster(f, &hv1, &hv2, fx_inventory(NULL, 0));
+	s_inventory(f, hv1, fx_inventory(HV01_NO_X, 1));	/* lingers */
+	fx_stop(f);
+	row.left_at = platform_now_ms() / 1000;
+	assert_int_equal(wire_encode_message(&old->guests[0]->base, &row.guest,
+	    &row.guest_len), 0);
+	assert_non_null(st = store_open(f->dir, &err));
+	assert_int_equal(store_replace_lingering(st, &row, 1, &err), 0);
+	store_free(&st);
+	free(row.guest);
+	wire_inventory_free(&old);
+	fx_start(f);
+	assert_int_equal(f->s.linger.count, 1);
+	f->s.started_mono -= 10 * LINGER_HEARTBEATS * 1000;
+	push_replan(&f->s);
+	assert_int_equal(s_count(&f->s, ID_X, &group), 1);
+	assert_string_equal(group, "CSV-Volume2");
+}
+
 /* A guest that leaves while a Hyper-V node is offline may have moved
  * there: it stays planned until that node is heard, at most
  * LINGER_MAX_SECONDS. */
@@ -366,6 +398,8 @@ main(void)
 		    fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_disagreeing_reports_are_drift, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_restart_reads_guest_format,
+		    fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_departed_guest_lingers,
 		    fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(
