@@ -40,13 +40,13 @@ s_guest_clear(plan_guest *g)
 }
 
 static void
-s_group_clear(plan_group *g)
+s_group_clear(plan_group *g, bool guest_text)
 {
 	free(g->name);
 	for (size_t i = 0; i < g->ncsvs; i++)
 		free(g->csvs[i]);
 	free(g->csvs);
-	for (size_t i = 0; i < g->nguests; i++)
+	for (size_t i = 0; !guest_text && i < g->nguests; i++)
 		s_guest_clear(&g->guests[i]);
 	free(g->guests);
 }
@@ -68,8 +68,9 @@ plan_free(plan **pp)
 	if (pp == NULL || (p = *pp) == NULL)
 		return;
 	for (size_t i = 0; i < p->ngroups; i++)
-		s_group_clear(&p->groups[i]);
+		s_group_clear(&p->groups[i], p->guest_text != NULL);
 	free(p->groups);
+	free(p->guest_text);
 	for (size_t i = 0; i < p->nunplanned; i++)
 		s_unplanned_clear(&p->unplanned[i]);
 	free(p->unplanned);

@@ -45,6 +45,11 @@ typedef struct plan {
 	size_t ngroups;
 	plan_unplanned *unplanned;	/* sorted by name, then id */
 	size_t nunplanned;
+	/* When set, the name, id and node of every guest in groups point
+	 * into this one block (the planner's plans: thousands of guests,
+	 * one allocation) and plan_free() frees it whole; NULL, each of
+	 * those strings is its own allocation. */
+	char *guest_text;
 } plan;
 
 plan *plan_new(void);

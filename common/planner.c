@@ -676,6 +676,58 @@ s_ent_cmp(const void *a, const void *b)
 	    y->rec->idlen);
 }
 
+static int
+s_strcmp_pp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The plan's guests, in plan order, their strings in one block
+ * (plan.guest_text): name and lowercase GUID each, every node once. */
+static void
+s_guests(s_ctx *c, plan *p)
+{
+	const char **nodes = xcalloc(c->nents + 1, sizeof *nodes);
+	char **node_at, *text;
+	size_t nnodes = 0, bytes = 0;
+
+	for (size_t e = 0; e < c->nents; e++) {
+		nodes[e] = c->ents[e].rec->node;
+		bytes += strlen(c->ents[e].named->name) + 1 +
+		    c->ents[e].rec->idlen + 1;
+	}
+	if (c->nents > 1)
+		qsort(nodes, c->nents, sizeof *nodes, s_strcmp_pp);
+	for (size_t e = 0; e < c->nents; e++)
+		if (nnodes == 0 || strcmp(nodes[nnodes - 1], nodes[e]) != 0) {
+			nodes[nnodes++] = nodes[e];
+			bytes += strlen(nodes[e]) + 1;
+		}
+	text = p->guest_text = xmalloc(bytes ? bytes : 1);
+	node_at = xcalloc(nnodes + 1, sizeof *node_at);
+	for (size_t k = 0; k < nnodes; k++) {
+		node_at[k] = text;
+		text = stpcpy(text, nodes[k]) + 1;
+	}
+	for (size_t e = 0; e < c->nents; e++) {
+		const s_ent *ent = &c->ents[e];
+		plan_group *grp = &p->groups[ent->group];
+		const char **at = bsearch(&ent->rec->node, nodes, nnodes,
+		    sizeof *nodes, s_strcmp_pp);
+		plan_guest *g = &grp->guests[grp->nguests++];
+
+		g->node = node_at[at - nodes];
+		g->name = text;
+		text = stpcpy(text, ent->named->name) + 1;
+		g->id = text;
+		for (size_t i = 0; i < ent->rec->idlen; i++)
+			*text++ = (char)s_fold((unsigned char)ent->rec->id[i]);
+		*text++ = '\0';
+	}
+	free(node_at);
+	free(nodes);
+}
+
 /* Pass 3: union-find over the planned guests' volumes, then groups. */
 static void
 s_groups(s_ctx *c, plan *p)
@@ -727,15 +779,7 @@ s_groups(s_ctx *c, plan *p)
 		grp = &p->groups[c->vols[v].group];
 		grp->csvs[grp->ncsvs++] = xstrdup(c->vols[v].canon);
 	}
-	for (size_t e = 0; e < c->nents; e++) {
-		const s_ent *ent = &c->ents[e];
-		plan_group *grp = &p->groups[ent->group];
-
-		grp->guests[grp->nguests++] = (plan_guest){
-		    .name = xstrdup(ent->named->name),
-		    .id = s_lower_dup(ent->rec->id, ent->rec->idlen),
-		    .node = xstrdup(ent->rec->node) };
-	}
+	s_guests(c, p);
 	for (size_t g = 0; g < ng; g++) {
 		plan_group *grp = &p->groups[g];
 		qsort(grp->csvs, grp->ncsvs, sizeof *grp->csvs, s_strcmp_p);
