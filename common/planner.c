@@ -682,6 +682,16 @@ s_strcmp_pp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Copies str with its NUL to at; returns the byte after. */
+static char *
+s_put(char *at, const char *str)
+{
+	size_t len = strlen(str) + 1;
+
+	memcpy(at, str, len);
+	return at + len;
+}
+
 /* The plan's guests, in plan order, their strings in one block
  * (plan.guest_text): name and lowercase GUID each, every node once. */
 static void
@@ -707,7 +717,7 @@ s_guests(s_ctx *c, plan *p)
 	node_at = xcalloc(nnodes + 1, sizeof *node_at);
 	for (size_t k = 0; k < nnodes; k++) {
 		node_at[k] = text;
-		text = stpcpy(text, nodes[k]) + 1;
+		text = s_put(text, nodes[k]);
 	}
 	for (size_t e = 0; e < c->nents; e++) {
 		const s_ent *ent = &c->ents[e];
@@ -718,7 +728,7 @@ s_guests(s_ctx *c, plan *p)
 
 		g->node = node_at[at - nodes];
 		g->name = text;
-		text = stpcpy(text, ent->named->name) + 1;
+		text = s_put(text, ent->named->name);
 		g->id = text;
 		for (size_t i = 0; i < ent->rec->idlen; i++)
 			*text++ = (char)s_fold((unsigned char)ent->rec->id[i]);

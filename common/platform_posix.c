@@ -784,8 +784,18 @@ void
 platform_tune_allocator(void)
 {
 #ifdef __GLIBC__
-	/* mallopt(3), M_ARENA_MAX. */
+	/* mallopt(3): M_ARENA_MAX; setting M_MMAP_THRESHOLD also turns off
+	 * glibc's dynamic raising of it. */
 	mallopt(M_ARENA_MAX, 2);
+	mallopt(M_MMAP_THRESHOLD, 32 * 1024);
+#endif
+}
+
+void
+platform_release_free_memory(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
 #endif
 }
 

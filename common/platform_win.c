@@ -912,6 +912,11 @@ platform_tune_allocator(void)
 {
 }
 
+void
+platform_release_free_memory(void)
+{
+}
+
 int
 platform_raise_nofile(long *before, long *after, char **err)
 {

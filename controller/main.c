@@ -42,6 +42,9 @@
 #include "zap.h"
 
 #define CONTROLLER_TICK_MS 250
+/* How often freed heap pages go back to the system (platform.h): a
+ * burst of inventories or plans leaves megabytes the heap keeps. */
+#define S_RELEASE_MEMORY_MS (60 * 1000)
 
 static const config_option s_options[] = {
 	{ "cluster", CONFIG_STRING, NULL, false, 0, 0,
@@ -341,7 +344,10 @@ s_setup(server *s, char **err)
 		return -1;
 	if (connguard_start(s->connguard, err) == -1)
 		return -1;
-	return restore_state(s, err);
+	if (restore_state(s, err) == -1)
+		return -1;
+	platform_release_free_memory();	/* what reading the store took */
+	return 0;
 }
 
 static void
@@ -478,6 +484,7 @@ s_loop(server *s)
 {
 	zmq_pollitem_t items[4];
 	int64_t next_tick = 0;
+	int64_t next_release = platform_mono_ms() + S_RELEASE_MEMORY_MS;
 
 	while (!s->signals.terminate) {
 		int n = 0, rc;
@@ -525,6 +532,10 @@ s_loop(server *s)
 			retention_tick(s->retention, s);
 			log_flush_suppressed();
 			next_tick = now + 1000;
+		}
+		if (now >= next_release) {
+			platform_release_free_memory();
+			next_release = now + S_RELEASE_MEMORY_MS;
 		}
 		dryrun_tick(s);
 		progress_tick(s);
