@@ -141,11 +141,11 @@ int platform_raise_nofile(long *before, long *after, char **err);
 /* A daemon holding thousands of connections: the C library's allocator
  * keeps one heap per thread that allocates (glibc: up to 8 per CPU), and
  * each keeps freed memory for itself; two are plenty for one loop and
- * ZeroMQ's I/O thread. Blocks of 128 KiB and more (messages: a DPM
- * server's plan is a megabyte) are mapped and unmapped on their own
- * (glibc would otherwise raise that bound to the largest block freed and
- * then keep every such message's pages in its heaps). Does nothing
- * where there is no such knob. */
+ * ZeroMQ's I/O thread. Blocks of 32 KiB and more (messages: a node's
+ * inventory of 125 guests is 50 KB, a DPM server's plan a megabyte) are
+ * mapped and unmapped on their own (glibc would otherwise raise that
+ * bound to the largest block freed and then keep every such message's
+ * pages in its heaps). Does nothing where there is no such knob. */
 void platform_tune_allocator(void);
 /* Gives the heap's free pages back to the system (glibc: malloc_trim):
  * after a burst (a start, thousands of inventories) the memory the
