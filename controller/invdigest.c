@@ -197,12 +197,3 @@ invdigest_free(invdigest **d)
 	free(*d);
 	*d = NULL;
 }
-
-bool
-invdigest_has_guest(const invdigest *d, const char *id)
-{
-	for (size_t i = 0; d && i < d->nguests; i++)
-		if (*d->guests[i].id && strcasecmp(d->guests[i].id, id) == 0)
-			return true;
-	return false;
-}

@@ -53,7 +53,4 @@ invdigest *invdigest_new(const Hvp__Inventory *inv);
 invdigest *invdigest_new_encoded(const uint8_t *buf, size_t len);
 void invdigest_free(invdigest **d);
 
-/* Whether d reports a guest of this GUID (compared without case). */
-bool invdigest_has_guest(const invdigest *d, const char *id);
-
 #endif

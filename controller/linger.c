@@ -150,6 +150,12 @@ s_store(server *s)
 	return ok;
 }
 
+static int
+s_id_cmp(const void *a, const void *b)
+{
+	return strcasecmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 bool
 linger_note(server *s, const char *node, const invdigest *before,
     const invdigest *after)
@@ -157,12 +163,19 @@ linger_note(server *s, const char *node, const invdigest *before,
 	linger_table *t = &s->linger;
 	int64_t now_mono = platform_mono_ms(), now = platform_now_ms() / 1000;
 	bool changed = false;
+	size_t nafter = after ? after->nguests : 0;
+	const char **ids = xcalloc(nafter + 1, sizeof *ids);
 
+	/* Sorted GUIDs of after: thousands of guests a node stay cheap. */
+	for (size_t i = 0; i < nafter; i++)
+		ids[i] = after->guests[i].id;
+	qsort(ids, nafter, sizeof *ids, s_id_cmp);
 	for (size_t i = 0; before && i < before->nguests; i++) {
 		const invdigest_guest *g = &before->guests[i];
 		linger_guest e = { .left_mono = now_mono, .left_at = now };
 
-		if (*g->id == '\0' || invdigest_has_guest(after, g->id))
+		if (*g->id == '\0' ||
+		    bsearch(&g->id, ids, nafter, sizeof *ids, s_id_cmp))
 			continue;
 		e.node = xstrdup(node);
 		e.name = xstrdup(g->name);
@@ -175,15 +188,10 @@ linger_note(server *s, const char *node, const invdigest *before,
 		    "Hyper-V node has been heard, unless one reports it",
 		    node, g->name);
 	}
+	free(ids);
 	if (!changed && !t->unstored)
 		return true;
 	return s_store(s);
-}
-
-static int
-s_id_cmp(const void *a, const void *b)
-{
-	return strcasecmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 void
