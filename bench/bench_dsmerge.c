@@ -17,9 +17,11 @@
  *              fsync, rename, fsync of the directory) under --dir.
  *
  * Prints the median, p90, fastest and slowest run per step (one call
- * each; --only STEP runs one, for a profiler); --json FILE also
- * writes the figures. Figures, not assertions: it exits 0 whatever it
- * measures (1 only when a step fails).
+ * each; --only STEP runs one, for a profiler); --json FILE also writes
+ * the figures. --dump DIR writes the fresh and merged files instead and
+ * prints the parts' hashes, to compare two builds byte for byte.
+ * Figures, not assertions: it exits 0 whatever it measures (1 only when
+ * a step fails).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -260,11 +262,44 @@ s_json(jsonw *j, const char *name, const benchstat *st)
 	jsonw_end_object(j);
 }
 
+/* --dump DIR: the fresh and the merged file, to compare two builds'
+ * output byte for byte. */
+static int
+s_dump(const bench *b, const char *dir)
+{
+	const struct { const char *name; const char *data; size_t len; } f[] = {
+		{ "fresh.xml", b->file, b->file_len },
+		{ "merged.xml", b->merged, b->merged_len },
+	};
+	dsmerge_state st;
+	char *err = NULL;
+
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		char *path = platform_path_join(dir, f[i].name);
+		int rc = platform_replace_file(path, f[i].data, f[i].len, false,
+		    &err);
+
+		free(path);
+		if (rc == -1) {
+			fprintf(stderr, "bench_dsmerge: %s\n", err);
+			free(err);
+			return 1;
+		}
+	}
+	if (dsmerge_inspect(&b->spec, b->merged, b->merged_len, &st,
+	    &err) == -1)
+		s_fail("inspect", err);
+	for (size_t i = 0; i < st.nparts; i++)
+		printf("part %zu holds %s\n", i, st.held[i]);
+	dsmerge_state_clear(&st);
+	return 0;
+}
+
 static int
 s_usage(void)
 {
 	fprintf(stderr, "usage: bench_dsmerge [--runs N] [--dir DIR] "
-	    "[--only STEP] [--json FILE]\n");
+	    "[--only STEP] [--json FILE] [--dump DIR]\n");
 	return 64;
 }
 
@@ -272,6 +307,7 @@ int
 main(int argc, char **argv)
 {
 	const char *json_path = NULL, *dir = getenv("TMPDIR"), *only = NULL;
+	const char *dump = NULL;
 	size_t runs = 15;
 	strbuf out;
 	jsonw j;
@@ -285,6 +321,8 @@ main(int argc, char **argv)
 			json_path = argv[++i];
 		else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
 			dir = argv[++i];
+		else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc)
+			dump = argv[++i];
 		else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
 			only = argv[++i];
 		else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
@@ -298,6 +336,11 @@ main(int argc, char **argv)
 	}
 
 	s_bench_init(&b, dir);
+	if (dump != NULL) {
+		rc = s_dump(&b, dump);
+		s_bench_free(&b);
+		return rc;
+	}
 	strbuf_init(&out);
 	jsonw_init(&j, &out, true);
 	jsonw_begin_object(&j);
