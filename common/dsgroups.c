@@ -111,35 +111,52 @@ s_writer_guid(const char *id)
 	return out;
 }
 
+/* Sorts n entries in file order. Plans come sorted, and so do the parts
+ * of several clusters one after the other: one look at each neighbour
+ * is then all it costs. */
+static void
+s_sort_file_order(dsgroups_entry *v, size_t n)
+{
+	size_t i = 1;
+
+	while (i < n && s_cmp_file_order(&v[i - 1], &v[i]) <= 0)
+		i++;
+	if (i < n)
+		qsort(v, n, sizeof *v, s_cmp_file_order);
+}
+
 void
 dsgroups_sort(dsgroups_entries *e)
 {
-	if (e->n > 1)
-		qsort(e->v, e->n, sizeof *e->v, s_cmp_file_order);
+	s_sort_file_order(e->v, e->n);
 }
 
 void
 dsgroups_from_plan_as(const plan *p, const char *cluster,
     dsgroups_entries *out)
 {
-	size_t first = out->n;
+	size_t first = out->n, total = out->n;
 
+	for (size_t i = 0; i < p->ngroups; i++)
+		total += p->groups[i].nguests;
+	xgrow(&out->v, &out->cap, total, sizeof *out->v);
 	for (size_t i = 0; i < p->ngroups; i++) {
 		const plan_group *g = &p->groups[i];
+		char *group = cluster ? xasprintf("%s%c%s", cluster,
+		    DSGROUPS_CLUSTER_SEP, g->name) : xstrdup(g->name);
 
 		for (size_t k = 0; k < g->nguests; k++) {
 			dsgroups_entry *e = s_entry_add(out);
 
-			e->group = cluster ? xasprintf("%s%c%s", cluster,
-			    DSGROUPS_CLUSTER_SEP, g->name) : xstrdup(g->name);
+			e->group = k + 1 < g->nguests ? xstrdup(group) : group;
 			e->name = xstrdup(g->guests[k].name);
 			e->id = s_writer_guid(g->guests[k].id);
 			e->writer = xstrdup(DSG_HYPERV_WRITER);
 		}
+		if (g->nguests == 0)
+			free(group);
 	}
-	if (out->n - first > 1)
-		qsort(out->v + first, out->n - first, sizeof *out->v,
-		    s_cmp_file_order);
+	s_sort_file_order(out->v + first, out->n - first);
 }
 
 void
@@ -221,17 +238,23 @@ dsgroups_render_entry(strbuf *sb, const dsgroups_entry *e, const char *indent,
 	};
 	size_t before = sb->len;
 
-	strbuf_addf(sb, "%s<%s", indent, DSG_GROUP);
+	/* Thousands of entries per file: pieces, not a format string. */
+	strbuf_addstr(sb, indent);
+	strbuf_add(sb, "<", 1);
+	strbuf_add(sb, DSG_GROUP, sizeof DSG_GROUP - 1);
 	for (size_t i = 0; i < sizeof a / sizeof a[0]; i++) {
-		strbuf_addf(sb, " %s=\"", a[i].attr);
+		strbuf_add(sb, " ", 1);
+		strbuf_addstr(sb, a[i].attr);
+		strbuf_add(sb, "=\"", 2);
 		if (s_escape_attr(sb, a[i].value) == -1) {
 			sb->len = before;
 			sb->data[before] = '\0';
 			return -1;
 		}
-		strbuf_addch(sb, '"');
+		strbuf_add(sb, "\"", 1);
 	}
-	strbuf_addf(sb, " />%s", eol);
+	strbuf_add(sb, " />", 3);
+	strbuf_addstr(sb, eol);
 	return 0;
 }
 
@@ -527,6 +550,24 @@ s_char(scan *sc)
 	return n;
 }
 
+/* The length of the run at pos of printable ASCII that an attribute
+ * value quoted by quote holds as it is (no reference, no '<'). */
+static size_t
+s_plain_run(const scan *sc, char quote)
+{
+	size_t n = 0;
+
+	for (const char *p = sc->s + sc->pos, *end = sc->s + sc->len;
+	    p + n < end; n++) {
+		char c = p[n];
+
+		if (c < 0x20 || c >= 0x7F || c == quote || c == '&' ||
+		    c == '<')
+			break;
+	}
+	return n;
+}
+
 /* A quoted attribute value at pos, decoded and normalized: owned. */
 static char *
 s_attr_value(scan *sc)
@@ -541,10 +582,23 @@ s_attr_value(scan *sc)
 		return NULL;
 	}
 	quote = sc->s[sc->pos++];
+	/* Most values are plain printable ASCII: copied in one step. */
+	n = s_plain_run(sc, quote);
+	if (sc->pos + n < sc->len && sc->s[sc->pos + n] == quote) {
+		char *v = xstrndup(sc->s + sc->pos, n);
+
+		sc->pos += n + 1;
+		return v;
+	}
 	strbuf_init(&sb);
 	while (sc->pos < sc->len && sc->s[sc->pos] != quote) {
 		char c = sc->s[sc->pos];
 
+		if ((n = s_plain_run(sc, quote)) > 0) {
+			strbuf_add(&sb, sc->s + sc->pos, n);
+			sc->pos += n;
+			continue;
+		}
 		if (c == '<') {
 			s_error(sc, sc->pos, "'<' in an attribute value "
 			    "(write &lt;)");
