@@ -921,27 +921,37 @@ dsgroups_parse(const void *data, size_t len, dsgroups_entries *out,
 
 /* ---- hash --------------------------------------------------------- */
 
-/* An entry's hash form: ids lowercase without braces. */
+/* An entry's hash form: ids lowercase without braces, kept in one
+ * buffer (offsets: the buffer moves while it grows). */
 typedef struct hkey {
 	const char *group, *name;
-	char *id, *writer;
+	size_t id, writer;	/* offsets in the buffer */
+	const char *buf;
 } hkey;
 
-char *
-dsgroups_norm_guid(const char *s)
+void
+dsgroups_norm_guid_add(strbuf *sb, const char *s)
 {
-	size_t n = s ? strlen(s) : 0;
-	char *out;
+	size_t n = s ? strlen(s) : 0, at = sb->len;
 
 	if (n >= 2 && s[0] == '{' && s[n - 1] == '}') {
 		s++;
 		n -= 2;
 	}
-	out = xstrndup(s ? s : "", n);
-	for (char *p = out; *p; p++)
+	strbuf_add(sb, s ? s : "", n);
+	for (char *p = sb->data + at; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
-	return out;
+}
+
+char *
+dsgroups_norm_guid(const char *s)
+{
+	strbuf sb;
+
+	strbuf_init(&sb);
+	dsgroups_norm_guid_add(&sb, s);
+	return strbuf_detach(&sb, NULL);
 }
 
 static int
@@ -952,9 +962,9 @@ s_cmp_hkey(const void *va, const void *vb)
 
 	if ((c = s_cmp_nullable(a->group, b->group)) != 0 ||
 	    (c = s_cmp_nullable(a->name, b->name)) != 0 ||
-	    (c = strcmp(a->id, b->id)) != 0)
+	    (c = strcmp(a->buf + a->id, b->buf + b->id)) != 0)
 		return c;
-	return strcmp(a->writer, b->writer);
+	return strcmp(a->buf + a->writer, b->buf + b->writer);
 }
 
 static void
@@ -978,22 +988,41 @@ s_hash_str(crypto_generichash_state *st, const char *s)
 	crypto_generichash_update(st, (const unsigned char *)(s ? s : ""), n);
 }
 
+/* The offset in sb of s normalized, NUL-terminated. */
+static size_t
+s_norm_at(strbuf *sb, const char *s)
+{
+	size_t at = sb->len;
+
+	dsgroups_norm_guid_add(sb, s);
+	strbuf_add(sb, "", 1);
+	return at;
+}
+
 void
 dsgroups_hash(const dsgroups_entries *e, char out[DSGROUPS_HASH_HEX + 1])
 {
 	crypto_generichash_state st;
 	unsigned char digest[32];
 	hkey *k = e->n ? xcalloc(e->n, sizeof *k) : NULL;
+	strbuf ids;
+	size_t sorted = 1;
 
 	if (sodium_init() < 0)
 		fatalx("libsodium cannot be initialised");
+	strbuf_init(&ids);
 	for (size_t i = 0; i < e->n; i++) {
 		k[i].group = e->v[i].group;
 		k[i].name = e->v[i].name;
-		k[i].id = dsgroups_norm_guid(e->v[i].id);
-		k[i].writer = dsgroups_norm_guid(e->v[i].writer);
+		k[i].id = s_norm_at(&ids, e->v[i].id);
+		k[i].writer = s_norm_at(&ids, e->v[i].writer);
 	}
-	if (e->n > 1)
+	for (size_t i = 0; i < e->n; i++)
+		k[i].buf = ids.data;
+	/* Entries in file order are mostly in this order already. */
+	while (sorted < e->n && s_cmp_hkey(&k[sorted - 1], &k[sorted]) <= 0)
+		sorted++;
+	if (sorted < e->n)
 		qsort(k, e->n, sizeof *k, s_cmp_hkey);
 	crypto_generichash_init(&st, NULL, 0, sizeof digest);
 	s_hash_str(&st, DSG_HASH_TAG);
@@ -1001,12 +1030,11 @@ dsgroups_hash(const dsgroups_entries *e, char out[DSGROUPS_HASH_HEX + 1])
 	for (size_t i = 0; i < e->n; i++) {
 		s_hash_str(&st, k[i].group);
 		s_hash_str(&st, k[i].name);
-		s_hash_str(&st, k[i].id);
-		s_hash_str(&st, k[i].writer);
-		free(k[i].id);
-		free(k[i].writer);
+		s_hash_str(&st, ids.data + k[i].id);
+		s_hash_str(&st, ids.data + k[i].writer);
 	}
 	free(k);
+	strbuf_release(&ids);
 	crypto_generichash_final(&st, digest, sizeof digest);
 	sodium_bin2hex(out, DSGROUPS_HASH_HEX + 1, digest, sizeof digest);
 }

@@ -117,6 +117,9 @@ int dsgroups_render_entries(const dsgroups_entries *e, char **out,
 /* A GUID as compared: one pair of braces dropped, ASCII lowercase.
  * Owned. */
 char *dsgroups_norm_guid(const char *id);
+/* The same appended to sb (no allocation per GUID for a caller that
+ * normalizes thousands). */
+void dsgroups_norm_guid_add(strbuf *sb, const char *id);
 
 /* BLAKE2b-256 (lowercase hex) of the entries in canonical order: group,
  * guest name, guest id (lowercase, braces dropped), writer id (likewise).

@@ -159,13 +159,14 @@ s_ascii_to_utf16le(strbuf *out, const char *s, size_t n)
 {
 	char *dst;
 
-	strbuf_add(out, s, n);	/* reserves n bytes of the 2n needed */
-	strbuf_add(out, s, n);
-	dst = out->data + out->len - 2 * n;
-	for (size_t k = n; k-- > 0;) {
+	strbuf_reserve(out, 2 * n);
+	dst = out->data + out->len;
+	for (size_t k = 0; k < n; k++) {
 		dst[2 * k] = s[k];
 		dst[2 * k + 1] = 0;
 	}
+	out->len += 2 * n;
+	out->data[out->len] = '\0';
 }
 
 int
@@ -173,6 +174,8 @@ textenc_utf8_to_utf16le(strbuf *out, const char *s, size_t len, size_t *bad)
 {
 	uint32_t cp;
 
+	/* Each byte of UTF-8 makes at most two of UTF-16: one allocation. */
+	strbuf_reserve(out, 2 * len);
 	for (size_t i = 0; i < len;) {
 		size_t n, run = 0;
 
