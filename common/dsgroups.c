@@ -938,10 +938,15 @@ dsgroups_norm_guid_add(strbuf *sb, const char *s)
 		s++;
 		n -= 2;
 	}
-	strbuf_add(sb, s ? s : "", n);
-	for (char *p = sb->data + at; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
+	strbuf_reserve(sb, n);
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		sb->data[at + i] = c >= 'A' && c <= 'Z' ?
+		    (char)(c - 'A' + 'a') : c;
+	}
+	sb->len = at + n;
+	sb->data[sb->len] = '\0';
 }
 
 char *

@@ -274,10 +274,12 @@ s_utf16_ascii_run(const unsigned char *b, size_t len, bool be, strbuf *sb)
 	}
 	if (n == 0)
 		return 0;
-	strbuf_add(sb, b, n / 2);	/* reserves; filled below */
+	strbuf_reserve(sb, n / 2);
 	dst = sb->data + start;
 	for (size_t k = 0; k < n / 2; k++)
 		dst[k] = (char)s_unit(b + 2 * k, be);
+	sb->len += n / 2;
+	sb->data[sb->len] = '\0';
 	return n;
 }
 
@@ -324,6 +326,8 @@ textenc_decode(const void *data, size_t len, textenc_kind kind, bool strict,
 	int rc;
 
 	strbuf_init(&sb);
+	/* Mostly ASCII: as many bytes as it has characters. */
+	strbuf_reserve(&sb, kind == TEXTENC_UTF8 ? len : len / 2);
 	if (kind == TEXTENC_UTF8)
 		rc = s_decode_utf8(data, len, strict, &sb, bad);
 	else
