@@ -98,17 +98,15 @@ s_cmp_file_order(const void *va, const void *vb)
 	return s_cmp_nullable(a->id, b->id);
 }
 
-/* A guest's GUID as the Hyper-V VSS writer names its component: upper
- * case (node/win_facts.h). */
+/* Copies a guest's GUID as the Hyper-V VSS writer names its component:
+ * upper case (node/win_facts.h); returns the end of the copy's NUL. */
 static char *
-s_writer_guid(const char *id)
+s_writer_guid_to(char *dst, const char *id)
 {
-	char *out = xstrdup(id ? id : "");
-
-	for (char *p = out; *p; p++)
-		if (*p >= 'a' && *p <= 'z')
-			*p = (char)(*p - 'a' + 'A');
-	return out;
+	for (const char *p = id ? id : ""; *p; p++)
+		*dst++ = *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p;
+	*dst++ = '\0';
+	return dst;
 }
 
 /* Sorts n entries in file order. Plans come sorted, and so do the parts
@@ -132,31 +130,80 @@ dsgroups_sort(dsgroups_entries *e)
 }
 
 void
+dsgroups_view_add_plan(dsgroups_view *v, const plan *p, const char *cluster)
+{
+	size_t first = v->entries.n, total = first, size = 1;
+	size_t clen = cluster ? strlen(cluster) : 0;
+	char *at;
+
+	/* One block for the qualified group names and upper-case GUIDs,
+	 * sized first: the entries point into it. */
+	for (size_t i = 0; i < p->ngroups; i++) {
+		const plan_group *g = &p->groups[i];
+
+		total += g->nguests;
+		size += (cluster ? clen + 1 : 0) + strlen(g->name) + 1;
+		for (size_t k = 0; k < g->nguests; k++)
+			size += (g->guests[k].id ? strlen(g->guests[k].id) : 0) +
+			    1;
+	}
+	xgrow(&v->entries.v, &v->entries.cap, total, sizeof *v->entries.v);
+	xgrow(&v->blocks, &v->cap, v->nblocks + 1, sizeof *v->blocks);
+	at = v->blocks[v->nblocks++] = xmalloc(size);
+	for (size_t i = 0; i < p->ngroups; i++) {
+		const plan_group *g = &p->groups[i];
+		char *group = at;
+		size_t glen = strlen(g->name);
+
+		if (cluster) {
+			memcpy(at, cluster, clen);
+			at += clen;
+			*at++ = DSGROUPS_CLUSTER_SEP;
+		}
+		memcpy(at, g->name, glen + 1);
+		at += glen + 1;
+		for (size_t k = 0; k < g->nguests; k++) {
+			dsgroups_entry *e = s_entry_add(&v->entries);
+
+			e->group = group;
+			e->name = g->guests[k].name;
+			e->id = at;
+			at = s_writer_guid_to(at, g->guests[k].id);
+			/* Read only, as every string of a view. */
+			e->writer = (char *)DSG_HYPERV_WRITER;
+		}
+	}
+	s_sort_file_order(v->entries.v + first, v->entries.n - first);
+}
+
+void
+dsgroups_view_clear(dsgroups_view *v)
+{
+	for (size_t i = 0; i < v->nblocks; i++)
+		free(v->blocks[i]);
+	free(v->blocks);
+	free(v->entries.v);
+	memset(v, 0, sizeof *v);
+}
+
+void
 dsgroups_from_plan_as(const plan *p, const char *cluster,
     dsgroups_entries *out)
 {
-	size_t first = out->n, total = out->n;
+	dsgroups_view v = { 0 };
 
-	for (size_t i = 0; i < p->ngroups; i++)
-		total += p->groups[i].nguests;
-	xgrow(&out->v, &out->cap, total, sizeof *out->v);
-	for (size_t i = 0; i < p->ngroups; i++) {
-		const plan_group *g = &p->groups[i];
-		char *group = cluster ? xasprintf("%s%c%s", cluster,
-		    DSGROUPS_CLUSTER_SEP, g->name) : xstrdup(g->name);
+	dsgroups_view_add_plan(&v, p, cluster);
+	xgrow(&out->v, &out->cap, out->n + v.entries.n, sizeof *out->v);
+	for (size_t i = 0; i < v.entries.n; i++) {
+		const dsgroups_entry *from = &v.entries.v[i];
+		dsgroups_entry *e = s_entry_add(out);
 
-		for (size_t k = 0; k < g->nguests; k++) {
-			dsgroups_entry *e = s_entry_add(out);
-
-			e->group = k + 1 < g->nguests ? xstrdup(group) : group;
-			e->name = xstrdup(g->guests[k].name);
-			e->id = s_writer_guid(g->guests[k].id);
-			e->writer = xstrdup(DSG_HYPERV_WRITER);
-		}
-		if (g->nguests == 0)
-			free(group);
+		e->group = xstrdup(from->group);
+		e->name = xstrdup(from->name);
+		e->id = xstrdup(from->id);
+		e->writer = xstrdup(from->writer);
 	}
-	s_sort_file_order(out->v + first, out->n - first);
+	dsgroups_view_clear(&v);
 }
 
 void
@@ -289,12 +336,12 @@ dsgroups_render_entries(const dsgroups_entries *e, char **out, size_t *len)
 int
 dsgroups_render(const plan *p, char **out, size_t *len)
 {
-	dsgroups_entries e = { 0 };
+	dsgroups_view v = { 0 };
 	int rc;
 
-	dsgroups_from_plan(p, &e);
-	rc = dsgroups_render_entries(&e, out, len);
-	dsgroups_entries_clear(&e);
+	dsgroups_view_add_plan(&v, p, NULL);
+	rc = dsgroups_render_entries(&v.entries, out, len);
+	dsgroups_view_clear(&v);
 	return rc;
 }
 
@@ -1054,9 +1101,9 @@ void
 dsgroups_plan_hash_as(const plan *p, const char *cluster,
     char out[DSGROUPS_HASH_HEX + 1])
 {
-	dsgroups_entries e = { 0 };
+	dsgroups_view v = { 0 };
 
-	dsgroups_from_plan_as(p, cluster, &e);
-	dsgroups_hash(&e, out);
-	dsgroups_entries_clear(&e);
+	dsgroups_view_add_plan(&v, p, cluster);
+	dsgroups_hash(&v.entries, out);
+	dsgroups_view_clear(&v);
 }

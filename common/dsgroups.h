@@ -61,6 +61,25 @@ void dsgroups_from_plan_as(const plan *p, const char *cluster,
     dsgroups_entries *out);
 
 /*
+ * The same entries for a caller that only reads them (render, hash,
+ * merge): their strings are borrowed from the plans (which must outlive
+ * the view) and from blocks the view owns, so a plan of thousands of
+ * guests costs no allocation per guest. Never dsgroups_entries_clear
+ * the view's entries; release it with dsgroups_view_clear.
+ */
+typedef struct dsgroups_view {
+	dsgroups_entries entries;	/* read only */
+	char **blocks;			/* owned */
+	size_t nblocks, cap;
+} dsgroups_view;
+
+/* Appends what dsgroups_from_plan_as(p, cluster) would, in file order
+ * among themselves (dsgroups_sort the whole after several plans). */
+void dsgroups_view_add_plan(dsgroups_view *v, const plan *p,
+    const char *cluster);
+void dsgroups_view_clear(dsgroups_view *v);
+
+/*
  * Renders the plan as the file's bytes (UTF-16LE with a byte-order mark,
  * CRLF lines): *out is owned by the caller, *len its size. Returns -1
  * (nothing allocated) when a group, guest name or id is empty or holds a

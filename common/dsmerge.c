@@ -389,16 +389,16 @@ dsmerge_result_clear(dsmerge_result *r)
 /* What the parts that are rewritten put in the file, in file order, and
  * their GUIDs in the record (sorted by the caller, once). */
 static void
-s_wanted(const dsmerge_spec *s, dsgroups_entries *want, dsmerge_record *rec)
+s_wanted(const dsmerge_spec *s, dsgroups_view *want, dsmerge_record *rec)
 {
 	for (size_t i = 0; i < s->nparts; i++) {
 		if (!s_rewrites(&s->parts[i]))
 			continue;
-		dsgroups_from_plan_as(s->parts[i].plan, s->parts[i].cluster,
-		    want);
+		dsgroups_view_add_plan(want, s->parts[i].plan,
+		    s->parts[i].cluster);
 		s_record_add_part(rec, &s->parts[i]);
 	}
-	dsgroups_sort(want);
+	dsgroups_sort(&want->entries);
 }
 
 static bool
@@ -598,7 +598,7 @@ int
 dsmerge_apply(const dsmerge_spec *s, const void *data, size_t len,
     char **out, size_t *outlen, dsmerge_result *res, char **err)
 {
-	dsgroups_entries want = { 0 };
+	dsgroups_view want = { 0 };
 	dsgroups_doc doc;
 	strbuf text;
 	int rc;
@@ -608,9 +608,9 @@ dsmerge_apply(const dsmerge_spec *s, const void *data, size_t len,
 	*err = NULL;
 	memset(res, 0, sizeof *res);
 	s_wanted(s, &want, &res->record);
-	res->written = want.n;
+	res->written = want.entries.n;
 	if (data == NULL || len == 0) {
-		rc = dsgroups_render_entries(&want, out, outlen);
+		rc = dsgroups_render_entries(&want.entries, out, outlen);
 		if (rc == -1)
 			*err = xstrdup("the plan holds a name or GUID that "
 			    "DataSourceGroups.xml cannot carry");
@@ -622,7 +622,9 @@ dsmerge_apply(const dsmerge_spec *s, const void *data, size_t len,
 		goto done;
 	}
 	strbuf_init(&text);
-	rc = s_merge(s, &doc, &want, res, &text);
+	/* The file's text and what is put in, as long as before. */
+	strbuf_reserve(&text, doc.len + doc.len / 8);
+	rc = s_merge(s, &doc, &want.entries, res, &text);
 	if (rc == 0)
 		s_encode(&doc, &text, out, outlen);
 	else
@@ -631,7 +633,7 @@ dsmerge_apply(const dsmerge_spec *s, const void *data, size_t len,
 	strbuf_release(&text);
 	dsgroups_doc_clear(&doc);
 done:
-	dsgroups_entries_clear(&want);
+	dsgroups_view_clear(&want);
 	if (rc == -1)
 		dsmerge_result_clear(res);
 	else
