@@ -229,6 +229,24 @@ s_space(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/*
+ * The bytes an attribute value holds as they are, written or read:
+ * printable ASCII but & < > " and ' (those, control characters and
+ * everything past ASCII take the slow way, one character at a time).
+ * Thousands of entries per file: one look-up per byte.
+ */
+static const unsigned char s_plain[256] = {
+	/* 0x00 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 0x10 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 0x20 */ 1, 1, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 0x30 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1,
+	/* 0x40 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 0x50 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 0x60 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 0x70 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+	/* 0x80 - 0xFF: 0 */
+};
+
 /* ---- render ------------------------------------------------------- */
 
 /* Appends v escaped for a double-quoted attribute; -1 if it cannot be. */
@@ -245,9 +263,7 @@ s_escape_attr(strbuf *sb, const char *v)
 		size_t n, run = 0;
 
 		/* Plain printable ASCII, in one step. */
-		while (i + run < len && v[i + run] >= 0x20 && v[i + run] < 0x7F &&
-		    v[i + run] != '&' && v[i + run] != '<' && v[i + run] != '>' &&
-		    v[i + run] != '"')
+		while (i + run < len && s_plain[(unsigned char)v[i + run]])
 			run++;
 		if (run > 0) {
 			strbuf_add(sb, v + i, run);
@@ -513,13 +529,31 @@ s_name(scan *sc, const char **name, size_t *nlen, const char *what)
 static bool
 s_local_is(const char *name, size_t nlen, const char *want)
 {
-	const char *colon = memchr(name, ':', nlen);
+	size_t wlen = strlen(want);
+	const char *local = name + nlen - wlen;
 
-	if (colon) {
-		nlen -= (size_t)(colon - name) + 1;
-		name = colon + 1;
-	}
-	return nlen == strlen(want) && strncasecmp(name, want, nlen) == 0;
+	/* want holds no ':': the name is want, or a prefix, its first
+	 * ':' and want. Lengths first: most names are none of the four. */
+	if (nlen < wlen || (nlen > wlen && (local[-1] != ':' ||
+	    memchr(name, ':', nlen) != local - 1)))
+		return false;
+	return strncasecmp(local, want, wlen) == 0;
+}
+
+/* Which Group field the attribute name is (s_local_is one of
+ * s_field_attr), or F_COUNT: the four names differ in length, so one
+ * comparison, not four. */
+static int
+s_field_of(const char *name, size_t nlen)
+{
+	const char *colon = memchr(name, ':', nlen);
+	size_t llen = colon ? nlen - (size_t)(colon - name) - 1 : nlen;
+
+	for (int k = 0; k < F_COUNT; k++)
+		if (llen == strlen(s_field_attr[k]))
+			return s_local_is(name, nlen, s_field_attr[k]) ? k :
+			    F_COUNT;
+	return F_COUNT;
 }
 
 /* Decodes "&...;" at pos into sb. */
@@ -597,21 +631,16 @@ s_char(scan *sc)
 	return n;
 }
 
-/* The length of the run at pos of printable ASCII that an attribute
- * value quoted by quote holds as it is (no reference, no '<'). */
+/* The length of the run at pos of bytes an attribute value holds as
+ * they are (s_plain: no reference, no quote, no '<'). */
 static size_t
-s_plain_run(const scan *sc, char quote)
+s_plain_run(const scan *sc)
 {
-	size_t n = 0;
+	const unsigned char *p = (const unsigned char *)sc->s + sc->pos;
+	size_t n = 0, max = sc->len - sc->pos;
 
-	for (const char *p = sc->s + sc->pos, *end = sc->s + sc->len;
-	    p + n < end; n++) {
-		char c = p[n];
-
-		if (c < 0x20 || c >= 0x7F || c == quote || c == '&' ||
-		    c == '<')
-			break;
-	}
+	while (n < max && s_plain[p[n]])
+		n++;
 	return n;
 }
 
@@ -630,7 +659,7 @@ s_attr_value(scan *sc)
 	}
 	quote = sc->s[sc->pos++];
 	/* Most values are plain printable ASCII: copied in one step. */
-	n = s_plain_run(sc, quote);
+	n = s_plain_run(sc);
 	if (sc->pos + n < sc->len && sc->s[sc->pos + n] == quote) {
 		char *v = xstrndup(sc->s + sc->pos, n);
 
@@ -641,7 +670,7 @@ s_attr_value(scan *sc)
 	while (sc->pos < sc->len && sc->s[sc->pos] != quote) {
 		char c = sc->s[sc->pos];
 
-		if ((n = s_plain_run(sc, quote)) > 0) {
+		if ((n = s_plain_run(sc)) > 0) {
 			strbuf_add(&sb, sc->s + sc->pos, n);
 			sc->pos += n;
 			continue;
@@ -703,6 +732,7 @@ s_attributes(scan *sc, char *f[F_COUNT], size_t fpos[F_COUNT], bool *empty)
 		const char *name;
 		size_t nlen;
 		char *v;
+		int k;
 
 		s_skip_space(sc);
 		if (s_at(sc, "/>") || s_at(sc, ">")) {
@@ -735,14 +765,13 @@ s_attributes(scan *sc, char *f[F_COUNT], size_t fpos[F_COUNT], bool *empty)
 		s_skip_space(sc);
 		if ((v = s_attr_value(sc)) == NULL)
 			return -1;
-		for (int k = 0; f && k < F_COUNT; k++) {
-			if (!s_local_is(name, nlen, s_field_attr[k]))
-				continue;
-			if (f[k]) {
-				free(v);
-				return s_error(sc, at, "attribute '%.*s' "
-				    "given twice", s_clip(name, nlen), name);
-			}
+		k = f ? s_field_of(name, nlen) : F_COUNT;
+		if (k < F_COUNT && f[k]) {
+			free(v);
+			return s_error(sc, at, "attribute '%.*s' given twice",
+			    s_clip(name, nlen), name);
+		}
+		if (k < F_COUNT) {
 			f[k] = v;
 			fpos[k] = at;
 			v = NULL;
