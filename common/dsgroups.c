@@ -370,6 +370,11 @@ typedef struct scan {
 	char *err;		/* first error, owned */
 	size_t root_end;	/* where the root's end lies */
 	bool root_empty;
+	/* The attribute values, decoded, one after the other: no value is
+	 * longer than its text between the quotes, so len + 1 bytes hold
+	 * them all and the block never moves. */
+	char *strings;
+	size_t used;
 } scan;
 
 /* The fields of one Group element. */
@@ -644,11 +649,29 @@ s_plain_run(const scan *sc)
 	return n;
 }
 
-/* A quoted attribute value at pos, decoded and normalized: owned. */
+/* Keeps n bytes at v and a NUL in sc->strings: the copy. */
+static char *
+s_keep(scan *sc, const char *v, size_t n)
+{
+	char *at = sc->strings + sc->used;
+
+	if (n + 1 > sc->len + 1 - sc->used) {
+		/* Cannot happen (see scan.strings); refused, not overrun. */
+		s_error(sc, sc->pos, "attribute values longer than the file");
+		return NULL;
+	}
+	memcpy(at, v, n);
+	at[n] = '\0';
+	sc->used += n + 1;
+	return at;
+}
+
+/* A quoted attribute value at pos, decoded and normalized: kept in
+ * sc->strings. */
 static char *
 s_attr_value(scan *sc)
 {
-	char quote;
+	char quote, *v;
 	size_t start = sc->pos, n;
 	strbuf sb;
 
@@ -661,8 +684,7 @@ s_attr_value(scan *sc)
 	/* Most values are plain printable ASCII: copied in one step. */
 	n = s_plain_run(sc);
 	if (sc->pos + n < sc->len && sc->s[sc->pos + n] == quote) {
-		char *v = xstrndup(sc->s + sc->pos, n);
-
+		v = s_keep(sc, sc->s + sc->pos, n);
 		sc->pos += n + 1;
 		return v;
 	}
@@ -703,7 +725,9 @@ s_attr_value(scan *sc)
 		goto fail;
 	}
 	sc->pos++;
-	return strbuf_detach(&sb, NULL);
+	v = s_keep(sc, sb.data, sb.len);
+	strbuf_release(&sb);
+	return v;
 fail:
 	strbuf_release(&sb);
 	return NULL;
@@ -766,17 +790,13 @@ s_attributes(scan *sc, char *f[F_COUNT], size_t fpos[F_COUNT], bool *empty)
 		if ((v = s_attr_value(sc)) == NULL)
 			return -1;
 		k = f ? s_field_of(name, nlen) : F_COUNT;
-		if (k < F_COUNT && f[k]) {
-			free(v);
+		if (k < F_COUNT && f[k])
 			return s_error(sc, at, "attribute '%.*s' given twice",
 			    s_clip(name, nlen), name);
-		}
 		if (k < F_COUNT) {
 			f[k] = v;
 			fpos[k] = at;
-			v = NULL;
 		}
-		free(v);
 	}
 }
 
@@ -812,27 +832,27 @@ s_group(scan *sc, size_t at, const char *name, size_t nlen,
 	size_t fpos[F_COUNT] = { 0 };
 	dsgroups_entry *e;
 	bool empty;
-	int rc = -1;
 
+	/* The values are in sc->strings: nothing to free on the way out. */
 	if (s_attributes(sc, f, fpos, &empty) == -1)
-		goto done;
+		return -1;
 	if (!empty && (s_skip_misc(sc) == -1 || s_end_tag(sc, name, nlen) == -1))
-		goto done;
+		return -1;
 	for (int k = 0; k < F_COUNT; k++) {
 		if (f[k] == NULL) {
 			s_error(sc, at, "<%.*s> has no %s attribute",
 			    s_clip(name, nlen), name, s_field_attr[k]);
-			goto done;
+			return -1;
 		}
 		if (f[k][0] == '\0') {
 			s_error(sc, fpos[k], "%s is empty", s_field_attr[k]);
-			goto done;
+			return -1;
 		}
 	}
 	if (out->n >= DSGROUPS_MAX_ENTRIES) {
 		s_error(sc, at, "more than %d Group elements",
 		    DSGROUPS_MAX_ENTRIES);
-		goto done;
+		return -1;
 	}
 	e = s_entry_add(out);
 	e->group = f[F_GROUP];
@@ -841,12 +861,7 @@ s_group(scan *sc, size_t at, const char *name, size_t nlen,
 	e->id = f[F_COMPONENT];
 	e->start = at;
 	e->end = sc->pos;
-	memset(f, 0, sizeof f);
-	rc = 0;
-done:
-	for (int k = 0; k < F_COUNT; k++)
-		free(f[k]);
-	return rc;
+	return 0;
 }
 
 /* The root element's content, up to and including its end tag. */
@@ -959,8 +974,10 @@ dsgroups_parse_doc(const void *data, size_t len, dsgroups_doc *out,
 	out->utf8 = kind == TEXTENC_UTF8;
 	sc.s = out->text;
 	sc.len = out->len;
+	sc.strings = out->strings = xmalloc(out->len + 1);
 	if (s_document(&sc, &out->entries, &out->root_name) == -1) {
-		dsgroups_entries_clear(&out->entries);
+		free(out->entries.v);
+		memset(&out->entries, 0, sizeof out->entries);
 		*err = sc.err ? sc.err : xstrdup("malformed file");
 		return -1;
 	}
@@ -974,7 +991,8 @@ dsgroups_doc_clear(dsgroups_doc *d)
 {
 	free(d->text);
 	free(d->root_name);
-	dsgroups_entries_clear(&d->entries);
+	free(d->entries.v);	/* the strings are in d->strings */
+	free(d->strings);
 	memset(d, 0, sizeof *d);
 }
 
@@ -989,8 +1007,17 @@ dsgroups_parse(const void *data, size_t len, dsgroups_entries *out,
 		dsgroups_entries_clear(out);
 		return -1;
 	}
-	*out = doc.entries;
-	memset(&doc.entries, 0, sizeof doc.entries);
+	xgrow(&out->v, &out->cap, out->n + doc.entries.n, sizeof *out->v);
+	for (size_t i = 0; i < doc.entries.n; i++) {
+		const dsgroups_entry *from = &doc.entries.v[i];
+		dsgroups_entry *e = s_entry_add(out);
+
+		*e = *from;
+		e->group = xstrdup(from->group);
+		e->name = xstrdup(from->name);
+		e->id = xstrdup(from->id);
+		e->writer = xstrdup(from->writer);
+	}
 	dsgroups_doc_clear(&doc);
 	return 0;
 }
@@ -1009,17 +1036,18 @@ void
 dsgroups_norm_guid_add(strbuf *sb, const char *s)
 {
 	size_t n = s ? strlen(s) : 0, at = sb->len;
+	char *dst;
 
 	if (n >= 2 && s[0] == '{' && s[n - 1] == '}') {
 		s++;
 		n -= 2;
 	}
 	strbuf_reserve(sb, n);
+	dst = sb->data + at;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 
-		sb->data[at + i] = c >= 'A' && c <= 'Z' ?
-		    (char)(c - 'A' + 'a') : c;
+		dst[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 	}
 	sb->len = at + n;
 	sb->data[sb->len] = '\0';

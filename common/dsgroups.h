@@ -108,7 +108,10 @@ typedef struct dsgroups_doc {
 	size_t len;
 	bool utf8;		/* the file was UTF-8 (else UTF-16) */
 	bool bom;		/* it began with a byte-order mark */
-	dsgroups_entries entries;	/* with start and end set */
+	dsgroups_entries entries;	/* with start and end set; their
+					 * strings are in strings: never
+					 * dsgroups_entries_clear them */
+	char *strings;		/* every attribute value, owned */
 	size_t root_end;	/* offset of the root's end tag, or of the
 				 * "/>" of an empty root element */
 	bool root_empty;	/* <DatasourceGroup ... /> */

@@ -308,33 +308,37 @@ dsmerge_state_clear(dsmerge_state *st)
 	memset(st, 0, sizeof *st);
 }
 
-/* Moves entry e's strings into list (e is left empty). */
+/* Adds entry e to list, its strings borrowed (free list->v alone). */
 static void
-s_entry_move(dsgroups_entries *list, dsgroups_entry *e)
+s_entry_borrow(dsgroups_entries *list, const dsgroups_entry *e)
 {
 	xgrow(&list->v, &list->cap, list->n + 1, sizeof *list->v);
 	list->v[list->n++] = *e;
-	memset(e, 0, sizeof *e);
 }
 
 int
 dsmerge_inspect(const dsmerge_spec *s, const void *data, size_t len,
     dsmerge_state *st, char **err)
 {
-	dsgroups_entries all = { 0 }, *per;
+	dsgroups_doc doc;
+	const dsgroups_entries *all = &doc.entries;
+	dsgroups_entries *per;
 	s_owners o;
 	char hex[DSGROUPS_HASH_HEX + 1];
 
 	memset(st, 0, sizeof *st);
+	memset(&doc, 0, sizeof doc);
 	*err = NULL;
 	if (data != NULL && len > 0 &&
-	    dsgroups_parse(data, len, &all, err) == -1)
+	    dsgroups_parse_doc(data, len, &doc, err) == -1) {
+		dsgroups_doc_clear(&doc);
 		return -1;
+	}
 	per = xcalloc(s->nparts + 1, sizeof *per);
 	s_owners_build(&o, s);
-	for (size_t i = 0; i < all.n; i++) {
+	for (size_t i = 0; i < all->n; i++) {
 		bool rec;
-		int who = s_owner(s, &o, s_owners_key(&o, all.v[i].id), &rec);
+		int who = s_owner(s, &o, s_owners_key(&o, all->v[i].id), &rec);
 
 		if (who == OWN_FOREIGN) {
 			st->foreign++;
@@ -345,18 +349,18 @@ dsmerge_inspect(const dsmerge_spec *s, const void *data, size_t len,
 			continue;
 		}
 		st->owned++;
-		s_entry_move(&per[who], &all.v[i]);
+		s_entry_borrow(&per[who], &all->v[i]);
 	}
 	st->nparts = s->nparts;
 	st->held = xcalloc(s->nparts + 1, sizeof *st->held);
 	for (size_t i = 0; i < s->nparts; i++) {
 		dsgroups_hash(&per[i], hex);
 		st->held[i] = xstrdup(hex);
-		dsgroups_entries_clear(&per[i]);
+		free(per[i].v);
 	}
 	free(per);
 	s_owners_free(&o);
-	dsgroups_entries_clear(&all);
+	dsgroups_doc_clear(&doc);
 	return 0;
 }
 
