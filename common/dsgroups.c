@@ -173,7 +173,8 @@ dsgroups_view_add_plan(dsgroups_view *v, const plan *p, const char *cluster)
 			e->writer = (char *)DSG_HYPERV_WRITER;
 		}
 	}
-	s_sort_file_order(v->entries.v + first, v->entries.n - first);
+	if (v->entries.n - first > 1)
+		s_sort_file_order(v->entries.v + first, v->entries.n - first);
 }
 
 void
