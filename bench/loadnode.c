@@ -138,7 +138,7 @@ typedef struct s_job {
 	char (*hash)[DSGROUPS_HASH_HEX + 1];	/* new hash; "" unchanged */
 	int64_t received;	/* wall ms: the Desired arrived */
 	bool report;		/* a plan of the first cluster */
-	int64_t started, done;	/* wall ms, set by the writer */
+	int64_t started, merged, done;	/* wall ms, set by the writer */
 	char *err;		/* set by the writer: why it did not write
 				 * (logged by the loop: log.c is not for
 				 * two threads) */
@@ -674,15 +674,21 @@ s_job_run(s_job *j)
 		    .plan = j->held[k] ? j->held[k]->plan : NULL };
 	if ((platform_file_exists(j->file) && platform_read_file(j->file,
 	    PLATFORM_MAX_FILE, &data, &len, &err) == -1) ||
-	    dsmerge_apply(&spec, data, len, &out, &olen, &res, &err) == -1 ||
-	    platform_replace_file(j->file, out, olen, false, &err) == -1)
-		j->err = err ? err : xstrdup("?");
-	else {
-		dsmerge_record_clear(j->written);
-		*j->written = res.record;
-		memset(&res.record, 0, sizeof res.record);
-	}
+	    dsmerge_apply(&spec, data, len, &out, &olen, &res, &err) == -1)
+		goto fail;
+	j->merged = platform_now_ms();
+	if (platform_replace_file(j->file, out, olen, false, &err) == -1)
+		goto fail;
+	dsmerge_record_clear(j->written);
+	*j->written = res.record;
+	memset(&res.record, 0, sizeof res.record);
+	goto done;
+fail:
+	j->err = err ? err : xstrdup("?");
+done:
 	j->done = platform_now_ms();
+	if (j->merged == 0)
+		j->merged = j->done;
 	dsmerge_result_clear(&res);
 	free(data);
 	free(out);
@@ -784,15 +790,17 @@ static void
 s_report_written(s_load *l, const s_sim *s, const s_job *j)
 {
 	/* desiredMs: the controller's part (move to the Desired arriving);
-	 * the rest is the DPM server's: waiting for its writer (queuedMs)
-	 * and its merge and write (writeMs). */
+	 * the rest is the DPM server's: decoding and handing the plans to
+	 * its writer (queuedMs), and its read, merge, write and fsync
+	 * (writeMs, of which mergeMs the read and merge). */
 	if (l->moved_at != 0)
 		s_report(l, "{\"event\":\"written\",\"node\":\"%s\","
 		    "\"cluster\":\"%s\",\"at\":%" PRId64 ",\"ms\":%" PRId64
 		    ",\"desiredMs\":%" PRId64 ",\"queuedMs\":%" PRId64
-		    ",\"writeMs\":%" PRId64 "}", s->name, l->cluster_names[0],
-		    j->done, j->done - l->moved_at, j->received - l->moved_at,
-		    j->started - j->received, j->done - j->started);
+		    ",\"writeMs\":%" PRId64 ",\"mergeMs\":%" PRId64 "}",
+		    s->name, l->cluster_names[0], j->done, j->done - l->moved_at,
+		    j->received - l->moved_at, j->started - j->received,
+		    j->done - j->started, j->merged - j->started);
 }
 
 /* A job back from the writer: the DPM server now holds the plans it
