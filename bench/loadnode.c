@@ -135,7 +135,8 @@ typedef struct s_job {
 	size_t n;		/* parts */
 	s_held **held;		/* each part's plan (a count each) */
 	const char **clusters;	/* each part's cluster; NULL: bare names */
-	char (*hash)[DSGROUPS_HASH_HEX + 1];	/* new hash; "" unchanged */
+	bool *fresh;		/* the part's plan is new: hash it */
+	char (*hash)[DSGROUPS_HASH_HEX + 1];	/* its new hash */
 	int64_t received;	/* wall ms: the Desired arrived */
 	bool report;		/* a plan of the first cluster */
 	int64_t started, merged, done;	/* wall ms, set by the writer */
@@ -655,6 +656,17 @@ s_count_ack(s_load *l, s_sim *s)
 
 /* ---- the DPM servers' writer ---- */
 
+/* The hash of each new plan, for the Ack: after the file is written
+ * (what is timed ends there), by the writer when there is one. */
+static void
+s_job_hash(s_job *j)
+{
+	for (size_t k = 0; k < j->n; k++)
+		if (j->fresh[k] && j->held[k])
+			dsgroups_plan_hash_as(j->held[k]->plan, j->clusters[k],
+			    j->hash[k]);
+}
+
 /* Merges the job's plans into the file as the node daemon does
  * (node/engine.c: read again, merge, replace with fsync), on the writer
  * thread. */
@@ -689,6 +701,7 @@ done:
 	j->done = platform_now_ms();
 	if (j->merged == 0)
 		j->merged = j->done;
+	s_job_hash(j);
 	dsmerge_result_clear(&res);
 	free(data);
 	free(out);
@@ -750,6 +763,7 @@ s_job_free(s_job *j)
 		s_held_release(&j->held[k]);
 	free(j->held);
 	free(j->clusters);
+	free(j->fresh);
 	free(j->hash);
 	free(j->err);
 	free(j);
@@ -767,6 +781,7 @@ s_job_new(s_load *l, s_sim *s, size_t n, int64_t received)
 	j->n = n;
 	j->held = xcalloc(n, sizeof *j->held);
 	j->clusters = xcalloc(n, sizeof *j->clusters);
+	j->fresh = xcalloc(n, sizeof *j->fresh);
 	j->hash = xcalloc(n, sizeof *j->hash);
 	j->received = received;
 	return j;
@@ -792,7 +807,8 @@ s_report_written(s_load *l, const s_sim *s, const s_job *j)
 	/* desiredMs: the controller's part (move to the Desired arriving);
 	 * the rest is the DPM server's: decoding and handing the plans to
 	 * its writer (queuedMs), and its read, merge, write and fsync
-	 * (writeMs, of which mergeMs the read and merge). */
+	 * (writeMs, of which mergeMs the read and merge). The plans' hashes
+	 * for the Ack come after. */
 	if (l->moved_at != 0)
 		s_report(l, "{\"event\":\"written\",\"node\":\"%s\","
 		    "\"cluster\":\"%s\",\"at\":%" PRId64 ",\"ms\":%" PRId64
@@ -813,7 +829,7 @@ s_job_done(s_load *l, s_job *j)
 	if (j->err)
 		log_warnx("%s: %s", s->name, j->err);
 	for (size_t k = 0; k < j->n; k++) {
-		if (j->hash[k][0] == '\0')
+		if (!j->fresh[k] || j->hash[k][0] == '\0')
 			continue;
 		if (s->ncl == 0) {
 			memcpy(s->dsgroups_hash, j->hash[k],
@@ -874,11 +890,10 @@ s_writer_stop(s_load *l)
 /* ---- what the controller sends, continued ---- */
 
 /* One cluster's part of a Desired to a DPM server of several: its plan
- * becomes the held one and *hash what it hashes to; false (nothing
- * changed) when the part is not its own or the plan is the same. */
+ * becomes the held one (*kp); false (nothing changed) when the part is
+ * not its own or the plan is the same. */
 static bool
-s_take_part(s_sim *s, const Hvp__Desired *p, size_t *kp,
-    char hash[DSGROUPS_HASH_HEX + 1])
+s_take_part(s_sim *s, const Hvp__Desired *p, size_t *kp)
 {
 	char *err = NULL;
 	size_t k;
@@ -900,7 +915,6 @@ s_take_part(s_sim *s, const Hvp__Desired *p, size_t *kp,
 	s_held_release(&s->plans[k]);
 	s->plans[k] = s_held_new(pl);
 	s->parts[k].plan_generation = p->plan_generation;
-	dsgroups_plan_hash_as(pl, s->parts[k].cluster, hash);
 	*kp = k;
 	return true;
 }
@@ -912,30 +926,30 @@ s_on_parts(s_load *l, s_sim *s, const Hvp__Desired *d)
 	bool changed = false;
 
 	for (size_t i = 0; i < d->n_parts; i++) {
-		char hash[DSGROUPS_HASH_HEX + 1];
 		size_t k;
 
-		if (!s_take_part(s, d->parts[i], &k, hash))
+		if (!s_take_part(s, d->parts[i], &k))
 			continue;
 		changed = true;
-		memcpy(j->hash[k], hash, sizeof hash);
+		j->fresh[k] = true;
 		j->report |= s->cluster == 0 && k == 0;
 	}
 	/* What it holds, for converged in Hello and Heartbeat. */
 	for (size_t k = 0; k < s->ncl; k++)
 		if (s->parts[k].revision > s->revision)
 			s->revision = s->parts[k].revision;
+	for (size_t k = 0; k < s->ncl; k++) {
+		j->clusters[k] = s->parts[k].cluster;
+		if ((j->held[k] = s->plans[k]) != NULL)
+			j->held[k]->refs++;
+	}
 	if (changed && s->file) {
-		for (size_t k = 0; k < s->ncl; k++) {
-			j->clusters[k] = s->parts[k].cluster;
-			if ((j->held[k] = s->plans[k]) != NULL)
-				j->held[k]->refs++;
-		}
 		s_job_send(l, j);
 		return;
 	}
 	/* Nothing to write: it holds the plans at once. */
 	j->report = false;
+	s_job_hash(j);
 	s_job_done(l, j);
 }
 
@@ -973,13 +987,14 @@ s_on_desired(s_load *l, s_sim *s, const Hvp__Desired *d)
 		s_job_done(l, j);
 		return;
 	}
-	dsgroups_plan_hash(p, j->hash[0]);
 	j->held[0] = s_held_new(p);
+	j->fresh[0] = true;
 	if (s->file && d->plan_generation != had) {
 		j->report = true;
 		s_job_send(l, j);
 		return;
 	}
+	s_job_hash(j);
 	s_job_done(l, j);
 }
 
