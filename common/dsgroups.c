@@ -80,6 +80,22 @@ s_entry_add(dsgroups_entries *e)
 	return &e->v[e->n++];
 }
 
+/* Appends owned copies of borrowed entries (a view's, a doc's). */
+static void
+s_entries_copy(dsgroups_entries *out, const dsgroups_entries *from)
+{
+	xgrow(&out->v, &out->cap, out->n + from->n, sizeof *out->v);
+	for (size_t i = 0; i < from->n; i++) {
+		dsgroups_entry *e = s_entry_add(out);
+
+		*e = from->v[i];
+		e->group = xstrdup(from->v[i].group);
+		e->name = xstrdup(from->v[i].name);
+		e->id = xstrdup(from->v[i].id);
+		e->writer = xstrdup(from->v[i].writer);
+	}
+}
+
 static int
 s_cmp_nullable(const char *a, const char *b)
 {
@@ -194,16 +210,7 @@ dsgroups_from_plan_as(const plan *p, const char *cluster,
 	dsgroups_view v = { 0 };
 
 	dsgroups_view_add_plan(&v, p, cluster);
-	xgrow(&out->v, &out->cap, out->n + v.entries.n, sizeof *out->v);
-	for (size_t i = 0; i < v.entries.n; i++) {
-		const dsgroups_entry *from = &v.entries.v[i];
-		dsgroups_entry *e = s_entry_add(out);
-
-		e->group = xstrdup(from->group);
-		e->name = xstrdup(from->name);
-		e->id = xstrdup(from->id);
-		e->writer = xstrdup(from->writer);
-	}
+	s_entries_copy(out, &v.entries);
 	dsgroups_view_clear(&v);
 }
 
@@ -1008,17 +1015,7 @@ dsgroups_parse(const void *data, size_t len, dsgroups_entries *out,
 		dsgroups_entries_clear(out);
 		return -1;
 	}
-	xgrow(&out->v, &out->cap, out->n + doc.entries.n, sizeof *out->v);
-	for (size_t i = 0; i < doc.entries.n; i++) {
-		const dsgroups_entry *from = &doc.entries.v[i];
-		dsgroups_entry *e = s_entry_add(out);
-
-		*e = *from;
-		e->group = xstrdup(from->group);
-		e->name = xstrdup(from->name);
-		e->id = xstrdup(from->id);
-		e->writer = xstrdup(from->writer);
-	}
+	s_entries_copy(out, &doc.entries);
 	dsgroups_doc_clear(&doc);
 	return 0;
 }
