@@ -34,10 +34,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <sodium.h>
 
+#include "benchstat.h"
 #include "diag.h"
 #include "engine.h"
 #include "host.h"
@@ -86,49 +86,19 @@ typedef struct figures {
 	size_t corrected;
 } figures;
 
-/* ---- clock and statistics ---- */
-
-/* Wall clock with sub-microsecond resolution (C11); the runs are short
- * enough that clock adjustments do not matter. */
-static double
-s_now_ms(void)
-{
-	struct timespec ts;
-
-	timespec_get(&ts, TIME_UTC);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int
-s_cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Nearest-rank percentile of sorted v. */
-static double
-s_pct(const double *v, size_t n, double p)
-{
-	size_t k = (size_t)(p / 100.0 * (double)n + 0.999999);
-
-	if (k < 1)
-		k = 1;
-	if (k > n)
-		k = n;
-	return v[k - 1];
-}
+/* ---- statistics ---- */
 
 static void
 s_stats(figures *f, double *ms, size_t n)
 {
-	qsort(ms, n, sizeof *ms, s_cmp_double);
-	f->runs = n;
-	f->min_ms = ms[0];
-	f->max_ms = ms[n - 1];
-	f->median_ms = n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
-	f->p90_ms = s_pct(ms, n, 90);
+	benchstat st;
+
+	benchstat_compute(&st, ms, n);
+	f->runs = st.runs;
+	f->min_ms = st.min_ms;
+	f->max_ms = st.max_ms;
+	f->median_ms = st.median_ms;
+	f->p90_ms = st.p90_ms;
 }
 
 /* ---- the host and the policy ---- */
@@ -424,7 +394,7 @@ s_pass(bench *be, figures *f)
 
 	memset(&o, 0, sizeof o);
 	o.now = 1800000000;
-	t0 = s_now_ms();
+	t0 = benchstat_now_ms();
 	if (engine_run(be->b, be->policy, ROLE_HYPERV_NODE, NULL, &o, &r,
 	    &err) != 0)
 		s_die("engine_run: %s", err);
@@ -434,7 +404,7 @@ s_pass(bench *be, figures *f)
 		s_die("pass failed: %s", r.records[0].error ?
 		    r.records[0].error : "?");
 	engine_result_release(&r);
-	t1 = s_now_ms();
+	t1 = benchstat_now_ms();
 	return t1 - t0;
 }
 
@@ -501,28 +471,28 @@ s_components(bench *be, component *c, size_t *nc, size_t runs)
 		strbuf sb;
 		double t[7];
 
-		t[0] = s_now_ms();
+		t[0] = benchstat_now_ms();
 		if (platform_read_file(be->path, PLATFORM_MAX_FILE, &data, &len,
 		    &err) != 0)
 			s_die("%s", err);
-		t[1] = s_now_ms();
+		t[1] = benchstat_now_ms();
 		crypto_generichash(hash, sizeof hash,
 		    (const unsigned char *)data, len, NULL, 0);
-		t[2] = s_now_ms();
+		t[2] = benchstat_now_ms();
 		diag_list_init(&d);
 		h = hostfile_parse(be->path, data, len, &d);
-		t[3] = s_now_ms();
+		t[3] = benchstat_now_ms();
 		if (h == NULL)
 			s_die("the host file does not parse");
 		diag_list_release(&d);
 		dup = host_state_dup(h);
-		t[4] = s_now_ms();
+		t[4] = benchstat_now_ms();
 		strbuf_init(&sb);
 		if (hostfile_render(dup, &sb) != 0)
 			s_die("render failed");
-		t[5] = s_now_ms();
+		t[5] = benchstat_now_ms();
 		s_replace(be->path, sb.data, sb.len);
-		t[6] = s_now_ms();
+		t[6] = benchstat_now_ms();
 		for (size_t k = 0; k < 6; k++)
 			ms[k][r] = t[k + 1] - t[k];
 		strbuf_release(&sb);
@@ -659,6 +629,7 @@ main(int argc, char **argv)
 	component comp[6];
 	size_t ncomp = 0;
 	bench be;
+	int rc;
 	strbuf out;
 	jsonw j;
 
@@ -745,17 +716,7 @@ main(int argc, char **argv)
 	jsonw_end_object(&j);
 	strbuf_addch(&out, '\n');
 	s_teardown(&be);
-	if (json_path != NULL) {
-		char *err = NULL;
-
-		if (platform_replace_file(json_path, out.data, out.len, false,
-		    &err) != 0) {
-			fprintf(stderr, "bench_engine: %s\n", err);
-			free(err);
-			strbuf_release(&out);
-			return 1;
-		}
-	}
+	rc = benchstat_write_json("bench_engine", json_path, &out);
 	strbuf_release(&out);
-	return 0;
+	return rc;
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "benchstat.h"
 #include "json.h"
 #include "plan.h"
 #include "planner.h"
@@ -141,14 +142,6 @@ s_time_batch(const inventory *inv, planner_result *res, size_t batch)
 	return t1 - t0;
 }
 
-static int
-s_cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static void
 s_measure(const inventory *inv, size_t runs, figures *f)
 {
@@ -156,6 +149,7 @@ s_measure(const inventory *inv, size_t runs, figures *f)
 	double *ms = xcalloc(runs, sizeof *ms);
 	planner_result once;
 	size_t batch = 1;
+	benchstat st;
 
 	/* Shape of the result, and a warm-up. */
 	if (planner_build(inv->guests, inv->n, NULL, &once) != 0) {
@@ -173,13 +167,12 @@ s_measure(const inventory *inv, size_t runs, figures *f)
 		batch *= 2;
 	for (size_t r = 0; r < runs; r++)
 		ms[r] = (double)s_time_batch(inv, res, batch) / (double)batch;
-	qsort(ms, runs, sizeof *ms, s_cmp_double);
+	benchstat_compute(&st, ms, runs);
 	f->runs = runs;
 	f->batch = batch;
-	f->min_ms = ms[0];
-	f->max_ms = ms[runs - 1];
-	f->median_ms = runs % 2 ? ms[runs / 2] :
-	    (ms[runs / 2 - 1] + ms[runs / 2]) / 2;
+	f->min_ms = st.min_ms;
+	f->max_ms = st.max_ms;
+	f->median_ms = st.median_ms;
 	free(ms);
 	free(res);
 }
@@ -219,6 +212,7 @@ main(int argc, char **argv)
 	size_t runs = 9;
 	strbuf out;
 	jsonw j;
+	int rc;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0 && i + 1 < argc)
@@ -263,17 +257,7 @@ main(int argc, char **argv)
 	jsonw_end_object(&j);
 	strbuf_addch(&out, '\n');
 
-	if (json_path != NULL) {
-		char *err = NULL;
-
-		if (platform_replace_file(json_path, out.data, out.len, false,
-		    &err) != 0) {
-			fprintf(stderr, "bench_planner: %s\n", err);
-			free(err);
-			strbuf_release(&out);
-			return 1;
-		}
-	}
+	rc = benchstat_write_json("bench_planner", json_path, &out);
 	strbuf_release(&out);
-	return 0;
+	return rc;
 }

@@ -24,11 +24,16 @@
  * protecting --clusters-per-dpm of them as a real DPM server of several
  * clusters does (Hello.clusters, a part per cluster). With --dsgroups-dir
  * each DPM server merges every plan it gets into its DataSourceGroups.xml
- * there (dsmerge.h, written and fsynced as the node daemon writes it)
- * before acknowledging. SIGHUP moves the storage of the first guest of
- * the first node of the first cluster to another CSV (a new inventory is
- * sent); the report says when ("moved") and when a DPM server wrote a new
- * plan of that cluster ("written").
+ * there (dsmerge.h: the file read again, merged, replaced and fsynced, as
+ * the node daemon writes it) before acknowledging. A real DPM server does
+ * that in its own daemon, so here a writer thread does it, not the loop
+ * that serves every simulated node: the loop hands it the plans (a queue
+ * over an inproc socket pair), goes on serving heartbeats, and sends the
+ * Ack, with the part's new hash, when the writer says the file is
+ * written. SIGHUP moves the storage of the first guest of the first node
+ * of the first cluster to another CSV (a new inventory is sent); the
+ * report says when ("moved") and when a DPM server had written a new plan
+ * of that cluster ("written", on the same clock).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -38,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 #include <zmq.h>
 
 #include "bounds.h"
@@ -109,11 +115,35 @@ typedef struct s_sim {
 	size_t cluster;		/* index: its cluster, a DPM server's first */
 	size_t ncl;		/* a DPM server of several: how many */
 	Hvp__PartState *parts;	/* ... and what it holds of each */
-	plan **plans;		/* ... each cluster's plan held */
+	struct s_held **plans;	/* ... each cluster's plan held */
 	char *file;		/* --dsgroups-dir: its DataSourceGroups.xml */
-	char *file_data;	/* what it last wrote */
-	size_t file_len;
+	dsmerge_record written;	/* what it wrote there: the writer's */
 } s_sim;
+
+/* A plan a simulated DPM server holds, shared with the writer's jobs
+ * that merge it: counted, and freed, by the loop's thread only. */
+typedef struct s_held {
+	plan *plan;
+	unsigned refs;
+} s_held;
+
+/* One merge and write of a DPM server's file, done by the writer. */
+typedef struct s_job {
+	size_t sim;		/* index in sims */
+	const char *name, *file;	/* the sim's, borrowed */
+	dsmerge_record *written;	/* the sim's: the writer's alone */
+	size_t n;		/* parts */
+	s_held **held;		/* each part's plan (a count each) */
+	const char **clusters;	/* each part's cluster; NULL: bare names */
+	bool *fresh;		/* the part's plan is new: hash it */
+	char (*hash)[DSGROUPS_HASH_HEX + 1];	/* its new hash */
+	int64_t received;	/* wall ms: the Desired arrived */
+	bool report;		/* a plan of the first cluster */
+	int64_t started, merged, done;	/* wall ms, set by the writer */
+	char *err;		/* set by the writer: why it did not write
+				 * (logged by the loop: log.c is not for
+				 * two threads) */
+} s_job;
 
 typedef struct s_load {
 	s_opts o;
@@ -122,6 +152,11 @@ typedef struct s_load {
 	size_t n;
 	zmq_pollitem_t *items;
 	size_t *item_sim;
+	void *jobs;		/* PAIR: jobs to the writer, done ones back */
+	void *writer_sock;	/* the writer's end */
+	thrd_t writer;
+	bool writer_running;
+	size_t jobs_out;	/* sent, not back yet */
 	platform_signal_flags sig;
 	uint64_t rng;
 	size_t welcomed;
@@ -189,6 +224,28 @@ s_report(const s_load *l, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', f);
 	fclose(f);
+}
+
+static s_held *
+s_held_new(plan *p)
+{
+	s_held *h = xcalloc(1, sizeof *h);
+
+	h->plan = p;
+	h->refs = 1;
+	return h;
+}
+
+static void
+s_held_release(s_held **hp)
+{
+	s_held *h = *hp;
+
+	*hp = NULL;
+	if (h == NULL || --h->refs > 0)
+		return;
+	plan_free(&h->plan);
+	free(h);
 }
 
 /* ---- the simulated hosts ---- */
@@ -387,14 +444,14 @@ s_sims_free(s_load *l)
 		free(s->name);
 		free(s->secret_path);
 		for (size_t k = 0; k < s->ncl; k++) {
-			plan_free(&s->plans[k]);
+			s_held_release(&s->plans[k]);
 			if (*s->parts[k].dsgroups_hash)
 				free(s->parts[k].dsgroups_hash);
 		}
 		free(s->parts);
 		free(s->plans);
 		free(s->file);
-		free(s->file_data);
+		dsmerge_record_clear(&s->written);
 	}
 	free(l->sims);
 	l->sims = NULL;
@@ -597,62 +654,248 @@ s_count_ack(s_load *l, s_sim *s)
 	    now - l->top_first_ms);
 }
 
-/* Writes the DPM server's file: every part's plan merged into what it
- * held (the node daemon's merge, dsmerge.h), replaced and fsynced. */
-static void
-s_write_parts(s_sim *s, const dsmerge_part *parts, size_t n)
-{
-	dsmerge_spec spec = { parts, n, NULL };
-	dsmerge_result res;
-	char *out = NULL, *err = NULL;
-	size_t len = 0;
+/* ---- the DPM servers' writer ---- */
 
-	if (dsmerge_apply(&spec, s->file_data, s->file_len, &out, &len, &res,
-	    &err) == -1 || platform_replace_file(s->file, out, len, false,
-	    &err) == -1) {
-		log_warnx("%s: %s", s->name, err ? err : "?");
-		free(err);
-		free(out);
-	} else {
-		free(s->file_data);
-		s->file_data = out;
-		s->file_len = len;
-	}
-	dsmerge_result_clear(&res);
+/* The hash of each new plan, for the Ack: after the file is written
+ * (what is timed ends there), by the writer when there is one. */
+static void
+s_job_hash(s_job *j)
+{
+	for (size_t k = 0; k < j->n; k++)
+		if (j->fresh[k] && j->held[k])
+			dsgroups_plan_hash_as(j->held[k]->plan, j->clusters[k],
+			    j->hash[k]);
 }
 
+/* Merges the job's plans into the file as the node daemon does
+ * (node/engine.c: read again, merge, replace with fsync), on the writer
+ * thread. */
 static void
-s_write_file(s_sim *s)
+s_job_run(s_job *j)
 {
-	dsmerge_part *parts = xcalloc(s->ncl, sizeof *parts);
+	dsmerge_part *parts = xcalloc(j->n, sizeof *parts);
+	dsmerge_spec spec = { parts, j->n, j->written };
+	dsmerge_result res;
+	char *data = NULL, *out = NULL, *err = NULL;
+	size_t len = 0, olen = 0;
 
-	for (size_t k = 0; k < s->ncl; k++)
-		parts[k] = (dsmerge_part){ .cluster = s->parts[k].cluster,
-		    .plan = s->plans[k] };
-	s_write_parts(s, parts, s->ncl);
+	j->started = platform_now_ms();
+	memset(&res, 0, sizeof res);
+	for (size_t k = 0; k < j->n; k++)
+		parts[k] = (dsmerge_part){ .cluster = j->clusters[k],
+		    .plan = j->held[k] ? j->held[k]->plan : NULL };
+	if ((platform_file_exists(j->file) && platform_read_file(j->file,
+	    PLATFORM_MAX_FILE, &data, &len, &err) == -1) ||
+	    dsmerge_apply(&spec, data, len, &out, &olen, &res, &err) == -1)
+		goto fail;
+	j->merged = platform_now_ms();
+	if (platform_replace_file(j->file, out, olen, false, &err) == -1)
+		goto fail;
+	dsmerge_record_clear(j->written);
+	*j->written = res.record;
+	memset(&res.record, 0, sizeof res.record);
+	goto done;
+fail:
+	j->err = err ? err : xstrdup("?");
+done:
+	j->done = platform_now_ms();
+	if (j->merged == 0)
+		j->merged = j->done;
+	s_job_hash(j);
+	dsmerge_result_clear(&res);
+	free(data);
+	free(out);
 	free(parts);
 }
 
-static void
-s_report_written(s_load *l, const s_sim *s, int64_t received)
+/* The writer thread: jobs in order, each sent back when done; a NULL
+ * job stops it. */
+static int
+s_writer_main(void *arg)
 {
-	int64_t now = platform_now_ms();
+	void *sock = arg;
 
+	for (;;) {
+		s_job *j = NULL;
+		int n = zmq_recv(sock, &j, sizeof j, 0);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n != (int)sizeof j || j == NULL)
+			break;
+		s_job_run(j);
+		while (zmq_send(sock, &j, sizeof j, 0) == -1 && errno == EINTR)
+			;
+	}
+	return 0;
+}
+
+static int
+s_writer_start(s_load *l)
+{
+	const char *ep = "inproc://loadnode-writer";
+	int hwm = 0;
+
+	l->jobs = zmq_socket(l->zctx, ZMQ_PAIR);
+	l->writer_sock = zmq_socket(l->zctx, ZMQ_PAIR);
+	if (l->jobs == NULL || l->writer_sock == NULL ||
+	    zmq_setsockopt(l->jobs, ZMQ_SNDHWM, &hwm, sizeof hwm) == -1 ||
+	    zmq_setsockopt(l->writer_sock, ZMQ_SNDHWM, &hwm, sizeof hwm) == -1 ||
+	    zmq_bind(l->jobs, ep) == -1 || zmq_connect(l->writer_sock, ep) == -1) {
+		log_warnx("writer sockets: %s", zmq_strerror(errno));
+		return -1;
+	}
+	/* The writer's socket is its own from here on (thrd_create is a
+	 * full barrier, which moving a ZeroMQ socket needs). */
+	if (thrd_create(&l->writer, s_writer_main, l->writer_sock) !=
+	    thrd_success) {
+		log_warnx("cannot start the writer thread");
+		return -1;
+	}
+	l->writer_running = true;
+	return 0;
+}
+
+static void
+s_job_free(s_job *j)
+{
+	for (size_t k = 0; k < j->n; k++)
+		s_held_release(&j->held[k]);
+	free(j->held);
+	free(j->clusters);
+	free(j->fresh);
+	free(j->hash);
+	free(j->err);
+	free(j);
+}
+
+static s_job *
+s_job_new(s_load *l, s_sim *s, size_t n, int64_t received)
+{
+	s_job *j = xcalloc(1, sizeof *j);
+
+	j->sim = (size_t)(s - l->sims);
+	j->name = s->name;
+	j->file = s->file;
+	j->written = &s->written;
+	j->n = n;
+	j->held = xcalloc(n, sizeof *j->held);
+	j->clusters = xcalloc(n, sizeof *j->clusters);
+	j->fresh = xcalloc(n, sizeof *j->fresh);
+	j->hash = xcalloc(n, sizeof *j->hash);
+	j->received = received;
+	return j;
+}
+
+static void
+s_job_send(s_load *l, s_job *j)
+{
+	while (zmq_send(l->jobs, &j, sizeof j, 0) == -1) {
+		if (errno == EINTR)
+			continue;
+		log_warnx("%s: job not queued: %s", j->name,
+		    zmq_strerror(errno));
+		s_job_free(j);
+		return;
+	}
+	l->jobs_out++;
+}
+
+static void
+s_report_written(s_load *l, const s_sim *s, const s_job *j)
+{
 	/* desiredMs: the controller's part (move to the Desired arriving);
-	 * the rest is the DPM server's merge and write. */
+	 * the rest is the DPM server's: decoding and handing the plans to
+	 * its writer (queuedMs), and its read, merge, write and fsync
+	 * (writeMs, of which mergeMs the read and merge). The plans' hashes
+	 * for the Ack come after. */
 	if (l->moved_at != 0)
 		s_report(l, "{\"event\":\"written\",\"node\":\"%s\","
 		    "\"cluster\":\"%s\",\"at\":%" PRId64 ",\"ms\":%" PRId64
-		    ",\"desiredMs\":%" PRId64 "}", s->name, l->cluster_names[0],
-		    now, now - l->moved_at, received - l->moved_at);
+		    ",\"desiredMs\":%" PRId64 ",\"queuedMs\":%" PRId64
+		    ",\"writeMs\":%" PRId64 ",\"mergeMs\":%" PRId64 "}",
+		    s->name, l->cluster_names[0], j->done, j->done - l->moved_at,
+		    j->received - l->moved_at, j->started - j->received,
+		    j->done - j->started, j->merged - j->started);
 }
 
-/* One cluster's part of a Desired to a DPM server of several; true when
- * its plan changed. */
-static bool
-s_take_part(s_sim *s, const Hvp__Desired *p)
+/* A job back from the writer: the DPM server now holds the plans it
+ * wrote, says so (hashes), and acknowledges. */
+static void
+s_job_done(s_load *l, s_job *j)
 {
-	char hash[DSGROUPS_HASH_HEX + 1], *err = NULL;
+	s_sim *s = &l->sims[j->sim];
+
+	if (j->err)
+		log_warnx("%s: %s", s->name, j->err);
+	for (size_t k = 0; k < j->n; k++) {
+		if (!j->fresh[k] || j->hash[k][0] == '\0')
+			continue;
+		if (s->ncl == 0) {
+			memcpy(s->dsgroups_hash, j->hash[k],
+			    sizeof s->dsgroups_hash);
+			wire_inventory_set_dsgroups(s->inventory,
+			    s->dsgroups_hash);
+			continue;
+		}
+		if (*s->parts[k].dsgroups_hash)
+			free(s->parts[k].dsgroups_hash);
+		s->parts[k].dsgroups_hash = xstrdup(j->hash[k]);
+	}
+	if (j->report)
+		s_report_written(l, s, j);
+	s_send_ack(l, s);
+	if (s->ncl == 0)
+		s_count_ack(l, s);
+	s_job_free(j);
+}
+
+/* Takes every job the writer has finished. */
+static void
+s_jobs_back(s_load *l)
+{
+	s_job *j;
+
+	while (zmq_recv(l->jobs, &j, sizeof j, ZMQ_DONTWAIT) ==
+	    (int)sizeof j) {
+		l->jobs_out--;
+		s_job_done(l, j);
+	}
+}
+
+static void
+s_writer_stop(s_load *l)
+{
+	s_job *stop = NULL, *j;
+
+	if (l->writer_running) {
+		while (zmq_send(l->jobs, &stop, sizeof stop, 0) == -1 &&
+		    errno == EINTR)
+			;
+		thrd_join(l->writer, NULL);
+		l->writer_running = false;
+		while (l->jobs_out > 0 && zmq_recv(l->jobs, &j, sizeof j,
+		    ZMQ_DONTWAIT) == (int)sizeof j) {
+			l->jobs_out--;
+			s_job_free(j);
+		}
+	}
+	if (l->jobs)
+		zmq_close(l->jobs);
+	if (l->writer_sock)
+		zmq_close(l->writer_sock);
+	l->jobs = l->writer_sock = NULL;
+}
+
+/* ---- what the controller sends, continued ---- */
+
+/* One cluster's part of a Desired to a DPM server of several: its plan
+ * becomes the held one (*kp); false (nothing changed) when the part is
+ * not its own or the plan is the same. */
+static bool
+s_take_part(s_sim *s, const Hvp__Desired *p, size_t *kp)
+{
+	char *err = NULL;
 	size_t k;
 	plan *pl;
 
@@ -669,37 +912,45 @@ s_take_part(s_sim *s, const Hvp__Desired *p)
 		free(err);
 		return false;
 	}
-	plan_free(&s->plans[k]);
-	s->plans[k] = pl;
+	s_held_release(&s->plans[k]);
+	s->plans[k] = s_held_new(pl);
 	s->parts[k].plan_generation = p->plan_generation;
-	dsgroups_plan_hash_as(pl, s->parts[k].cluster, hash);
-	if (*s->parts[k].dsgroups_hash)
-		free(s->parts[k].dsgroups_hash);
-	s->parts[k].dsgroups_hash = xstrdup(hash);
+	*kp = k;
 	return true;
 }
 
 static void
 s_on_parts(s_load *l, s_sim *s, const Hvp__Desired *d)
 {
-	bool changed = false, first = false;
-	int64_t received = platform_now_ms();
+	s_job *j = s_job_new(l, s, s->ncl, platform_now_ms());
+	bool changed = false;
 
-	for (size_t i = 0; i < d->n_parts; i++)
-		if (s_take_part(s, d->parts[i])) {
-			changed = true;
-			first |= s->cluster == 0 && d->parts[i]->cluster &&
-			    strcmp(d->parts[i]->cluster, l->cluster_names[0]) == 0;
-		}
+	for (size_t i = 0; i < d->n_parts; i++) {
+		size_t k;
+
+		if (!s_take_part(s, d->parts[i], &k))
+			continue;
+		changed = true;
+		j->fresh[k] = true;
+		j->report |= s->cluster == 0 && k == 0;
+	}
 	/* What it holds, for converged in Hello and Heartbeat. */
 	for (size_t k = 0; k < s->ncl; k++)
 		if (s->parts[k].revision > s->revision)
 			s->revision = s->parts[k].revision;
-	if (changed && s->file)
-		s_write_file(s);
-	if (first)
-		s_report_written(l, s, received);
-	s_send_ack(l, s);
+	for (size_t k = 0; k < s->ncl; k++) {
+		j->clusters[k] = s->parts[k].cluster;
+		if ((j->held[k] = s->plans[k]) != NULL)
+			j->held[k]->refs++;
+	}
+	if (changed && s->file) {
+		s_job_send(l, j);
+		return;
+	}
+	/* Nothing to write: it holds the plans at once. */
+	j->report = false;
+	s_job_hash(j);
+	s_job_done(l, j);
 }
 
 static void
@@ -707,6 +958,8 @@ s_on_desired(s_load *l, s_sim *s, const Hvp__Desired *d)
 {
 	char *err = NULL;
 	uint64_t had;
+	plan *p;
+	s_job *j;
 
 	l->desired_seen++;
 	if (s->ncl > 0) {
@@ -723,29 +976,26 @@ s_on_desired(s_load *l, s_sim *s, const Hvp__Desired *d)
 	had = s->plan_generation;
 	s->revision = d->revision;
 	s->plan_generation = d->plan_generation;
-	if (s->role == ROLE_DPM_SERVER && d->plan != NULL) {
-		plan *p = wire_plan_to_plan(d->plan, &err);
-
-		if (p == NULL) {
-			log_warnx("%s: desired plan dropped: %s", s->name, err);
-			free(err);
-		} else {
-			dsmerge_part one = { .plan = p };
-
-			dsgroups_plan_hash(p, s->dsgroups_hash);
-			wire_inventory_set_dsgroups(s->inventory,
-			    s->dsgroups_hash);
-			if (s->file && d->plan_generation != had) {
-				int64_t received = platform_now_ms();
-
-				s_write_parts(s, &one, 1);
-				s_report_written(l, s, received);
-			}
-			plan_free(&p);
-		}
+	j = s_job_new(l, s, 1, platform_now_ms());
+	if (s->role != ROLE_DPM_SERVER || d->plan == NULL) {
+		s_job_done(l, j);
+		return;
 	}
-	s_send_ack(l, s);
-	s_count_ack(l, s);
+	if ((p = wire_plan_to_plan(d->plan, &err)) == NULL) {
+		log_warnx("%s: desired plan dropped: %s", s->name, err);
+		free(err);
+		s_job_done(l, j);
+		return;
+	}
+	j->held[0] = s_held_new(p);
+	j->fresh[0] = true;
+	if (s->file && d->plan_generation != had) {
+		j->report = true;
+		s_job_send(l, j);
+		return;
+	}
+	s_job_hash(j);
+	s_job_done(l, j);
 }
 
 static void
@@ -920,6 +1170,11 @@ s_loop(s_load *l)
 			l->items[k].revents = 0;
 			l->item_sim[k++] = i;
 		}
+		if (l->jobs) {
+			l->items[k] = (zmq_pollitem_t){ .socket = l->jobs,
+			    .events = ZMQ_POLLIN };
+			l->item_sim[k++] = SIZE_MAX;
+		}
 		rc = zmq_poll(l->items, (int)k, next > now ? (long)(next - now) : 0);
 		if (l->sig.terminate)
 			break;
@@ -929,9 +1184,14 @@ s_loop(s_load *l)
 			log_warnx("zmq_poll: %s", zmq_strerror(errno));
 			platform_sleep_ms(100);
 		}
-		for (size_t j = 0; rc > 0 && j < k; j++)
-			if (l->items[j].revents & ZMQ_POLLIN)
+		for (size_t j = 0; rc > 0 && j < k; j++) {
+			if (!(l->items[j].revents & ZMQ_POLLIN))
+				continue;
+			if (l->item_sim[j] == SIZE_MAX)
+				s_jobs_back(l);
+			else
 				s_receive(l, &l->sims[l->item_sim[j]]);
+		}
 		now = platform_mono_ms();
 		for (size_t i = 0; i < l->n; i++)
 			s_timers(l, &l->sims[i], now);
@@ -1132,8 +1392,11 @@ s_start(s_load *l)
 		log_warnx("zmq_ctx_set: %s", zmq_strerror(errno));
 		return -1;
 	}
-	l->items = xcalloc(l->n, sizeof *l->items);
-	l->item_sim = xcalloc(l->n, sizeof *l->item_sim);
+	/* Every sim's socket, and the writer's. */
+	l->items = xcalloc(l->n + 1, sizeof *l->items);
+	l->item_sim = xcalloc(l->n + 1, sizeof *l->item_sim);
+	if (l->o.dsgroups_dir && l->o.dpm_server && s_writer_start(l) == -1)
+		return -1;
 	log_info("%zu simulated nodes (%zu cluster(s) of %zu%s%s) -> %s, %s",
 	    l->n, l->o.clusters, l->o.nodes, l->o.dpm_server ? " and " : "",
 	    l->o.dpm_server ? l->o.dpm_server : "", l->o.endpoint,
@@ -1147,6 +1410,7 @@ s_stop(s_load *l)
 	log_info("stopping: %" PRIu64 " desired received, %" PRIu64 " acks and %"
 	    PRIu64 " heartbeats sent, %zu/%zu nodes welcomed", l->desired_seen,
 	    l->acks_sent, l->heartbeats_sent, l->welcomed, l->n);
+	s_writer_stop(l);
 	s_sims_free(l);
 	free(l->items);
 	free(l->item_sim);

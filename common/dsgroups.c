@@ -80,6 +80,22 @@ s_entry_add(dsgroups_entries *e)
 	return &e->v[e->n++];
 }
 
+/* Appends owned copies of borrowed entries (a view's, a doc's). */
+static void
+s_entries_copy(dsgroups_entries *out, const dsgroups_entries *from)
+{
+	xgrow(&out->v, &out->cap, out->n + from->n, sizeof *out->v);
+	for (size_t i = 0; i < from->n; i++) {
+		dsgroups_entry *e = s_entry_add(out);
+
+		*e = from->v[i];
+		e->group = xstrdup(from->v[i].group);
+		e->name = xstrdup(from->v[i].name);
+		e->id = xstrdup(from->v[i].id);
+		e->writer = xstrdup(from->v[i].writer);
+	}
+}
+
 static int
 s_cmp_nullable(const char *a, const char *b)
 {
@@ -98,48 +114,104 @@ s_cmp_file_order(const void *va, const void *vb)
 	return s_cmp_nullable(a->id, b->id);
 }
 
-/* A guest's GUID as the Hyper-V VSS writer names its component: upper
- * case (node/win_facts.h). */
+/* Copies a guest's GUID as the Hyper-V VSS writer names its component:
+ * upper case (node/win_facts.h); returns the end of the copy's NUL. */
 static char *
-s_writer_guid(const char *id)
+s_writer_guid_to(char *dst, const char *id)
 {
-	char *out = xstrdup(id ? id : "");
+	for (const char *p = id ? id : ""; *p; p++)
+		*dst++ = *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p;
+	*dst++ = '\0';
+	return dst;
+}
 
-	for (char *p = out; *p; p++)
-		if (*p >= 'a' && *p <= 'z')
-			*p = (char)(*p - 'a' + 'A');
-	return out;
+/* Sorts n entries in file order. Plans come sorted, and so do the parts
+ * of several clusters one after the other: one look at each neighbour
+ * is then all it costs. */
+static void
+s_sort_file_order(dsgroups_entry *v, size_t n)
+{
+	size_t i = 1;
+
+	while (i < n && s_cmp_file_order(&v[i - 1], &v[i]) <= 0)
+		i++;
+	if (i < n)
+		qsort(v, n, sizeof *v, s_cmp_file_order);
 }
 
 void
 dsgroups_sort(dsgroups_entries *e)
 {
-	if (e->n > 1)
-		qsort(e->v, e->n, sizeof *e->v, s_cmp_file_order);
+	s_sort_file_order(e->v, e->n);
+}
+
+void
+dsgroups_view_add_plan(dsgroups_view *v, const plan *p, const char *cluster)
+{
+	size_t first = v->entries.n, total = first, size = 1;
+	size_t clen = cluster ? strlen(cluster) : 0;
+	char *at;
+
+	/* One block for the qualified group names and upper-case GUIDs,
+	 * sized first: the entries point into it. */
+	for (size_t i = 0; i < p->ngroups; i++) {
+		const plan_group *g = &p->groups[i];
+
+		total += g->nguests;
+		size += (cluster ? clen + 1 : 0) + strlen(g->name) + 1;
+		for (size_t k = 0; k < g->nguests; k++)
+			size += (g->guests[k].id ? strlen(g->guests[k].id) : 0) +
+			    1;
+	}
+	xgrow(&v->entries.v, &v->entries.cap, total, sizeof *v->entries.v);
+	xgrow(&v->blocks, &v->cap, v->nblocks + 1, sizeof *v->blocks);
+	at = v->blocks[v->nblocks++] = xmalloc(size);
+	for (size_t i = 0; i < p->ngroups; i++) {
+		const plan_group *g = &p->groups[i];
+		char *group = at;
+		size_t glen = strlen(g->name);
+
+		if (cluster) {
+			memcpy(at, cluster, clen);
+			at += clen;
+			*at++ = DSGROUPS_CLUSTER_SEP;
+		}
+		memcpy(at, g->name, glen + 1);
+		at += glen + 1;
+		for (size_t k = 0; k < g->nguests; k++) {
+			dsgroups_entry *e = s_entry_add(&v->entries);
+
+			e->group = group;
+			e->name = g->guests[k].name;
+			e->id = at;
+			at = s_writer_guid_to(at, g->guests[k].id);
+			/* Read only, as every string of a view. */
+			e->writer = (char *)DSG_HYPERV_WRITER;
+		}
+	}
+	if (v->entries.n - first > 1)
+		s_sort_file_order(v->entries.v + first, v->entries.n - first);
+}
+
+void
+dsgroups_view_clear(dsgroups_view *v)
+{
+	for (size_t i = 0; i < v->nblocks; i++)
+		free(v->blocks[i]);
+	free(v->blocks);
+	free(v->entries.v);
+	memset(v, 0, sizeof *v);
 }
 
 void
 dsgroups_from_plan_as(const plan *p, const char *cluster,
     dsgroups_entries *out)
 {
-	size_t first = out->n;
+	dsgroups_view v = { 0 };
 
-	for (size_t i = 0; i < p->ngroups; i++) {
-		const plan_group *g = &p->groups[i];
-
-		for (size_t k = 0; k < g->nguests; k++) {
-			dsgroups_entry *e = s_entry_add(out);
-
-			e->group = cluster ? xasprintf("%s%c%s", cluster,
-			    DSGROUPS_CLUSTER_SEP, g->name) : xstrdup(g->name);
-			e->name = xstrdup(g->guests[k].name);
-			e->id = s_writer_guid(g->guests[k].id);
-			e->writer = xstrdup(DSG_HYPERV_WRITER);
-		}
-	}
-	if (out->n - first > 1)
-		qsort(out->v + first, out->n - first, sizeof *out->v,
-		    s_cmp_file_order);
+	dsgroups_view_add_plan(&v, p, cluster);
+	s_entries_copy(out, &v.entries);
+	dsgroups_view_clear(&v);
 }
 
 void
@@ -165,6 +237,24 @@ s_space(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/*
+ * The bytes an attribute value holds as they are, written or read:
+ * printable ASCII but & < > " and ' (those, control characters and
+ * everything past ASCII take the slow way, one character at a time).
+ * Thousands of entries per file: one look-up per byte.
+ */
+static const unsigned char s_plain[256] = {
+	/* 0x00 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 0x10 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 0x20 */ 1, 1, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 0x30 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1,
+	/* 0x40 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 0x50 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 0x60 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 0x70 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+	/* 0x80 - 0xFF: 0 */
+};
+
 /* ---- render ------------------------------------------------------- */
 
 /* Appends v escaped for a double-quoted attribute; -1 if it cannot be. */
@@ -181,9 +271,7 @@ s_escape_attr(strbuf *sb, const char *v)
 		size_t n, run = 0;
 
 		/* Plain printable ASCII, in one step. */
-		while (i + run < len && v[i + run] >= 0x20 && v[i + run] < 0x7F &&
-		    v[i + run] != '&' && v[i + run] != '<' && v[i + run] != '>' &&
-		    v[i + run] != '"')
+		while (i + run < len && s_plain[(unsigned char)v[i + run]])
 			run++;
 		if (run > 0) {
 			strbuf_add(sb, v + i, run);
@@ -221,17 +309,23 @@ dsgroups_render_entry(strbuf *sb, const dsgroups_entry *e, const char *indent,
 	};
 	size_t before = sb->len;
 
-	strbuf_addf(sb, "%s<%s", indent, DSG_GROUP);
+	/* Thousands of entries per file: pieces, not a format string. */
+	strbuf_addstr(sb, indent);
+	strbuf_add(sb, "<", 1);
+	strbuf_add(sb, DSG_GROUP, sizeof DSG_GROUP - 1);
 	for (size_t i = 0; i < sizeof a / sizeof a[0]; i++) {
-		strbuf_addf(sb, " %s=\"", a[i].attr);
+		strbuf_add(sb, " ", 1);
+		strbuf_addstr(sb, a[i].attr);
+		strbuf_add(sb, "=\"", 2);
 		if (s_escape_attr(sb, a[i].value) == -1) {
 			sb->len = before;
 			sb->data[before] = '\0';
 			return -1;
 		}
-		strbuf_addch(sb, '"');
+		strbuf_add(sb, "\"", 1);
 	}
-	strbuf_addf(sb, " />%s", eol);
+	strbuf_add(sb, " />", 3);
+	strbuf_addstr(sb, eol);
 	return 0;
 }
 
@@ -266,12 +360,12 @@ dsgroups_render_entries(const dsgroups_entries *e, char **out, size_t *len)
 int
 dsgroups_render(const plan *p, char **out, size_t *len)
 {
-	dsgroups_entries e = { 0 };
+	dsgroups_view v = { 0 };
 	int rc;
 
-	dsgroups_from_plan(p, &e);
-	rc = dsgroups_render_entries(&e, out, len);
-	dsgroups_entries_clear(&e);
+	dsgroups_view_add_plan(&v, p, NULL);
+	rc = dsgroups_render_entries(&v.entries, out, len);
+	dsgroups_view_clear(&v);
 	return rc;
 }
 
@@ -284,6 +378,11 @@ typedef struct scan {
 	char *err;		/* first error, owned */
 	size_t root_end;	/* where the root's end lies */
 	bool root_empty;
+	/* The attribute values, decoded, one after the other: no value is
+	 * longer than its text between the quotes, so len + 1 bytes hold
+	 * them all and the block never moves. */
+	char *strings;
+	size_t used;
 } scan;
 
 /* The fields of one Group element. */
@@ -443,13 +542,31 @@ s_name(scan *sc, const char **name, size_t *nlen, const char *what)
 static bool
 s_local_is(const char *name, size_t nlen, const char *want)
 {
-	const char *colon = memchr(name, ':', nlen);
+	size_t wlen = strlen(want);
+	const char *local = name + nlen - wlen;
 
-	if (colon) {
-		nlen -= (size_t)(colon - name) + 1;
-		name = colon + 1;
-	}
-	return nlen == strlen(want) && strncasecmp(name, want, nlen) == 0;
+	/* want holds no ':': the name is want, or a prefix, its first
+	 * ':' and want. Lengths first: most names are none of the four. */
+	if (nlen < wlen || (nlen > wlen && (local[-1] != ':' ||
+	    memchr(name, ':', nlen) != local - 1)))
+		return false;
+	return strncasecmp(local, want, wlen) == 0;
+}
+
+/* Which Group field the attribute name is (s_local_is one of
+ * s_field_attr), or F_COUNT: the four names differ in length, so one
+ * comparison, not four. */
+static int
+s_field_of(const char *name, size_t nlen)
+{
+	const char *colon = memchr(name, ':', nlen);
+	size_t llen = colon ? nlen - (size_t)(colon - name) - 1 : nlen;
+
+	for (int k = 0; k < F_COUNT; k++)
+		if (llen == strlen(s_field_attr[k]))
+			return s_local_is(name, nlen, s_field_attr[k]) ? k :
+			    F_COUNT;
+	return F_COUNT;
 }
 
 /* Decodes "&...;" at pos into sb. */
@@ -527,11 +644,42 @@ s_char(scan *sc)
 	return n;
 }
 
-/* A quoted attribute value at pos, decoded and normalized: owned. */
+/* The length of the run at pos of bytes an attribute value holds as
+ * they are (s_plain: no reference, no quote, no '<'). */
+static size_t
+s_plain_run(const scan *sc)
+{
+	const unsigned char *p = (const unsigned char *)sc->s + sc->pos;
+	size_t n = 0, max = sc->len - sc->pos;
+
+	while (n < max && s_plain[p[n]])
+		n++;
+	return n;
+}
+
+/* Keeps n bytes at v and a NUL in sc->strings: the copy. */
+static char *
+s_keep(scan *sc, const char *v, size_t n)
+{
+	char *at = sc->strings + sc->used;
+
+	if (n + 1 > sc->len + 1 - sc->used) {
+		/* Cannot happen (see scan.strings); refused, not overrun. */
+		s_error(sc, sc->pos, "attribute values longer than the file");
+		return NULL;
+	}
+	memcpy(at, v, n);
+	at[n] = '\0';
+	sc->used += n + 1;
+	return at;
+}
+
+/* A quoted attribute value at pos, decoded and normalized: kept in
+ * sc->strings. */
 static char *
 s_attr_value(scan *sc)
 {
-	char quote;
+	char quote, *v;
 	size_t start = sc->pos, n;
 	strbuf sb;
 
@@ -541,10 +689,22 @@ s_attr_value(scan *sc)
 		return NULL;
 	}
 	quote = sc->s[sc->pos++];
+	/* Most values are plain printable ASCII: copied in one step. */
+	n = s_plain_run(sc);
+	if (sc->pos + n < sc->len && sc->s[sc->pos + n] == quote) {
+		v = s_keep(sc, sc->s + sc->pos, n);
+		sc->pos += n + 1;
+		return v;
+	}
 	strbuf_init(&sb);
 	while (sc->pos < sc->len && sc->s[sc->pos] != quote) {
 		char c = sc->s[sc->pos];
 
+		if ((n = s_plain_run(sc)) > 0) {
+			strbuf_add(&sb, sc->s + sc->pos, n);
+			sc->pos += n;
+			continue;
+		}
 		if (c == '<') {
 			s_error(sc, sc->pos, "'<' in an attribute value "
 			    "(write &lt;)");
@@ -573,7 +733,9 @@ s_attr_value(scan *sc)
 		goto fail;
 	}
 	sc->pos++;
-	return strbuf_detach(&sb, NULL);
+	v = s_keep(sc, sb.data, sb.len);
+	strbuf_release(&sb);
+	return v;
 fail:
 	strbuf_release(&sb);
 	return NULL;
@@ -602,6 +764,7 @@ s_attributes(scan *sc, char *f[F_COUNT], size_t fpos[F_COUNT], bool *empty)
 		const char *name;
 		size_t nlen;
 		char *v;
+		int k;
 
 		s_skip_space(sc);
 		if (s_at(sc, "/>") || s_at(sc, ">")) {
@@ -634,19 +797,14 @@ s_attributes(scan *sc, char *f[F_COUNT], size_t fpos[F_COUNT], bool *empty)
 		s_skip_space(sc);
 		if ((v = s_attr_value(sc)) == NULL)
 			return -1;
-		for (int k = 0; f && k < F_COUNT; k++) {
-			if (!s_local_is(name, nlen, s_field_attr[k]))
-				continue;
-			if (f[k]) {
-				free(v);
-				return s_error(sc, at, "attribute '%.*s' "
-				    "given twice", s_clip(name, nlen), name);
-			}
+		k = f ? s_field_of(name, nlen) : F_COUNT;
+		if (k < F_COUNT && f[k])
+			return s_error(sc, at, "attribute '%.*s' given twice",
+			    s_clip(name, nlen), name);
+		if (k < F_COUNT) {
 			f[k] = v;
 			fpos[k] = at;
-			v = NULL;
 		}
-		free(v);
 	}
 }
 
@@ -682,27 +840,27 @@ s_group(scan *sc, size_t at, const char *name, size_t nlen,
 	size_t fpos[F_COUNT] = { 0 };
 	dsgroups_entry *e;
 	bool empty;
-	int rc = -1;
 
+	/* The values are in sc->strings: nothing to free on the way out. */
 	if (s_attributes(sc, f, fpos, &empty) == -1)
-		goto done;
+		return -1;
 	if (!empty && (s_skip_misc(sc) == -1 || s_end_tag(sc, name, nlen) == -1))
-		goto done;
+		return -1;
 	for (int k = 0; k < F_COUNT; k++) {
 		if (f[k] == NULL) {
 			s_error(sc, at, "<%.*s> has no %s attribute",
 			    s_clip(name, nlen), name, s_field_attr[k]);
-			goto done;
+			return -1;
 		}
 		if (f[k][0] == '\0') {
 			s_error(sc, fpos[k], "%s is empty", s_field_attr[k]);
-			goto done;
+			return -1;
 		}
 	}
 	if (out->n >= DSGROUPS_MAX_ENTRIES) {
 		s_error(sc, at, "more than %d Group elements",
 		    DSGROUPS_MAX_ENTRIES);
-		goto done;
+		return -1;
 	}
 	e = s_entry_add(out);
 	e->group = f[F_GROUP];
@@ -711,12 +869,7 @@ s_group(scan *sc, size_t at, const char *name, size_t nlen,
 	e->id = f[F_COMPONENT];
 	e->start = at;
 	e->end = sc->pos;
-	memset(f, 0, sizeof f);
-	rc = 0;
-done:
-	for (int k = 0; k < F_COUNT; k++)
-		free(f[k]);
-	return rc;
+	return 0;
 }
 
 /* The root element's content, up to and including its end tag. */
@@ -829,8 +982,10 @@ dsgroups_parse_doc(const void *data, size_t len, dsgroups_doc *out,
 	out->utf8 = kind == TEXTENC_UTF8;
 	sc.s = out->text;
 	sc.len = out->len;
+	sc.strings = out->strings = xmalloc(out->len + 1);
 	if (s_document(&sc, &out->entries, &out->root_name) == -1) {
-		dsgroups_entries_clear(&out->entries);
+		free(out->entries.v);
+		memset(&out->entries, 0, sizeof out->entries);
 		*err = sc.err ? sc.err : xstrdup("malformed file");
 		return -1;
 	}
@@ -844,7 +999,8 @@ dsgroups_doc_clear(dsgroups_doc *d)
 {
 	free(d->text);
 	free(d->root_name);
-	dsgroups_entries_clear(&d->entries);
+	free(d->entries.v);	/* the strings are in d->strings */
+	free(d->strings);
 	memset(d, 0, sizeof *d);
 }
 
@@ -859,35 +1015,50 @@ dsgroups_parse(const void *data, size_t len, dsgroups_entries *out,
 		dsgroups_entries_clear(out);
 		return -1;
 	}
-	*out = doc.entries;
-	memset(&doc.entries, 0, sizeof doc.entries);
+	s_entries_copy(out, &doc.entries);
 	dsgroups_doc_clear(&doc);
 	return 0;
 }
 
 /* ---- hash --------------------------------------------------------- */
 
-/* An entry's hash form: ids lowercase without braces. */
+/* An entry's hash form: ids lowercase without braces, kept in one
+ * buffer (offsets: the buffer moves while it grows). */
 typedef struct hkey {
 	const char *group, *name;
-	char *id, *writer;
+	size_t id, writer;	/* offsets in the buffer */
+	const char *buf;
 } hkey;
 
-char *
-dsgroups_norm_guid(const char *s)
+void
+dsgroups_norm_guid_add(strbuf *sb, const char *s)
 {
-	size_t n = s ? strlen(s) : 0;
-	char *out;
+	size_t n = s ? strlen(s) : 0, at = sb->len;
+	char *dst;
 
 	if (n >= 2 && s[0] == '{' && s[n - 1] == '}') {
 		s++;
 		n -= 2;
 	}
-	out = xstrndup(s ? s : "", n);
-	for (char *p = out; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	return out;
+	strbuf_reserve(sb, n);
+	dst = sb->data + at;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		dst[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	}
+	sb->len = at + n;
+	sb->data[sb->len] = '\0';
+}
+
+char *
+dsgroups_norm_guid(const char *s)
+{
+	strbuf sb;
+
+	strbuf_init(&sb);
+	dsgroups_norm_guid_add(&sb, s);
+	return strbuf_detach(&sb, NULL);
 }
 
 static int
@@ -898,9 +1069,9 @@ s_cmp_hkey(const void *va, const void *vb)
 
 	if ((c = s_cmp_nullable(a->group, b->group)) != 0 ||
 	    (c = s_cmp_nullable(a->name, b->name)) != 0 ||
-	    (c = strcmp(a->id, b->id)) != 0)
+	    (c = strcmp(a->buf + a->id, b->buf + b->id)) != 0)
 		return c;
-	return strcmp(a->writer, b->writer);
+	return strcmp(a->buf + a->writer, b->buf + b->writer);
 }
 
 static void
@@ -924,22 +1095,41 @@ s_hash_str(crypto_generichash_state *st, const char *s)
 	crypto_generichash_update(st, (const unsigned char *)(s ? s : ""), n);
 }
 
+/* The offset in sb of s normalized, NUL-terminated. */
+static size_t
+s_norm_at(strbuf *sb, const char *s)
+{
+	size_t at = sb->len;
+
+	dsgroups_norm_guid_add(sb, s);
+	strbuf_add(sb, "", 1);
+	return at;
+}
+
 void
 dsgroups_hash(const dsgroups_entries *e, char out[DSGROUPS_HASH_HEX + 1])
 {
 	crypto_generichash_state st;
 	unsigned char digest[32];
 	hkey *k = e->n ? xcalloc(e->n, sizeof *k) : NULL;
+	strbuf ids;
+	size_t sorted = 1;
 
 	if (sodium_init() < 0)
 		fatalx("libsodium cannot be initialised");
+	strbuf_init(&ids);
 	for (size_t i = 0; i < e->n; i++) {
 		k[i].group = e->v[i].group;
 		k[i].name = e->v[i].name;
-		k[i].id = dsgroups_norm_guid(e->v[i].id);
-		k[i].writer = dsgroups_norm_guid(e->v[i].writer);
+		k[i].id = s_norm_at(&ids, e->v[i].id);
+		k[i].writer = s_norm_at(&ids, e->v[i].writer);
 	}
-	if (e->n > 1)
+	for (size_t i = 0; i < e->n; i++)
+		k[i].buf = ids.data;
+	/* Entries in file order are mostly in this order already. */
+	while (sorted < e->n && s_cmp_hkey(&k[sorted - 1], &k[sorted]) <= 0)
+		sorted++;
+	if (sorted < e->n)
 		qsort(k, e->n, sizeof *k, s_cmp_hkey);
 	crypto_generichash_init(&st, NULL, 0, sizeof digest);
 	s_hash_str(&st, DSG_HASH_TAG);
@@ -947,12 +1137,11 @@ dsgroups_hash(const dsgroups_entries *e, char out[DSGROUPS_HASH_HEX + 1])
 	for (size_t i = 0; i < e->n; i++) {
 		s_hash_str(&st, k[i].group);
 		s_hash_str(&st, k[i].name);
-		s_hash_str(&st, k[i].id);
-		s_hash_str(&st, k[i].writer);
-		free(k[i].id);
-		free(k[i].writer);
+		s_hash_str(&st, ids.data + k[i].id);
+		s_hash_str(&st, ids.data + k[i].writer);
 	}
 	free(k);
+	strbuf_release(&ids);
 	crypto_generichash_final(&st, digest, sizeof digest);
 	sodium_bin2hex(out, DSGROUPS_HASH_HEX + 1, digest, sizeof digest);
 }
@@ -967,9 +1156,9 @@ void
 dsgroups_plan_hash_as(const plan *p, const char *cluster,
     char out[DSGROUPS_HASH_HEX + 1])
 {
-	dsgroups_entries e = { 0 };
+	dsgroups_view v = { 0 };
 
-	dsgroups_from_plan_as(p, cluster, &e);
-	dsgroups_hash(&e, out);
-	dsgroups_entries_clear(&e);
+	dsgroups_view_add_plan(&v, p, cluster);
+	dsgroups_hash(&v.entries, out);
+	dsgroups_view_clear(&v);
 }

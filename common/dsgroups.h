@@ -61,6 +61,25 @@ void dsgroups_from_plan_as(const plan *p, const char *cluster,
     dsgroups_entries *out);
 
 /*
+ * The same entries for a caller that only reads them (render, hash,
+ * merge): their strings are borrowed from the plans (which must outlive
+ * the view) and from blocks the view owns, so a plan of thousands of
+ * guests costs no allocation per guest. Never dsgroups_entries_clear
+ * the view's entries; release it with dsgroups_view_clear.
+ */
+typedef struct dsgroups_view {
+	dsgroups_entries entries;	/* read only */
+	char **blocks;			/* owned */
+	size_t nblocks, cap;
+} dsgroups_view;
+
+/* Appends what dsgroups_from_plan_as(p, cluster) would, in file order
+ * among themselves (dsgroups_sort the whole after several plans). */
+void dsgroups_view_add_plan(dsgroups_view *v, const plan *p,
+    const char *cluster);
+void dsgroups_view_clear(dsgroups_view *v);
+
+/*
  * Renders the plan as the file's bytes (UTF-16LE with a byte-order mark,
  * CRLF lines): *out is owned by the caller, *len its size. Returns -1
  * (nothing allocated) when a group, guest name or id is empty or holds a
@@ -89,7 +108,10 @@ typedef struct dsgroups_doc {
 	size_t len;
 	bool utf8;		/* the file was UTF-8 (else UTF-16) */
 	bool bom;		/* it began with a byte-order mark */
-	dsgroups_entries entries;	/* with start and end set */
+	dsgroups_entries entries;	/* with start and end set; their
+					 * strings are in strings: never
+					 * dsgroups_entries_clear them */
+	char *strings;		/* every attribute value, owned */
 	size_t root_end;	/* offset of the root's end tag, or of the
 				 * "/>" of an empty root element */
 	bool root_empty;	/* <DatasourceGroup ... /> */
@@ -117,6 +139,9 @@ int dsgroups_render_entries(const dsgroups_entries *e, char **out,
 /* A GUID as compared: one pair of braces dropped, ASCII lowercase.
  * Owned. */
 char *dsgroups_norm_guid(const char *id);
+/* The same appended to sb (no allocation per GUID for a caller that
+ * normalizes thousands). */
+void dsgroups_norm_guid_add(strbuf *sb, const char *id);
 
 /* BLAKE2b-256 (lowercase hex) of the entries in canonical order: group,
  * guest name, guest id (lowercase, braces dropped), writer id (likewise).

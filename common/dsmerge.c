@@ -7,6 +7,7 @@
  */
 #include "dsmerge.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,8 +75,9 @@ dsmerge_record_add(dsmerge_record *r, const char *id, const char *cluster)
 	dsmerge_record_sort(r);
 }
 
-void
-dsmerge_record_add_part(dsmerge_record *r, const dsmerge_part *p)
+/* Adds the part's guests, out of order. */
+static void
+s_record_add_part(dsmerge_record *r, const dsmerge_part *p)
 {
 	if (p->plan == NULL)
 		return;
@@ -86,6 +88,12 @@ dsmerge_record_add_part(dsmerge_record *r, const dsmerge_part *p)
 			s_record_push(r, dsgroups_norm_guid(g->guests[k].id),
 			    p->cluster);
 	}
+}
+
+void
+dsmerge_record_add_part(dsmerge_record *r, const dsmerge_part *p)
+{
+	s_record_add_part(r, p);
 	dsmerge_record_sort(r);
 }
 
@@ -110,35 +118,64 @@ dsmerge_record_equal(const dsmerge_record *a, const dsmerge_record *b)
 
 /* ---- who owns an entry ------------------------------------------- */
 
-/* A GUID some part's plan names, and the first part naming it. */
+/*
+ * Every GUID some part's plan names, with the first part naming it: a
+ * hash table (open addressing, linear probing) over the GUIDs normalized
+ * into one buffer, so that the owner of each of a file's thousands of
+ * entries is one look-up, and building it costs no allocation per guest.
+ */
 typedef struct s_claim {
-	char *id;
+	size_t id;		/* offset in ids; SIZE_MAX: free slot */
 	size_t part;
 } s_claim;
 
 typedef struct s_owners {
-	s_claim *v;
-	size_t n, cap;
+	s_claim *slot;
+	size_t mask;		/* slots - 1 (a power of two) */
+	strbuf ids;		/* the GUIDs, each NUL-terminated */
+	strbuf key;		/* scratch: the GUID looked up */
 } s_owners;
 
-static int
-s_claim_cmp(const void *va, const void *vb)
+/* FNV-1a (http://www.isthe.com/chongo/tech/comp/fnv/). */
+static size_t
+s_hash_id(const char *s)
 {
-	const s_claim *a = va, *b = vb;
-	int c = strcmp(a->id, b->id);
+	uint64_t h = 1469598103934665603ULL;
 
-	if (c)
-		return c;
-	return a->part < b->part ? -1 : a->part > b->part;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (size_t)(h ^ (h >> 32));
+}
+
+/* The slot holding id, or the free one where it would go. */
+static s_claim *
+s_slot(const s_owners *o, const char *id)
+{
+	size_t i = s_hash_id(id) & o->mask;
+
+	while (o->slot[i].id != SIZE_MAX &&
+	    strcmp(o->ids.data + o->slot[i].id, id) != 0)
+		i = (i + 1) & o->mask;
+	return &o->slot[i];
 }
 
 static void
 s_claim_add(s_owners *o, const char *id, size_t part)
 {
+	size_t at = o->ids.len;
+	s_claim *c;
+
 	if (id == NULL)
 		return;
-	xgrow(&o->v, &o->cap, o->n + 1, sizeof *o->v);
-	o->v[o->n++] = (s_claim){ dsgroups_norm_guid(id), part };
+	dsgroups_norm_guid_add(&o->ids, id);
+	strbuf_add(&o->ids, "", 1);
+	c = s_slot(o, o->ids.data + at);
+	if (c->id != SIZE_MAX) {
+		o->ids.len = at;	/* a later part's claim: the first wins */
+		o->ids.data[at] = '\0';
+		return;
+	}
+	*c = (s_claim){ at, part };
 }
 
 /* Every guest a plan names (planned or not) belongs to its part: an
@@ -147,7 +184,24 @@ s_claim_add(s_owners *o, const char *id, size_t part)
 static void
 s_owners_build(s_owners *o, const dsmerge_spec *s)
 {
+	size_t n = 0, slots = 16;
+
 	memset(o, 0, sizeof *o);
+	for (size_t i = 0; i < s->nparts; i++) {
+		const plan *p = s->parts[i].plan;
+
+		for (size_t g = 0; p && g < p->ngroups; g++)
+			n += p->groups[g].nguests;
+		n += p ? p->nunplanned : 0;
+	}
+	while (slots < 2 * n)
+		slots *= 2;
+	o->slot = xcalloc(slots, sizeof *o->slot);
+	for (size_t i = 0; i < slots; i++)
+		o->slot[i].id = SIZE_MAX;
+	o->mask = slots - 1;
+	strbuf_init(&o->ids);
+	strbuf_init(&o->key);
 	for (size_t i = 0; i < s->nparts; i++) {
 		const plan *p = s->parts[i].plan;
 
@@ -157,32 +211,37 @@ s_owners_build(s_owners *o, const dsmerge_spec *s)
 		for (size_t k = 0; p && k < p->nunplanned; k++)
 			s_claim_add(o, p->unplanned[k].id, i);
 	}
-	if (o->n > 1)
-		qsort(o->v, o->n, sizeof *o->v, s_claim_cmp);
 }
 
 static void
 s_owners_free(s_owners *o)
 {
-	for (size_t i = 0; i < o->n; i++)
-		free(o->v[i].id);
-	free(o->v);
+	free(o->slot);
+	strbuf_release(&o->ids);
+	strbuf_release(&o->key);
 	memset(o, 0, sizeof *o);
 }
 
-/* The first element of a sorted array whose id is >= id: the elements
- * (claims, record entries) each begin with their char *id. */
-static size_t
-s_find_id(const void *base, size_t n, size_t size, const char *id)
+/* The GUID of a file's entry as compared: borrowed from o, valid until
+ * the next call. */
+static const char *
+s_owners_key(s_owners *o, const char *id)
 {
-	size_t lo = 0, hi = n;
+	strbuf_reset(&o->key);
+	dsgroups_norm_guid_add(&o->key, id);
+	return o->key.data;
+}
+
+/* The first element of the sorted record whose id is >= id. */
+static size_t
+s_find_id(const dsmerge_record *r, const char *id)
+{
+	size_t lo = 0, hi = r->n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const char *at = *(char *const *)(const void *)
-		    ((const char *)base + mid * size);
 
-		if (strcmp(at, id) < 0)
+		if (strcmp(r->v[mid].id, id) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -207,16 +266,15 @@ static int
 s_owner(const dsmerge_spec *s, const s_owners *o, const char *id,
     bool *from_record)
 {
+	const s_claim *c = s_slot(o, id);
 	size_t at;
 
 	*from_record = false;
-	at = s_find_id(o->v, o->n, sizeof *o->v, id);
-	if (at < o->n && strcmp(o->v[at].id, id) == 0)
-		return (int)o->v[at].part;
+	if (c->id != SIZE_MAX)
+		return (int)c->part;
 	if (s->written == NULL)
 		return OWN_FOREIGN;
-	at = s_find_id(s->written->v, s->written->n,
-	    sizeof *s->written->v, id);
+	at = s_find_id(s->written, id);
 	if (at < s->written->n && strcmp(s->written->v[at].id, id) == 0) {
 		*from_record = true;
 		return s_part_of_cluster(s, s->written->v[at].cluster);
@@ -250,36 +308,38 @@ dsmerge_state_clear(dsmerge_state *st)
 	memset(st, 0, sizeof *st);
 }
 
-/* Moves entry e's strings into list (e is left empty). */
+/* Adds entry e to list, its strings borrowed (free list->v alone). */
 static void
-s_entry_move(dsgroups_entries *list, dsgroups_entry *e)
+s_entry_borrow(dsgroups_entries *list, const dsgroups_entry *e)
 {
 	xgrow(&list->v, &list->cap, list->n + 1, sizeof *list->v);
 	list->v[list->n++] = *e;
-	memset(e, 0, sizeof *e);
 }
 
 int
 dsmerge_inspect(const dsmerge_spec *s, const void *data, size_t len,
     dsmerge_state *st, char **err)
 {
-	dsgroups_entries all = { 0 }, *per;
+	dsgroups_doc doc;
+	const dsgroups_entries *all = &doc.entries;
+	dsgroups_entries *per;
 	s_owners o;
 	char hex[DSGROUPS_HASH_HEX + 1];
 
 	memset(st, 0, sizeof *st);
+	memset(&doc, 0, sizeof doc);
 	*err = NULL;
 	if (data != NULL && len > 0 &&
-	    dsgroups_parse(data, len, &all, err) == -1)
+	    dsgroups_parse_doc(data, len, &doc, err) == -1) {
+		dsgroups_doc_clear(&doc);
 		return -1;
+	}
 	per = xcalloc(s->nparts + 1, sizeof *per);
 	s_owners_build(&o, s);
-	for (size_t i = 0; i < all.n; i++) {
-		char *id = dsgroups_norm_guid(all.v[i].id);
+	for (size_t i = 0; i < all->n; i++) {
 		bool rec;
-		int who = s_owner(s, &o, id, &rec);
+		int who = s_owner(s, &o, s_owners_key(&o, all->v[i].id), &rec);
 
-		free(id);
 		if (who == OWN_FOREIGN) {
 			st->foreign++;
 			continue;
@@ -289,18 +349,18 @@ dsmerge_inspect(const dsmerge_spec *s, const void *data, size_t len,
 			continue;
 		}
 		st->owned++;
-		s_entry_move(&per[who], &all.v[i]);
+		s_entry_borrow(&per[who], &all->v[i]);
 	}
 	st->nparts = s->nparts;
 	st->held = xcalloc(s->nparts + 1, sizeof *st->held);
 	for (size_t i = 0; i < s->nparts; i++) {
 		dsgroups_hash(&per[i], hex);
 		st->held[i] = xstrdup(hex);
-		dsgroups_entries_clear(&per[i]);
+		free(per[i].v);
 	}
 	free(per);
 	s_owners_free(&o);
-	dsgroups_entries_clear(&all);
+	dsgroups_doc_clear(&doc);
 	return 0;
 }
 
@@ -331,18 +391,18 @@ dsmerge_result_clear(dsmerge_result *r)
 }
 
 /* What the parts that are rewritten put in the file, in file order, and
- * their GUIDs in the record. */
+ * their GUIDs in the record (sorted by the caller, once). */
 static void
-s_wanted(const dsmerge_spec *s, dsgroups_entries *want, dsmerge_record *rec)
+s_wanted(const dsmerge_spec *s, dsgroups_view *want, dsmerge_record *rec)
 {
 	for (size_t i = 0; i < s->nparts; i++) {
 		if (!s_rewrites(&s->parts[i]))
 			continue;
-		dsgroups_from_plan_as(s->parts[i].plan, s->parts[i].cluster,
-		    want);
-		dsmerge_record_add_part(rec, &s->parts[i]);
+		dsgroups_view_add_plan(want, s->parts[i].plan,
+		    s->parts[i].cluster);
+		s_record_add_part(rec, &s->parts[i]);
 	}
-	dsgroups_sort(want);
+	dsgroups_sort(&want->entries);
 }
 
 static bool
@@ -486,9 +546,11 @@ s_keep_record(dsmerge_result *res, const dsmerge_spec *s, const char *id,
 	const char *cluster = s->parts[who].cluster ? s->parts[who].cluster :
 	    "";
 
-	for (size_t i = 0; s->written && i < s->written->n; i++)
-		if (strcmp(s->written->v[i].id, id) == 0 &&
-		    strcmp(s->written->v[i].cluster, cluster) == 0)
+	if (s->written == NULL)
+		return;
+	for (size_t i = s_find_id(s->written, id); i < s->written->n &&
+	    strcmp(s->written->v[i].id, id) == 0; i++)
+		if (strcmp(s->written->v[i].cluster, cluster) == 0)
 			s_record_push(&res->record, xstrdup(id), cluster);
 }
 
@@ -505,7 +567,7 @@ s_merge(const dsmerge_spec *s, const dsgroups_doc *d,
 	s_owners_build(&own, s);
 	for (size_t i = 0; i < d->entries.n && o.rc == 0; i++) {
 		const dsgroups_entry *e = &d->entries.v[i];
-		char *id = dsgroups_norm_guid(e->id);
+		const char *id = s_owners_key(&own, e->id);
 		bool rec;
 		int who = s_owner(s, &own, id, &rec);
 		size_t from = e->start, to = e->end, ls, le;
@@ -515,10 +577,8 @@ s_merge(const dsmerge_spec *s, const dsgroups_doc *d,
 			if (who >= 0)
 				s_keep_record(res, s, id, who);
 			res->kept++;
-			free(id);
 			continue;
 		}
-		free(id);
 		res->removed++;
 		ls = s_line_start(d->text, from);
 		le = s_line_end(d->text, d->len, to);
@@ -542,7 +602,7 @@ int
 dsmerge_apply(const dsmerge_spec *s, const void *data, size_t len,
     char **out, size_t *outlen, dsmerge_result *res, char **err)
 {
-	dsgroups_entries want = { 0 };
+	dsgroups_view want = { 0 };
 	dsgroups_doc doc;
 	strbuf text;
 	int rc;
@@ -552,9 +612,9 @@ dsmerge_apply(const dsmerge_spec *s, const void *data, size_t len,
 	*err = NULL;
 	memset(res, 0, sizeof *res);
 	s_wanted(s, &want, &res->record);
-	res->written = want.n;
+	res->written = want.entries.n;
 	if (data == NULL || len == 0) {
-		rc = dsgroups_render_entries(&want, out, outlen);
+		rc = dsgroups_render_entries(&want.entries, out, outlen);
 		if (rc == -1)
 			*err = xstrdup("the plan holds a name or GUID that "
 			    "DataSourceGroups.xml cannot carry");
@@ -566,7 +626,9 @@ dsmerge_apply(const dsmerge_spec *s, const void *data, size_t len,
 		goto done;
 	}
 	strbuf_init(&text);
-	rc = s_merge(s, &doc, &want, res, &text);
+	/* The file's text and what is put in, as long as before. */
+	strbuf_reserve(&text, doc.len + doc.len / 8);
+	rc = s_merge(s, &doc, &want.entries, res, &text);
 	if (rc == 0)
 		s_encode(&doc, &text, out, outlen);
 	else
@@ -575,7 +637,7 @@ dsmerge_apply(const dsmerge_spec *s, const void *data, size_t len,
 	strbuf_release(&text);
 	dsgroups_doc_clear(&doc);
 done:
-	dsgroups_entries_clear(&want);
+	dsgroups_view_clear(&want);
 	if (rc == -1)
 		dsmerge_result_clear(res);
 	else

@@ -47,6 +47,12 @@ s_grow(strbuf *sb, size_t extra)
 }
 
 void
+strbuf_reserve(strbuf *sb, size_t extra)
+{
+	s_grow(sb, extra);
+}
+
+void
 strbuf_add(strbuf *sb, const void *data, size_t len)
 {
 	s_grow(sb, len);

@@ -17,6 +17,9 @@ typedef struct strbuf {
 void strbuf_init(strbuf *sb);
 void strbuf_release(strbuf *sb);	/* frees data, leaves sb empty */
 void strbuf_reset(strbuf *sb);		/* len = 0, keeps memory */
+/* Makes room for extra more bytes at once (a caller that knows how much
+ * it will add spares the copies of growing step by step). */
+void strbuf_reserve(strbuf *sb, size_t extra);
 void strbuf_add(strbuf *sb, const void *data, size_t len);
 void strbuf_addstr(strbuf *sb, const char *s);
 void strbuf_addch(strbuf *sb, char c);

@@ -151,21 +151,24 @@ textenc_put_utf16le(strbuf *out, uint32_t cp)
 	s_put_unit_le(out, 0xDC00 | (cp & 0x3FF));
 }
 
-/* Appends the run of ASCII at s (n bytes) as UTF-16LE in one step: a
- * file of megabytes is mostly ASCII, and a call per unit costs more
- * than the conversion. */
-static void
+/* Appends the run of ASCII at s (at most n bytes) as UTF-16LE in one
+ * step, returning its length: a file of megabytes is mostly ASCII, and
+ * a call per unit costs more than the conversion. */
+static size_t
 s_ascii_to_utf16le(strbuf *out, const char *s, size_t n)
 {
 	char *dst;
+	size_t k;
 
-	strbuf_add(out, s, n);	/* reserves n bytes of the 2n needed */
-	strbuf_add(out, s, n);
-	dst = out->data + out->len - 2 * n;
-	for (size_t k = n; k-- > 0;) {
+	strbuf_reserve(out, 2 * n);
+	dst = out->data + out->len;
+	for (k = 0; k < n && (unsigned char)s[k] < 0x80; k++) {
 		dst[2 * k] = s[k];
 		dst[2 * k + 1] = 0;
 	}
+	out->len += 2 * k;
+	out->data[out->len] = '\0';
+	return k;
 }
 
 int
@@ -173,13 +176,12 @@ textenc_utf8_to_utf16le(strbuf *out, const char *s, size_t len, size_t *bad)
 {
 	uint32_t cp;
 
+	/* Each byte of UTF-8 makes at most two of UTF-16: one allocation. */
+	strbuf_reserve(out, 2 * len);
 	for (size_t i = 0; i < len;) {
-		size_t n, run = 0;
+		size_t n, run = s_ascii_to_utf16le(out, s + i, len - i);
 
-		while (i + run < len && (unsigned char)s[i + run] < 0x80)
-			run++;
 		if (run > 0) {
-			s_ascii_to_utf16le(out, s + i, run);
 			i += run;
 			continue;
 		}
@@ -259,23 +261,22 @@ s_unit(const unsigned char *b, bool be)
 static size_t
 s_utf16_ascii_run(const unsigned char *b, size_t len, bool be, strbuf *sb)
 {
-	size_t n = 0, start = sb->len;
+	/* The byte that holds the character, and the one that is 0. */
+	size_t lo = be ? 1 : 0, hi = be ? 0 : 1, k = 0;
 	char *dst;
 
-	while (n + 1 < len) {
-		uint32_t u = s_unit(b + n, be);
+	strbuf_reserve(sb, len / 2);
+	dst = sb->data + sb->len;
+	for (; 2 * k + 1 < len; k++) {
+		unsigned char c = b[2 * k + lo];
 
-		if (u == 0 || u >= 0x80)
+		if (b[2 * k + hi] != 0 || c == 0 || c >= 0x80)
 			break;
-		n += 2;
+		dst[k] = (char)c;
 	}
-	if (n == 0)
-		return 0;
-	strbuf_add(sb, b, n / 2);	/* reserves; filled below */
-	dst = sb->data + start;
-	for (size_t k = 0; k < n / 2; k++)
-		dst[k] = (char)s_unit(b + 2 * k, be);
-	return n;
+	sb->len += k;
+	sb->data[sb->len] = '\0';
+	return 2 * k;
 }
 
 static int
@@ -321,6 +322,8 @@ textenc_decode(const void *data, size_t len, textenc_kind kind, bool strict,
 	int rc;
 
 	strbuf_init(&sb);
+	/* Mostly ASCII: as many bytes as it has characters. */
+	strbuf_reserve(&sb, kind == TEXTENC_UTF8 ? len : len / 2);
 	if (kind == TEXTENC_UTF8)
 		rc = s_decode_utf8(data, len, strict, &sb, bad);
 	else
