@@ -106,11 +106,32 @@ peer_flush_acks(server *s)
 	free(acks);
 }
 
+/* Stores n's liveness with its node event; one the store cannot take
+ * now (busy, full) is stored at a later tick (s_store_pending), so the
+ * event stream never misses a transition. */
 static void
-s_mark_online(server *s, node_session *n)
+s_store_liveness(server *s, node_session *n)
 {
 	char *err = NULL;
 
+	if (store_set_node_online(s->store, n->name, n->online, n->last_seen,
+	    &err) == 0) {
+		if (n->liveness_unstored)
+			log_info("node=%s %s stored (was delayed)", n->name,
+			    n->online ? "online" : "offline");
+		n->liveness_unstored = false;
+		return;
+	}
+	if (!n->liveness_unstored)
+		log_warnx("node=%s cannot store state (stored again later): %s",
+		    n->name, err);
+	free(err);
+	n->liveness_unstored = true;
+}
+
+static void
+s_mark_online(server *s, node_session *n)
+{
 	n->last_seen_mono = platform_mono_ms();
 	n->last_seen = platform_now_ms() / 1000;
 	if (n->online)
@@ -118,10 +139,7 @@ s_mark_online(server *s, node_session *n)
 	n->online = true;
 	n->desired_sent_mono = 0;
 	log_info("node=%s online", n->name);
-	if (store_set_node_online(s->store, n->name, true, n->last_seen, &err) == -1) {
-		log_warnx("node=%s cannot store state: %s", n->name, err);
-		free(err);
-	}
+	s_store_liveness(s, n);
 }
 
 /* The node's inventory changed: its cluster's plan may change. */
@@ -336,6 +354,11 @@ s_store_pending(server *s)
 		free(rec.parts);
 		free(err);
 	}
+	/* A record stored first: the liveness event updates it. */
+	for (size_t i = 0; i < s->nodes.count; i++)
+		if (s->nodes.items[i]->liveness_unstored &&
+		    !s->nodes.items[i]->store_pending)
+			s_store_liveness(s, s->nodes.items[i]);
 }
 
 /* A DPM server of several clusters: every one it protects must be held
@@ -714,7 +737,6 @@ peer_tick(server *s)
 {
 	int64_t now = platform_mono_ms();
 	int64_t limit = (int64_t)s->heartbeat_seconds * 1000 * PEER_MISSED_HEARTBEATS;
-	char *err = NULL;
 
 	peer_flush_acks(s);
 	s_store_pending(s);
@@ -726,12 +748,7 @@ peer_tick(server *s)
 		n->online = false;
 		log_warnx("node=%s offline: no message for %d heartbeats", n->name,
 		    PEER_MISSED_HEARTBEATS);
-		if (store_set_node_online(s->store, n->name, false, n->last_seen,
-		    &err) == -1) {
-			log_warnx("node=%s cannot store state: %s", n->name, err);
-			free(err);
-			err = NULL;
-		}
+		s_store_liveness(s, n);
 	}
 	conflicts_tick(s);
 	linger_tick(s);

@@ -123,8 +123,9 @@ retention_tick(retention *r, server *s)
 	if (s_hold(s, &p.upto_max, who, sizeof who, &err) == -1 ||
 	    store_prune_events(s->store, &p, &res, &err) == -1) {
 		log_warnx("events: pruning: %s; trying again in %d s", err,
-		    RETENTION_IDLE_MS / 1000);
+		    RETENTION_RETRY_MS / 1000);
 		free(err);
+		r->next_mono = now + RETENTION_RETRY_MS;
 		return;
 	}
 	r->run_pruned += res.pruned;

@@ -18,6 +18,8 @@
 #define RETENTION_BATCH 500
 #define RETENTION_IDLE_MS 60000		/* between checks when done */
 #define RETENTION_BUSY_MS 1000		/* between batches while behind */
+#define RETENTION_RETRY_MS 5000		/* after a prune the store refused
+					 * (busy, full) */
 #define RETENTION_HELD_LOG_MS 3600000	/* "held by a webhook" at most */
 
 struct server;

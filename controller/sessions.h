@@ -47,6 +47,8 @@ typedef struct node_session {
 	uint32_t open_drift;
 	bool ack_dirty;		/* acknowledgement not yet in the store */
 	bool store_pending;	/* record or inventory not yet in the store */
+	bool liveness_unstored;	/* online/offline and its event not yet
+				 * in the store (peer.c stores it later) */
 	char *dsgroups_hash;	/* dpm-server: what it holds */
 	/* Last reported, digested (invdigest.h); read only. */
 	invdigest *inventory;

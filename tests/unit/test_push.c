@@ -297,6 +297,42 @@ test_restart_reads_guest_format(void **state)
 	assert_string_equal(group, "CSV-Volume2");
 }
 
+/* How many node events of name the store holds. */
+static int64_t
+s_node_events(fx *f, const char *name)
+{
+	store_event_filter flt = { .type = "node", .node = name };
+	int64_t n = -1;
+	char *err = NULL;
+
+	assert_int_equal(store_count_events(f->s.store, &flt, &n, &err), 0);
+	return n;
+}
+
+/* A node comes online while the store is locked by another process: its
+ * online event is stored once the store takes writes, not lost. */
+static void
+test_liveness_stored_later(void **state)
+{
+	fx *f = *state;
+	fx_peer *hv1, *hv2, *hv3;
+	sqlite3 *other;
+
+	s_cluster(f, &hv1, &hv2, fx_inventory(NULL, 0));
+	assert_int_equal(s_node_events(f, "HV03"), 0);
+	other = s_lock_store(f);
+	hv3 = fx_peer_new(f, "HV03");
+	fx_hello(f, hv3, "hyperv-node", 1, fx_inventory(NULL, 0));
+	assert_true(sessions_find(&f->s.nodes, "HV03")->online);
+	assert_true(sessions_find(&f->s.nodes, "HV03")->liveness_unstored);
+	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_close(other), SQLITE_OK);
+	peer_tick(&f->s);	/* the record, then its online event */
+	assert_false(sessions_find(&f->s.nodes, "HV03")->liveness_unstored);
+	assert_int_equal(s_node_events(f, "HV03"), 1);
+}
+
 /* A guest that leaves while a Hyper-V node is offline may have moved
  * there: it stays planned until that node is heard, at most
  * LINGER_MAX_SECONDS. */
@@ -398,6 +434,8 @@ main(void)
 		    fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_disagreeing_reports_are_drift, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_liveness_stored_later,
+		    fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_restart_reads_guest_format,
 		    fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_departed_guest_lingers,
