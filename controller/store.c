@@ -1087,24 +1087,7 @@ fail:
 /* ---- revisions ---- */
 
 /* Runs a query giving one integer. */
-static int
-s_query_int(store *s, const char *sql, int64_t *v, char **err)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((st = s_prepare(s, sql, err)) == NULL)
-		return -1;
-	rc = s_step(s, st, SQLITE_OK, "query failed", err);
-	if (rc == 1)
-		*v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (rc == 0)
-		s_failx(s, err, "query gave no row: %s", sql);
-	return rc == 1 ? 0 : -1;
-}
-
-/* The same with ?1 bound to text. */
+/* The one integer sql gives, with ?1 bound to text when text is set. */
 static int
 s_query_int_text(store *s, const char *sql, const char *text, int64_t *v,
     char **err)
@@ -1114,7 +1097,8 @@ s_query_int_text(store *s, const char *sql, const char *text, int64_t *v,
 
 	if ((st = s_prepare(s, sql, err)) == NULL)
 		return -1;
-	s_bind_text(st, 1, text, &rc);
+	if (text)
+		s_bind_text(st, 1, text, &rc);
 	rc = s_step(s, st, rc, "query failed", err);
 	if (rc == 1)
 		*v = sqlite3_column_int64(st, 0);
@@ -1122,6 +1106,12 @@ s_query_int_text(store *s, const char *sql, const char *text, int64_t *v,
 	if (rc == 0)
 		s_failx(s, err, "query gave no row: %s", sql);
 	return rc == 1 ? 0 : -1;
+}
+
+static int
+s_query_int(store *s, const char *sql, int64_t *v, char **err)
+{
+	return s_query_int_text(s, sql, NULL, v, err);
 }
 
 /* The cluster a call without one is about: that of the newest revision
