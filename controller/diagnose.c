@@ -97,11 +97,13 @@ s_guests(const policy *pol, const node_session *n, flist *f)
 	for (size_t i = 0; i < n->inventory->nguests; i++) {
 		const invdigest_guest *g = &n->inventory->guests[i];
 
-		if (!policy_covers_guest(pol, g->name) ||
-		    g->backup_service == want)
+		const char *name = invdigest_name(n->inventory, g);
+
+		if (!policy_covers_guest(pol, name) ||
+		    (bool)g->backup_service == want)
 			continue;
 		if (bad < DIAG_MAX_GUESTS_LISTED)
-			strbuf_addf(&names, "%s%s", bad ? ", " : "", g->name);
+			strbuf_addf(&names, "%s%s", bad ? ", " : "", name);
 		bad++;
 	}
 	if (bad > DIAG_MAX_GUESTS_LISTED)

@@ -1,9 +1,9 @@
 /*
  * invdigest.c: the digest of a node's inventory (invdigest.h). Two
- * passes: the guests are digested and every string's size counted, then
- * one block takes the header, the guests, the volume lists and the
- * strings. A node's CSV volumes are shared by its guests: each distinct
- * spelling is copied once (up to S_SHARED_VOLUMES of them).
+ * passes: the guests are digested, the node's distinct volume spellings
+ * sorted and every string's size counted; then one block takes the
+ * header, the guests, their volume references, the volume table and the
+ * text.
  */
 #include "invdigest.h"
 
@@ -16,50 +16,55 @@
 #include "policy.h"
 #include "xalloc.h"
 
-#define S_SHARED_VOLUMES 64
-
-/* The block being filled: strings go after the fixed-size parts. */
+/* The block's text being filled. */
 typedef struct s_pack {
-	char *text;		/* next free byte */
-	const char *shared[S_SHARED_VOLUMES];	/* volumes copied so far */
-	size_t nshared;
+	char *base;		/* invdigest.text */
+	char *at;		/* next free byte */
 } s_pack;
 
 static const char *
 s_put(s_pack *pk, const char *str)
 {
 	size_t len = strlen(str) + 1;
-	char *at = pk->text;
+	char *at = pk->at;
 
 	memcpy(at, str, len);
-	pk->text += len;
+	pk->at += len;
 	return at;
 }
 
-static const char *
-s_put_volume(s_pack *pk, const char *vol)
+/* As s_put(), the offset in the text. */
+static uint32_t
+s_put_at(s_pack *pk, const char *str)
 {
-	const char *at;
-
-	for (size_t i = 0; i < pk->nshared; i++)
-		if (strcmp(pk->shared[i], vol) == 0)
-			return pk->shared[i];
-	at = s_put(pk, vol);
-	if (pk->nshared < S_SHARED_VOLUMES)
-		pk->shared[pk->nshared++] = at;
-	return at;
+	return (uint32_t)(s_put(pk, str) - pk->base);
 }
 
-/* Bytes s_put_volume() will take for vol, counted as it will share. */
-static size_t
-s_volume_bytes(const char **seen, size_t *nseen, const char *vol)
+static int
+s_strcmp_pp(const void *a, const void *b)
 {
-	for (size_t i = 0; i < *nseen; i++)
-		if (strcmp(seen[i], vol) == 0)
-			return 0;
-	if (*nseen < S_SHARED_VOLUMES)
-		seen[(*nseen)++] = vol;
-	return strlen(vol) + 1;
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The distinct spellings among every guest's volumes, sorted; *n of
+ * them. Borrowed from dg. */
+static const char **
+s_volume_table(const planner_digest *dg, size_t nguests, size_t nrefs,
+    size_t *n)
+{
+	const char **v = xcalloc(nrefs ? nrefs : 1, sizeof *v);
+	size_t k = 0, out = 0;
+
+	for (size_t i = 0; i < nguests; i++)
+		for (size_t j = 0; j < dg[i].nvolumes; j++)
+			v[k++] = dg[i].volumes[j];
+	if (k > 1)
+		qsort(v, k, sizeof *v, s_strcmp_pp);
+	for (size_t i = 0; i < k; i++)
+		if (out == 0 || strcmp(v[out - 1], v[i]) != 0)
+			v[out++] = v[i];
+	*n = out;
+	return v;
 }
 
 static size_t
@@ -125,55 +130,89 @@ s_snapshot(const Hvp__Inventory *inv, s_pack *pk, invdigest_snapshot *out)
 	return 0;
 }
 
-invdigest *
-invdigest_new(const Hvp__Inventory *inv)
+/* Pass 1: every guest's digest, how many volume references and text
+ * bytes the block needs. */
+static planner_digest *
+s_digest_guests(const Hvp__Inventory *inv, size_t *nrefs, size_t *text)
 {
-	size_t n = inv->n_guests, nvol = 0, text = 0, nseen = 0;
+	size_t n = inv->n_guests;
 	planner_digest *dg = xcalloc(n ? n : 1, sizeof *dg);
-	const char *seen[S_SHARED_VOLUMES];
-	const char **vslot;
-	invdigest *d;
-	s_pack pk = { 0 };
-	char *block;
 
+	*nrefs = *text = 0;
 	for (size_t i = 0; i < n; i++) {
 		const Hvp__Guest *g = inv->guests[i];
 
 		planner_digest_paths(g->name, g->id,
 		    (const char *const *)g->paths, g->n_paths, &dg[i]);
-		nvol += dg[i].nvolumes;
-		text += s_bytes(s_or_empty(g->name)) +
+		*nrefs += dg[i].nvolumes;
+		*text += s_bytes(s_or_empty(g->name)) +
 		    s_bytes(s_or_empty(g->id)) + s_bytes(dg[i].unplannable);
-		for (size_t k = 0; k < dg[i].nvolumes; k++)
-			text += s_volume_bytes(seen, &nseen, dg[i].volumes[k]);
 	}
+	return dg;
+}
+
+invdigest *
+invdigest_new(const Hvp__Inventory *inv)
+{
+	size_t n = inv->n_guests, nrefs, text, nvol;
+	planner_digest *dg = s_digest_guests(inv, &nrefs, &text);
+	const char **table = s_volume_table(dg, n, nrefs, &nvol);
+	uint32_t *ref;
+	invdigest *d;
+	s_pack pk;
+	char *block;
+
+	for (size_t v = 0; v < nvol; v++)
+		text += strlen(table[v]) + 1;
 	text += s_snapshot(inv, NULL, NULL);
-	block = xmalloc(sizeof *d + n * sizeof *d->guests +
-	    nvol * sizeof *vslot + text);
+	/* Largest alignment first: header, pointers, guests, references. */
+	block = xmalloc(sizeof *d + nvol * sizeof *d->volumes +
+	    n * sizeof *d->guests + nrefs * sizeof *ref + text);
 	d = (invdigest *)block;
 	memset(d, 0, sizeof *d);
-	d->guests = (invdigest_guest *)(block + sizeof *d);
+	d->volumes = (const char **)(block + sizeof *d);
+	d->nvolumes = nvol;
+	d->guests = (invdigest_guest *)(d->volumes + nvol);
 	d->nguests = n;
+	d->volume_refs = ref = (uint32_t *)(d->guests + n);
+	d->nvolume_refs = nrefs;
+	d->text = pk.base = pk.at = (char *)(ref + nrefs);
 	d->has_system_provider_key = inv->has_system_provider_key;
-	vslot = (const char **)(d->guests + n);
-	pk.text = (char *)(vslot + nvol);
+	for (size_t v = 0; v < nvol; v++)
+		d->volumes[v] = s_put(&pk, table[v]);
 	for (size_t i = 0; i < n; i++) {
 		const Hvp__Guest *g = inv->guests[i];
 		invdigest_guest *out = &d->guests[i];
 
-		*out = (invdigest_guest){ .name = s_put(&pk, s_or_empty(g->name)),
-		    .id = s_put(&pk, s_or_empty(g->id)), .volumes = vslot,
-		    .nvolumes = dg[i].nvolumes,
+		*out = (invdigest_guest){ .name = s_put_at(&pk, s_or_empty(g->name)),
+		    .id = s_put_at(&pk, s_or_empty(g->id)),
 		    .unplannable = dg[i].unplannable ?
-		    s_put(&pk, dg[i].unplannable) : NULL,
+		    s_put_at(&pk, dg[i].unplannable) : INVDIGEST_NONE,
+		    .volume_refs = (uint32_t)(ref - d->volume_refs),
+		    .nvolumes = (uint32_t)dg[i].nvolumes & 0x7fffffffu,
 		    .backup_service = s_backup_service(g) };
-		for (size_t k = 0; k < dg[i].nvolumes; k++)
-			*vslot++ = s_put_volume(&pk, dg[i].volumes[k]);
-		planner_digest_clear(&dg[i]);
+		for (size_t k = 0; k < dg[i].nvolumes; k++) {
+			const char **at = bsearch(&dg[i].volumes[k], table,
+			    nvol, sizeof *table, s_strcmp_pp);
+			*ref++ = (uint32_t)(at - table);
+		}
 	}
 	s_snapshot(inv, &pk, &d->snapshot);
+	free(table);	/* borrowed dg's strings: they go after it */
+	for (size_t i = 0; i < n; i++)
+		planner_digest_clear(&dg[i]);
 	free(dg);
 	return d;
+}
+
+void
+invdigest_volumes(const invdigest *d, const invdigest_guest *g,
+    const char **out)
+{
+	const uint32_t *ref = d->volume_refs + g->volume_refs;
+
+	for (size_t k = 0; k < g->nvolumes; k++)
+		out[k] = d->volumes[ref[k]];
 }
 
 invdigest *

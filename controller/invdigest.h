@@ -15,17 +15,23 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "hvpolicy.pb-c.h"
 
+/* One guest. Its strings are offsets into the digest's text (read them
+ * with the accessors below): 400,000 guests on one controller make every
+ * byte of this count eight hundred thousand times over. */
 typedef struct invdigest_guest {
-	const char *name;	/* never NULL */
-	const char *id;		/* as reported; never NULL */
-	const char *const *volumes;	/* planner_digest.volumes */
-	size_t nvolumes;
-	const char *unplannable;	/* planner_digest.unplannable */
-	bool backup_service;	/* Backup integration service enabled */
+	uint32_t name;		/* never empty of meaning: "" when unnamed */
+	uint32_t id;		/* as reported; "" when none */
+	uint32_t unplannable;	/* INVDIGEST_NONE: the file can carry it */
+	uint32_t volume_refs;	/* first of nvolumes in invdigest.volume_refs */
+	uint32_t nvolumes : 31;
+	uint32_t backup_service : 1;	/* Backup integration service on */
 } invdigest_guest;
+
+#define INVDIGEST_NONE UINT32_MAX
 
 /* The last snapshot the DPM agent log names, with what the inventory
  * says of its provider. */
@@ -42,9 +48,40 @@ typedef struct invdigest_snapshot {
 typedef struct invdigest {
 	invdigest_guest *guests;	/* in report order */
 	size_t nguests;
+	/* The node's CSV volumes, each distinct spelling once; a guest's
+	 * are volumes[volume_refs[g.volume_refs + k]], k < g.nvolumes. */
+	const char **volumes;
+	size_t nvolumes;
+	uint32_t *volume_refs;
+	size_t nvolume_refs;
+	const char *text;
 	bool has_system_provider_key;
 	invdigest_snapshot snapshot;
 } invdigest;
+
+static inline const char *
+invdigest_name(const invdigest *d, const invdigest_guest *g)
+{
+	return d->text + g->name;
+}
+
+static inline const char *
+invdigest_id(const invdigest *d, const invdigest_guest *g)
+{
+	return d->text + g->id;
+}
+
+/* Why the file cannot carry g, or NULL. */
+static inline const char *
+invdigest_unplannable(const invdigest *d, const invdigest_guest *g)
+{
+	return g->unplannable == INVDIGEST_NONE ? NULL :
+	    d->text + g->unplannable;
+}
+
+/* g's volumes into out[0 .. g->nvolumes - 1] (planner_digest.volumes). */
+void invdigest_volumes(const invdigest *d, const invdigest_guest *g,
+    const char **out);
 
 /* The digest of inv: one allocation, freed by invdigest_free(). */
 invdigest *invdigest_new(const Hvp__Inventory *inv);

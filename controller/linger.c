@@ -45,6 +45,17 @@ s_digest_copy(planner_digest *dst, const char *const *volumes, size_t n,
 	    xstrdup(unplannable) : NULL;
 }
 
+/* The digest of a guest that left: copied out of its node's digest. */
+static void
+s_digest_of(planner_digest *dst, const invdigest *d, const invdigest_guest *g)
+{
+	const char **volumes = xcalloc(g->nvolumes + 1, sizeof *volumes);
+
+	invdigest_volumes(d, g, volumes);
+	s_digest_copy(dst, volumes, g->nvolumes, invdigest_unplannable(d, g));
+	free(volumes);
+}
+
 /* Ends an older lingering of the same guest (it left one node, then
  * another): one entry per GUID, the newest. */
 static void
@@ -168,25 +179,25 @@ linger_note(server *s, const char *node, const invdigest *before,
 
 	/* Sorted GUIDs of after: thousands of guests a node stay cheap. */
 	for (size_t i = 0; i < nafter; i++)
-		ids[i] = after->guests[i].id;
+		ids[i] = invdigest_id(after, &after->guests[i]);
 	qsort(ids, nafter, sizeof *ids, s_id_cmp);
 	for (size_t i = 0; before && i < before->nguests; i++) {
 		const invdigest_guest *g = &before->guests[i];
+		const char *id = invdigest_id(before, g);
 		linger_guest e = { .left_mono = now_mono, .left_at = now };
 
-		if (*g->id == '\0' ||
-		    bsearch(&g->id, ids, nafter, sizeof *ids, s_id_cmp))
+		if (*id == '\0' ||
+		    bsearch(&id, ids, nafter, sizeof *ids, s_id_cmp))
 			continue;
 		e.node = xstrdup(node);
-		e.name = xstrdup(g->name);
-		e.id = xstrdup(g->id);
-		s_digest_copy(&e.digest, g->volumes, g->nvolumes,
-		    g->unplannable);
+		e.name = xstrdup(invdigest_name(before, g));
+		e.id = xstrdup(id);
+		s_digest_of(&e.digest, before, g);
 		s_add(t, &e);
 		changed = true;
 		log_debug("node=%s guest %s left; kept in the plan until every "
 		    "Hyper-V node has been heard, unless one reports it",
-		    node, g->name);
+		    node, e.name);
 	}
 	free(ids);
 	if (!changed && !t->unstored)

@@ -413,29 +413,48 @@ s_node_of(const server *s, const char *name, const cluster_state *c)
 	return n && n->role == ROLE_HYPERV_NODE && clusters_node_in(n, c);
 }
 
+/* Whether n's inventory is planned in cluster c. */
+static bool
+s_planned_inventory(const node_session *n, const cluster_state *c)
+{
+	return n->inventory && n->role == ROLE_HYPERV_NODE &&
+	    clusters_node_in(n, c);
+}
+
 /* Collects every hyperv-node's last reported guests of cluster c for the
- * planner, then the guests lingering on c's nodes. */
+ * planner, then the guests lingering on c's nodes. The reported guests'
+ * volume lists point into *volumes (owned by the caller, as the result
+ * is). */
 static planner_guest *
-s_collect_guests(server *s, const cluster_state *c, size_t *count)
+s_collect_guests(server *s, const cluster_state *c, size_t *count,
+    const char ***volumes)
 {
 	planner_guest *g = NULL;
-	size_t n = 0, cap = 0, reported, kept;
+	size_t n = 0, cap = 0, reported, kept, nvol = 0;
+	const char **vol;
 
+	for (size_t i = 0; i < s->nodes.count; i++)
+		if (s_planned_inventory(s->nodes.items[i], c))
+			nvol += s->nodes.items[i]->inventory->nvolume_refs;
+	*volumes = vol = xcalloc(nvol + 1, sizeof *vol);
 	for (size_t i = 0; i < s->nodes.count; i++) {
-		node_session *ns = s->nodes.items[i];
+		const node_session *ns = s->nodes.items[i];
+		const invdigest *d = ns->inventory;
 
-		if (ns->inventory == NULL || ns->role != ROLE_HYPERV_NODE ||
-		    !clusters_node_in(ns, c))
+		if (!s_planned_inventory(ns, c))
 			continue;
-		xgrow(&g, &cap, n + ns->inventory->nguests, sizeof *g);
-		for (size_t k = 0; k < ns->inventory->nguests; k++) {
-			const invdigest_guest *dg = &ns->inventory->guests[k];
+		xgrow(&g, &cap, n + d->nguests, sizeof *g);
+		for (size_t k = 0; k < d->nguests; k++) {
+			const invdigest_guest *dg = &d->guests[k];
 
-			g[n++] = (planner_guest){ .name = dg->name, .id = dg->id,
-			    .node = ns->name, .digested = true,
-			    .volumes = dg->volumes, .nvolumes = dg->nvolumes,
-			    .unplannable = dg->unplannable,
+			invdigest_volumes(d, dg, vol);
+			g[n++] = (planner_guest){ .name = invdigest_name(d, dg),
+			    .id = invdigest_id(d, dg), .node = ns->name,
+			    .digested = true, .volumes = vol,
+			    .nvolumes = dg->nvolumes,
+			    .unplannable = invdigest_unplannable(d, dg),
 			    .rank = ns->inventory_rank };
+			vol += dg->nvolumes;
 		}
 	}
 	reported = kept = n;
@@ -451,9 +470,7 @@ static bool
 s_have_inventories(const server *s, const cluster_state *c)
 {
 	for (size_t i = 0; i < s->nodes.count; i++)
-		if (s->nodes.items[i]->inventory &&
-		    s->nodes.items[i]->role == ROLE_HYPERV_NODE &&
-		    clusters_node_in(s->nodes.items[i], c))
+		if (s_planned_inventory(s->nodes.items[i], c))
 			return true;
 	return false;
 }
@@ -495,19 +512,22 @@ s_replan(server *s, cluster_state *c)
 {
 	planner_result r = { 0 };
 	planner_guest *guests;
+	const char **volumes;
 	size_t n;
 	char *err = NULL;
+	int rc;
 
 	c->plan_dirty = false;
 	if (!s_have_inventories(s, c))
 		return;	/* an empty plan would empty the DPM server's file */
-	guests = s_collect_guests(s, c, &n);
-	if (planner_build(guests, n, c->plan, &r) == -1) {
+	guests = s_collect_guests(s, c, &n, &volumes);
+	rc = planner_build(guests, n, c->plan, &r);
+	free(guests);
+	free(volumes);
+	if (rc == -1) {
 		log_warnx("cluster %s: planning failed", c->name);
-		free(guests);
 		return;
 	}
-	free(guests);
 	conflicts_update(s, c, r.conflicts, r.nconflicts);
 	if (c->plan && r.plan->generation == c->plan->generation) {
 		planner_result_clear(&r);

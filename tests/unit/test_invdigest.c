@@ -76,31 +76,36 @@ test_guests(void **state)
 	Hvp__Inventory *inv = s_inventory();
 	invdigest *d = invdigest_new(inv);
 	const invdigest_guest *g;
+	const char *vol[3];
 
 	(void)state;
 	assert_int_equal(d->nguests, 4);
 	assert_true(d->has_system_provider_key);
 	assert_null(d->snapshot.provider_id);
 	g = &d->guests[0];
-	assert_string_equal(g->name, "A");
-	assert_string_equal(g->id, ID_A);
+	assert_string_equal(invdigest_name(d, g), "A");
+	assert_string_equal(invdigest_id(d, g), ID_A);
 	assert_int_equal(g->nvolumes, 2);	/* Volume1 once */
-	assert_string_equal(g->volumes[0], "Volume1");
-	assert_string_equal(g->volumes[1], "Volume2");
-	assert_null(g->unplannable);
+	invdigest_volumes(d, g, vol);
+	assert_string_equal(vol[0], "Volume1");
+	assert_string_equal(vol[1], "Volume2");
+	assert_null(invdigest_unplannable(d, g));
 	assert_true(g->backup_service);
 	g = &d->guests[1];
-	assert_string_equal(g->id, "{" ID_B "}");	/* as reported */
+	assert_string_equal(invdigest_id(d, g), "{" ID_B "}");	/* as reported */
 	assert_false(g->backup_service);
 	/* One copy of each volume for the whole node. */
-	assert_ptr_equal(g->volumes[0], d->guests[0].volumes[1]);
+	invdigest_volumes(d, g, &vol[2]);
+	assert_ptr_equal(vol[2], vol[1]);
+	assert_int_equal(d->nvolumes, 2);
+	assert_int_equal(d->nvolume_refs, 4);	/* D on Volume1 too */
 	g = &d->guests[2];
-	assert_string_equal(g->id, "");
+	assert_string_equal(invdigest_id(d, g), "");
 	assert_int_equal(g->nvolumes, 0);
 	assert_true(g->backup_service);		/* Hyper-V's default */
 	g = &d->guests[3];
-	assert_non_null(g->unplannable);
-	assert_non_null(strstr(g->unplannable, "path 1"));
+	assert_non_null(invdigest_unplannable(d, g));
+	assert_non_null(strstr(invdigest_unplannable(d, g), "path 1"));
 	invdigest_free(&d);
 	assert_null(d);
 	wire_inventory_free(&inv);
@@ -148,13 +153,15 @@ test_encoded(void **state)
 	uint8_t *buf;
 	size_t len;
 	invdigest *d;
+	const char *vol[1];
 
 	(void)state;
 	assert_int_equal(wire_encode_message(&inv->base, &buf, &len), 0);
 	d = invdigest_new_encoded(buf, len);
 	assert_non_null(d);
 	assert_int_equal(d->nguests, 4);
-	assert_string_equal(d->guests[1].volumes[0], "Volume2");
+	invdigest_volumes(d, &d->guests[1], vol);
+	assert_string_equal(vol[0], "Volume2");
 	invdigest_free(&d);
 	assert_null(invdigest_new_encoded(junk, sizeof junk));
 	free(buf);
