@@ -77,6 +77,10 @@
 #define LOAD_BACKOFF_MAX_MS	30000
 #define LOAD_RECV_BURST		64
 #define LOAD_POLL_MAX_MS	1000
+/* Timers (Hello, heartbeats, reconnects) are looked at this often: a
+ * scan of thousands of simulated nodes at every message would take the
+ * CPU the controller under test needs. */
+#define LOAD_TIMER_GRAIN_MS	10
 #define LOAD_HWM		1000
 #define LOAD_SYSTEM_PROVIDER_ID "{b5946137-7b9f-4925-af80-51abd60b20d5}"
 #define LOAD_SYSTEM_PROVIDER_NAME "Microsoft Software Shadow Copy provider 1.0"
@@ -109,6 +113,7 @@ typedef struct s_sim {
 	void *sock;
 	bool check;		/* look at sock: its ZMQ_FD woke the loop, or
 				 * something was sent on it */
+	bool queued;		/* in s_load.marked */
 	Hvp__Inventory *inventory;
 	int64_t connect_at;	/* mono ms: when to open the socket */
 	int64_t hello_at;	/* mono ms: next Hello due; 0 = none */
@@ -161,6 +166,9 @@ typedef struct s_load {
 	s_sim *sims;
 	size_t n;
 	int epoll;		/* every socket's ZMQ_FD */
+	size_t *marked;		/* sims to look at (check set), n at most */
+	size_t nmarked;
+	int64_t timers_due;	/* mono ms: the next scan of every timer */
 	bool jobs_check;	/* look at jobs */
 	void *jobs;		/* PAIR: jobs to the writer, done ones back */
 	void *writer_sock;	/* the writer's end */
@@ -416,6 +424,7 @@ s_sims_new(s_load *l)
 		    (o->clusters + o->per_dpm - 1) / o->per_dpm;
 	l->n = o->nodes * o->clusters + ndpm;
 	l->sims = xcalloc(l->n, sizeof *l->sims);
+	l->marked = xcalloc(l->n, sizeof *l->marked);
 	for (size_t i = 0; i < l->n; i++) {
 		s_sim *s = &l->sims[i];
 
@@ -465,6 +474,8 @@ s_sims_free(s_load *l)
 	}
 	free(l->sims);
 	l->sims = NULL;
+	free(l->marked);
+	l->marked = NULL;
 	l->n = 0;
 	for (size_t c = 0; l->cluster_names && c < l->o.clusters; c++)
 		free(l->cluster_names[c]);
@@ -1199,34 +1210,78 @@ s_readable(void *sock)
 }
 
 /* Serves the sockets marked: every message each has. */
+/* Sim i is to be looked at: its descriptor woke the loop, or something
+ * was sent on it (sends take the descriptor's wake-up). */
+static void
+s_mark(s_load *l, size_t i)
+{
+	s_sim *s = &l->sims[i];
+
+	s->check = true;
+	if (!s->queued) {
+		s->queued = true;
+		l->marked[l->nmarked++] = i;
+	}
+}
+
+/* Marks every sim a send has flagged (after work that may send on any). */
+static void
+s_mark_flagged(s_load *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->sims[i].check)
+			s_mark(l, i);
+}
+
 static void
 s_serve_marked(s_load *l)
 {
+	size_t n = l->nmarked;
+	size_t *batch;
+
 	if (l->jobs && l->jobs_check) {
 		l->jobs_check = false;
 		while (s_readable(l->jobs))
 			s_jobs_back(l);
+		s_mark_flagged(l);
 	}
-	for (size_t i = 0; i < l->n; i++) {
-		s_sim *s = &l->sims[i];
+	if (n == 0)
+		return;
+	batch = xmalloc(n * sizeof *batch);
+	memcpy(batch, l->marked, n * sizeof *batch);
+	l->nmarked = 0;
+	for (size_t k = 0; k < n; k++) {
+		s_sim *s = &l->sims[batch[k]];
 
+		s->queued = false;
 		if (!s->check)
 			continue;
 		s->check = false;
 		while (s->sock && s_readable(s->sock))
 			s_receive(l, s);
+		if (s->check)
+			s_mark(l, batch[k]);
+		l->timers_due = s_next_due(s, l->timers_due);
 	}
+	free(batch);
 }
 
-static bool
-s_any_marked(const s_load *l)
+/* Every sim's timers, at most once a LOAD_TIMER_GRAIN_MS. */
+static void
+s_run_timers(s_load *l, int64_t now)
 {
-	if (l->jobs_check)
-		return true;
-	for (size_t i = 0; i < l->n; i++)
+	int64_t due = now + LOAD_POLL_MAX_MS;
+
+	if (now < l->timers_due)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		s_timers(l, &l->sims[i], now);
 		if (l->sims[i].check)
-			return true;
-	return false;
+			s_mark(l, i);
+		due = s_next_due(&l->sims[i], due);
+	}
+	l->timers_due = due > now + LOAD_TIMER_GRAIN_MS ? due :
+	    now + LOAD_TIMER_GRAIN_MS;
 }
 
 static void
@@ -1235,20 +1290,20 @@ s_loop(s_load *l)
 	struct epoll_event evs[256];
 
 	while (!l->sig.terminate) {
-		int64_t now = platform_mono_ms(), next = now + LOAD_POLL_MAX_MS;
+		int64_t now = platform_mono_ms(), wait;
 		int rc, err;
 
-		for (size_t i = 0; i < l->n; i++)
-			next = s_next_due(&l->sims[i], next);
-		if (s_any_marked(l))
-			next = now;
+		wait = l->nmarked > 0 || l->jobs_check ? 0 :
+		    l->timers_due > now ? l->timers_due - now : 0;
 		rc = epoll_wait(l->epoll, evs, (int)(sizeof evs / sizeof evs[0]),
-		    next > now ? (int)(next - now) : 0);
+		    (int)(wait < LOAD_POLL_MAX_MS ? wait : LOAD_POLL_MAX_MS));
 		err = errno;	/* before a signal's work changes it */
 		if (l->sig.terminate)
 			break;
-		if (l->sig.reload)
+		if (l->sig.reload) {
 			s_move_storage(l);
+			s_mark(l, 0);
+		}
 		if (rc == -1 && err != EINTR) {
 			log_warnx("epoll_wait: %s", strerror(err));
 			platform_sleep_ms(100);
@@ -1257,12 +1312,10 @@ s_loop(s_load *l)
 			if (evs[k].data.u64 == S_JOBS_TAG)
 				l->jobs_check = true;
 			else if (evs[k].data.u64 < l->n)
-				l->sims[evs[k].data.u64].check = true;
+				s_mark(l, (size_t)evs[k].data.u64);
 		}
 		s_serve_marked(l);
-		now = platform_mono_ms();
-		for (size_t i = 0; i < l->n; i++)
-			s_timers(l, &l->sims[i], now);
+		s_run_timers(l, platform_mono_ms());
 	}
 }
 

@@ -71,6 +71,8 @@ plan_free(plan **pp)
 		s_group_clear(&p->groups[i], p->guest_text != NULL);
 	free(p->groups);
 	free(p->guest_text);
+	if (p->kept)
+		p->kept_free(p->kept);
 	for (size_t i = 0; i < p->nunplanned; i++)
 		s_unplanned_clear(&p->unplanned[i]);
 	free(p->unplanned);

@@ -47,9 +47,15 @@ typedef struct plan {
 	size_t nunplanned;
 	/* When set, the name, id and node of every guest in groups point
 	 * into this one block (the planner's plans: thousands of guests,
-	 * one allocation) and plan_free() frees it whole; NULL, each of
-	 * those strings is its own allocation. */
+	 * one allocation) or into what `kept` holds, and plan_free() frees
+	 * the block whole; NULL, each of those strings is its own
+	 * allocation. */
 	char *guest_text;
+	/* What guests' strings borrow from (the planner's lasting guests:
+	 * a controller's inventories), released by plan_free() with
+	 * kept_free; NULL when nothing is borrowed. */
+	void *kept;
+	void (*kept_free)(void *kept);
 } plan;
 
 plan *plan_new(void);

@@ -44,6 +44,7 @@ typedef struct s_rec {
 	size_t voff, nvol;	/* into s_ctx.rvols */
 	size_t next;		/* next report of this GUID, or S_NONE */
 	bool head;		/* first report of its GUID */
+	bool lasting;		/* planner_guest.lasting */
 } s_rec;
 
 /* A guest to plan: one GUID, one node. */
@@ -374,7 +375,7 @@ s_read(s_ctx *c, const planner_guest *guests, size_t n)
 		    .idlen = idlen, .name = g->name ? g->name : "",
 		    .namekey = s_prefix_key(g->name ? g->name : ""),
 		    .node = g->node ? g->node : "", .rank = g->rank,
-		    .voff = c->nrvols };
+		    .voff = c->nrvols, .lasting = g->lasting };
 		c->stamp++;
 		for (size_t k = 0; k < nvols; k++) {
 			size_t v = s_vol_intern(c, vols[k]);
@@ -692,8 +693,30 @@ s_put(char *at, const char *str)
 	return at + len;
 }
 
+/* Whether a report's GUID is spelt as the plan spells it (lowercase,
+ * no braces) and ends there: a lasting one is then shared. */
+static bool
+s_id_shareable(const s_rec *r)
+{
+	if (!r->lasting || r->id[r->idlen] != '\0')
+		return false;
+	for (size_t i = 0; i < r->idlen; i++)
+		if (s_fold((unsigned char)r->id[i]) != (unsigned char)r->id[i])
+			return false;
+	return true;
+}
+
+/* The bytes s_guests() copies for ent. */
+static size_t
+s_guest_bytes(const s_ent *ent)
+{
+	return (ent->named->lasting ? 0 : strlen(ent->named->name) + 1) +
+	    (s_id_shareable(ent->rec) ? 0 : ent->rec->idlen + 1);
+}
+
 /* The plan's guests, in plan order, their strings in one block
- * (plan.guest_text): name and lowercase GUID each, every node once. */
+ * (plan.guest_text): every node once, name and lowercase GUID each
+ * unless a lasting report's can be shared. */
 static void
 s_guests(s_ctx *c, plan *p)
 {
@@ -703,8 +726,7 @@ s_guests(s_ctx *c, plan *p)
 
 	for (size_t e = 0; e < c->nents; e++) {
 		nodes[e] = c->ents[e].rec->node;
-		bytes += strlen(c->ents[e].named->name) + 1 +
-		    c->ents[e].rec->idlen + 1;
+		bytes += s_guest_bytes(&c->ents[e]);
 	}
 	if (c->nents > 1)
 		qsort(nodes, c->nents, sizeof *nodes, s_strcmp_pp);
@@ -727,8 +749,16 @@ s_guests(s_ctx *c, plan *p)
 		plan_guest *g = &grp->guests[grp->nguests++];
 
 		g->node = node_at[at - nodes];
-		g->name = text;
-		text = s_put(text, ent->named->name);
+		if (ent->named->lasting) {
+			g->name = (char *)ent->named->name;
+		} else {
+			g->name = text;
+			text = s_put(text, ent->named->name);
+		}
+		if (s_id_shareable(ent->rec)) {
+			g->id = (char *)ent->rec->id;
+			continue;
+		}
 		g->id = text;
 		for (size_t i = 0; i < ent->rec->idlen; i++)
 			*text++ = (char)s_fold((unsigned char)ent->rec->id[i]);

@@ -82,6 +82,10 @@ typedef struct planner_guest {
 	const char *unplannable;
 	uint64_t rank;		/* among nodes reporting one GUID, the highest
 				 * owns it (the controller: the newest report) */
+	/* name and id outlive the plan (the caller sets plan.kept to what
+	 * keeps them): the plan points at them, where they are spelt as it
+	 * spells them, instead of copying. */
+	bool lasting;
 } planner_guest;
 
 /* The same GUID reported by several nodes. */

@@ -439,6 +439,96 @@ wire_plan_new(const plan *p)
 	return m;
 }
 
+/* The block wire_plan_borrowed_new() carves, in alignment order. */
+typedef struct s_carve {
+	char *at;
+} s_carve;
+
+static void *
+s_carve_take(s_carve *c, size_t bytes)
+{
+	void *at = c->at;
+
+	c->at += bytes;
+	return at;
+}
+
+/* A borrowed string field: NULL and "" as s_str() gives them. */
+static char *
+s_borrow(const char *s)
+{
+	return (char *)(s && *s ? s : protobuf_c_empty_string);
+}
+
+Hvp__Plan *
+wire_plan_borrowed_new(const plan *p)
+{
+	size_t nguests = 0, bytes;
+	Hvp__Plan *m;
+	Hvp__PlanGroup *groups;
+	Hvp__PlanGuest *guests;
+	Hvp__PlanUnplanned *unpl;
+	s_carve c;
+
+	for (size_t i = 0; i < p->ngroups; i++)
+		nguests += p->groups[i].nguests;
+	/* Every part is pointers or holds them: one alignment for all. */
+	bytes = sizeof *m + p->ngroups * (sizeof *m->groups + sizeof *groups) +
+	    nguests * (sizeof(Hvp__PlanGuest *) + sizeof *guests) +
+	    p->nunplanned * (sizeof *m->unplanned + sizeof *unpl);
+	c.at = xmalloc(bytes);
+	m = s_carve_take(&c, sizeof *m);
+	hvp__plan__init(m);
+	m->generation = p->generation;
+	m->hash = s_borrow(p->hash);
+	m->n_groups = p->ngroups;
+	m->groups = s_carve_take(&c, p->ngroups * sizeof *m->groups);
+	groups = s_carve_take(&c, p->ngroups * sizeof *groups);
+	for (size_t i = 0; i < p->ngroups; i++) {
+		const plan_group *g = &p->groups[i];
+		Hvp__PlanGroup *mg = m->groups[i] = &groups[i];
+
+		hvp__plan_group__init(mg);
+		mg->name = s_borrow(g->name);
+		mg->n_csvs = g->ncsvs;
+		mg->csvs = g->csvs;
+		mg->n_guests = g->nguests;
+		mg->guests = s_carve_take(&c, g->nguests * sizeof *mg->guests);
+		guests = s_carve_take(&c, g->nguests * sizeof *guests);
+		for (size_t k = 0; k < g->nguests; k++) {
+			Hvp__PlanGuest *pg = mg->guests[k] = &guests[k];
+
+			hvp__plan_guest__init(pg);
+			pg->name = s_borrow(g->guests[k].name);
+			pg->id = s_borrow(g->guests[k].id);
+			pg->node = s_borrow(g->guests[k].node);
+		}
+	}
+	m->n_unplanned = p->nunplanned;
+	m->unplanned = s_carve_take(&c, p->nunplanned * sizeof *m->unplanned);
+	unpl = s_carve_take(&c, p->nunplanned * sizeof *unpl);
+	for (size_t i = 0; i < p->nunplanned; i++) {
+		const plan_unplanned *u = &p->unplanned[i];
+		Hvp__PlanUnplanned *mu = m->unplanned[i] = &unpl[i];
+
+		hvp__plan_unplanned__init(mu);
+		mu->name = s_borrow(u->name);
+		mu->id = s_borrow(u->id);
+		mu->node = s_borrow(u->node);
+		mu->reason = s_borrow(u->reason);
+	}
+	return m;
+}
+
+void
+wire_plan_borrowed_free(Hvp__Plan **m)
+{
+	if (m == NULL)
+		return;
+	free(*m);
+	*m = NULL;
+}
+
 plan *
 wire_plan_to_plan(const Hvp__Plan *m, char **err)
 {

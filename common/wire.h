@@ -98,6 +98,12 @@ void wire_drift_free(Hvp__Drift **m);
 Hvp__Plan *wire_plan_new(const plan *p);
 plan *wire_plan_to_plan(const Hvp__Plan *m, char **err);
 void wire_plan_free(Hvp__Plan **m);
+/* The same message as wire_plan_new() in one allocation, its strings
+ * borrowed from p (which must outlive it): what a controller sends its
+ * DPM servers, thousands of guests at a time, costs no copy of them.
+ * Freed by wire_plan_borrowed_free() only, never by protobuf-c. */
+Hvp__Plan *wire_plan_borrowed_new(const plan *p);
+void wire_plan_borrowed_free(Hvp__Plan **m);
 
 /* Inventories. From a host: guests (sorted by name, then id; services
  * sorted by name; paths as held), CSVs (sorted), providers (sorted by id),

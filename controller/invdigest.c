@@ -178,6 +178,7 @@ invdigest_new(const Hvp__Inventory *inv)
 	d->nvolume_refs = nrefs;
 	d->text = pk.base = pk.at = (char *)(ref + nrefs);
 	d->has_system_provider_key = inv->has_system_provider_key;
+	d->refs = 1;
 	for (size_t v = 0; v < nvol; v++)
 		d->volumes[v] = s_put(&pk, table[v]);
 	for (size_t i = 0; i < n; i++) {
@@ -228,11 +229,19 @@ invdigest_new_encoded(const uint8_t *buf, size_t len)
 	return d;
 }
 
+invdigest *
+invdigest_ref(invdigest *d)
+{
+	d->refs++;
+	return d;
+}
+
 void
 invdigest_free(invdigest **d)
 {
-	if (d == NULL)
+	if (d == NULL || *d == NULL)
 		return;
-	free(*d);
+	if (--(*d)->refs == 0)
+		free(*d);
 	*d = NULL;
 }

@@ -57,6 +57,9 @@ typedef struct invdigest {
 	const char *text;
 	bool has_system_provider_key;
 	invdigest_snapshot snapshot;
+	/* Its session holds one reference; a plan made from it another
+	 * (the plan's guests point at its names and GUIDs). */
+	size_t refs;
 } invdigest;
 
 static inline const char *
@@ -83,11 +86,14 @@ invdigest_unplannable(const invdigest *d, const invdigest_guest *g)
 void invdigest_volumes(const invdigest *d, const invdigest_guest *g,
     const char **out);
 
-/* The digest of inv: one allocation, freed by invdigest_free(). */
+/* The digest of inv: one allocation holding one reference. */
 invdigest *invdigest_new(const Hvp__Inventory *inv);
 /* Decodes an encoded Inventory and digests it; NULL when it does not
  * decode. */
 invdigest *invdigest_new_encoded(const uint8_t *buf, size_t len);
+/* Another reference to d; returns d. */
+invdigest *invdigest_ref(invdigest *d);
+/* Drops the reference *d (the last frees it) and sets *d to NULL. */
 void invdigest_free(invdigest **d);
 
 #endif

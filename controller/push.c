@@ -282,11 +282,7 @@ s_part(const server *s, const cluster_state *c, const node_session *n,
 	d->policy = c->policy_text;
 	d->policy_hash = (char *)c->policy_hash;
 	d->plan_generation = gen;
-	d->plan_hash = (char *)"";
-	if (gen != 0) {
-		d->plan = wire_plan_new(c->plan);
-		d->plan_hash = c->plan->hash;
-	}
+	d->plan_hash = (char *)(gen != 0 ? c->plan->hash : "");
 }
 
 /*
@@ -300,12 +296,14 @@ static void
 s_desired_parts(server *s, node_session *n, bool force)
 {
 	Hvp__Desired d = HVP__DESIRED__INIT, *parts;
+	const cluster_state **of;
 	int64_t now = platform_mono_ms(), sum_rev = 0;
 	uint64_t sum_gen = 0;
 	bool behind = false;
 	size_t k = 0;
 
 	parts = xcalloc(n->nclusters + 1, sizeof *parts);
+	of = xcalloc(n->nclusters + 1, sizeof *of);
 	d.parts = xcalloc(n->nclusters + 1, sizeof *d.parts);
 	for (size_t i = 0; i < n->nclusters; i++) {
 		cluster_state *c = clusters_find(s, n->clusters[i]);
@@ -322,19 +320,24 @@ s_desired_parts(server *s, node_session *n, bool force)
 		sum_rev += parts[k].revision;
 		sum_gen += parts[k].plan_generation;
 		d.parts[k] = &parts[k];
-		k++;
+		of[k++] = c;
 	}
 	d.n_parts = k;
 	behind |= k != n->nparts;
 	if (k == 0 || (!force && (!behind ||
 	    s_in_flight(s, n, sum_rev, sum_gen, now))))
 		goto out;
+	/* The plans only now: most calls (heartbeats) send nothing. */
+	for (size_t i = 0; i < k; i++)
+		if (parts[i].plan_generation != 0)
+			parts[i].plan = wire_plan_borrowed_new(of[i]->plan);
 	if (s_send_desired(s, n, &d, sum_rev, sum_gen, now))
 		log_debug("node=%s sent desired for %zu clusters", n->name, k);
 out:
 	for (size_t i = 0; i < k; i++)
-		wire_plan_free(&parts[i].plan);
+		wire_plan_borrowed_free(&parts[i].plan);
 	free(parts);
+	free(of);
 	free(d.parts);
 }
 
@@ -371,14 +374,14 @@ push_desired(server *s, node_session *n, bool force)
 	d.plan_generation = gen;
 	d.plan_hash = (char *)"";
 	if (gen != 0) {
-		pm = wire_plan_new(c->plan);
+		pm = wire_plan_borrowed_new(c->plan);
 		d.plan = pm;
 		d.plan_hash = c->plan->hash;
 	}
 	if (s_send_desired(s, n, &d, rev, gen, now))
 		log_debug("node=%s sent desired revision %lld plan %llu", n->name,
 		    (long long)rev, (unsigned long long)gen);
-	wire_plan_free(&pm);
+	wire_plan_borrowed_free(&pm);
 }
 
 void
@@ -421,28 +424,51 @@ s_planned_inventory(const node_session *n, const cluster_state *c)
 	    clusters_node_in(n, c);
 }
 
+/* What a plan's guests borrow from (plan.kept): the inventories it was
+ * made of, one reference each. */
+typedef struct s_kept {
+	size_t n;
+	invdigest *digests[];
+} s_kept;
+
+static void
+s_kept_free(void *kept)
+{
+	s_kept *k = kept;
+
+	for (size_t i = 0; i < k->n; i++)
+		invdigest_free(&k->digests[i]);
+	free(k);
+}
+
 /* Collects every hyperv-node's last reported guests of cluster c for the
  * planner, then the guests lingering on c's nodes. The reported guests'
  * volume lists point into *volumes (owned by the caller, as the result
- * is). */
+ * is); *kept holds a reference to each inventory read, for the plan. */
 static planner_guest *
 s_collect_guests(server *s, const cluster_state *c, size_t *count,
-    const char ***volumes)
+    const char ***volumes, s_kept **kept_out)
 {
 	planner_guest *g = NULL;
-	size_t n = 0, cap = 0, reported, kept, nvol = 0;
+	size_t n = 0, cap = 0, reported, kept, nvol = 0, ninv = 0;
 	const char **vol;
+	s_kept *held;
 
 	for (size_t i = 0; i < s->nodes.count; i++)
-		if (s_planned_inventory(s->nodes.items[i], c))
+		if (s_planned_inventory(s->nodes.items[i], c)) {
 			nvol += s->nodes.items[i]->inventory->nvolume_refs;
+			ninv++;
+		}
 	*volumes = vol = xcalloc(nvol + 1, sizeof *vol);
+	*kept_out = held = xmalloc(sizeof *held + ninv * sizeof *held->digests);
+	held->n = 0;
 	for (size_t i = 0; i < s->nodes.count; i++) {
 		const node_session *ns = s->nodes.items[i];
 		const invdigest *d = ns->inventory;
 
 		if (!s_planned_inventory(ns, c))
 			continue;
+		held->digests[held->n++] = invdigest_ref(ns->inventory);
 		xgrow(&g, &cap, n + d->nguests, sizeof *g);
 		for (size_t k = 0; k < d->nguests; k++) {
 			const invdigest_guest *dg = &d->guests[k];
@@ -453,7 +479,7 @@ s_collect_guests(server *s, const cluster_state *c, size_t *count,
 			    .digested = true, .volumes = vol,
 			    .nvolumes = dg->nvolumes,
 			    .unplannable = invdigest_unplannable(d, dg),
-			    .rank = ns->inventory_rank };
+			    .rank = ns->inventory_rank, .lasting = true };
 			vol += dg->nvolumes;
 		}
 	}
@@ -507,12 +533,27 @@ s_push_dpm(server *s, const cluster_state *c)
 		push_desired(s, dpm, false);
 }
 
+/* The new plan is the one held: it takes the held one's place all the
+ * same, as it borrows from the current inventories and the held one from
+ * the ones they replaced (kept alive for it until now). */
+static void
+s_same_plan(cluster_state *c, planner_result *r)
+{
+	if (c->file_hash_plan == c->plan)
+		c->file_hash_plan = r->plan;
+	plan_free(&c->plan);
+	c->plan = r->plan;
+	r->plan = NULL;
+	planner_result_clear(r);
+}
+
 static void
 s_replan(server *s, cluster_state *c)
 {
 	planner_result r = { 0 };
 	planner_guest *guests;
 	const char **volumes;
+	s_kept *kept;
 	size_t n;
 	char *err = NULL;
 	int rc;
@@ -520,17 +561,20 @@ s_replan(server *s, cluster_state *c)
 	c->plan_dirty = false;
 	if (!s_have_inventories(s, c))
 		return;	/* an empty plan would empty the DPM server's file */
-	guests = s_collect_guests(s, c, &n, &volumes);
+	guests = s_collect_guests(s, c, &n, &volumes, &kept);
 	rc = planner_build(guests, n, c->plan, &r);
 	free(guests);
 	free(volumes);
 	if (rc == -1) {
 		log_warnx("cluster %s: planning failed", c->name);
+		s_kept_free(kept);
 		return;
 	}
+	r.plan->kept = kept;
+	r.plan->kept_free = s_kept_free;
 	conflicts_update(s, c, r.conflicts, r.nconflicts);
 	if (c->plan && r.plan->generation == c->plan->generation) {
-		planner_result_clear(&r);
+		s_same_plan(c, &r);
 		return;
 	}
 	/* Generations are numbered across clusters (docs/store.md). */

@@ -142,6 +142,42 @@ test_single_csv(void **state)
 	planner_result_clear(NULL);
 }
 
+/* Lasting reports: the plan points at their names and at their GUIDs
+ * when spelt as the plan spells them (lowercase, no braces), and copies
+ * everything else; the plan is the same either way. */
+static void
+test_lasting_shared(void **state)
+{
+	planner_guest in[] = {
+		G("VM0003", ID_C, "HV02", V1 "VM0003\\VM0003.vmcx"),
+		G("VM0001", "6C1F0D5E-2F0B-4A53-9D0E-2B9A0F3C8E11", "HV01",
+		    V1 "VM0001\\VM0001.vmcx"),
+		G("VM0002", "{" ID_B "}", "HV01", V1 "VM0002\\VM0002.vmcx"),
+	};
+	planner_result copied = build(in, NELEM(in), NULL), r;
+	const plan_group *g;
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(in); i++)
+		in[i].lasting = true;
+	r = build(in, NELEM(in), NULL);
+	assert_string_equal(r.plan->hash, copied.plan->hash);
+	g = &r.plan->groups[0];
+	assert_ptr_equal(g->guests[0].name, in[1].name);
+	assert_ptr_not_equal(g->guests[0].id, in[1].id);	/* uppercase */
+	assert_ptr_equal(g->guests[1].name, in[2].name);
+	assert_ptr_not_equal(g->guests[1].id, in[2].id);	/* braces */
+	assert_ptr_equal(g->guests[2].name, in[0].name);
+	assert_ptr_equal(g->guests[2].id, in[0].id);
+	assert_ptr_not_equal(g->guests[2].node, in[0].node);	/* copied */
+	/* Not lasting: nothing shared. */
+	g = &copied.plan->groups[0];
+	assert_ptr_not_equal(g->guests[2].name, in[0].name);
+	assert_ptr_not_equal(g->guests[2].id, in[0].id);
+	planner_result_clear(&r);
+	planner_result_clear(&copied);
+}
+
 /* A guest reported without a name (the controller plans whatever nodes
  * send) cannot be written to DataSourceGroups.xml: it is unplanned with
  * the reason, the rest is planned, without undefined behaviour (the
@@ -749,29 +785,43 @@ gowner(const gguest *g)
 		    (unsigned long long)seed); \
 } while (0)
 
-/* Checks one random cluster; see the invariants below. */
 /* Plans c's reports digested (planner_digest_paths) and holds the result
- * to want, the plan of the same reports as paths. */
+ * to want, the plan of the same reports as paths. Every other report is
+ * lasting (the plan may point at its name and GUID); the others' strings
+ * are copies freed as soon as the plan is made, so a plan that kept
+ * pointing at them fails here (and under ASan, at once). */
 static void
 check_digested(const gcluster *c, const planner_result *want,
     uint64_t seed)
 {
 	planner_guest *dg = xcalloc(c->nrecs + 1, sizeof *dg);
 	planner_digest *d = xcalloc(c->nrecs + 1, sizeof *d);
+	char **copies = xcalloc(2 * c->nrecs + 1, sizeof *copies);
 	planner_result got;
 	char *a, *b;
 
 	for (size_t i = 0; i < c->nrecs; i++) {
 		const planner_guest *g = &c->recs[i];
+		bool lasting = i % 2 == 0;
 
 		planner_digest_paths(g->name, g->id, g->paths, g->npaths, &d[i]);
 		dg[i] = (planner_guest){ .name = g->name, .id = g->id,
 		    .node = g->node, .digested = true,
 		    .volumes = (const char *const *)d[i].volumes,
 		    .nvolumes = d[i].nvolumes, .unplannable = d[i].unplannable,
-		    .rank = g->rank };
+		    .rank = g->rank, .lasting = lasting };
+		if (!lasting && g->name && g->id) {
+			dg[i].name = copies[2 * i] = xstrdup(g->name);
+			dg[i].id = copies[2 * i + 1] = xstrdup(g->id);
+		}
 	}
 	PCHECK(planner_build(dg, c->nrecs, NULL, &got) == 0);
+	for (size_t i = 0; i < 2 * c->nrecs; i++) {
+		if (copies[i])
+			memset(copies[i], '#', strlen(copies[i]));
+		free(copies[i]);
+	}
+	free(copies);
 	a = render(want->plan);
 	b = render(got.plan);
 	PCHECK(strcmp(a, b) == 0);
@@ -1035,6 +1085,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_single_csv),
+		cmocka_unit_test(test_lasting_shared),
 		cmocka_unit_test(test_span_two),
 		cmocka_unit_test(test_chain_three),
 		cmocka_unit_test(test_empty),

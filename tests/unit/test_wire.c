@@ -830,6 +830,51 @@ test_plan_round_trip(void **state)
 	assert_null(m);
 }
 
+/* The borrowed plan message (what the controller sends) encodes byte for
+ * byte as the owned one, with guests, unplanned guests, empty strings and
+ * an empty plan, and points at the plan's own strings. */
+static void
+s_same_encoding(const plan *p)
+{
+	Hvp__Plan *own = wire_plan_new(p), *lent = wire_plan_borrowed_new(p);
+	uint8_t *a, *b;
+	size_t alen, blen;
+
+	assert_int_equal(wire_encode_message(&own->base, &a, &alen), 0);
+	assert_int_equal(wire_encode_message(&lent->base, &b, &blen), 0);
+	assert_int_equal(alen, blen);
+	assert_memory_equal(a, b, alen);
+	free(a);
+	free(b);
+	wire_plan_free(&own);
+	wire_plan_borrowed_free(&lent);
+	assert_null(lent);
+}
+
+static void
+test_plan_borrowed(void **state)
+{
+	plan *p = s_plan();
+	Hvp__Plan *m;
+
+	(void)state;
+	s_same_encoding(p);
+	m = wire_plan_borrowed_new(p);
+	assert_ptr_equal(m->groups[0]->guests[1]->name,
+	    p->groups[0].guests[1].name);
+	wire_plan_borrowed_free(&m);
+	free(p->unplanned[0].id);
+	p->unplanned[0].id = xstrdup("");
+	free(p->groups[0].guests[0].node);
+	p->groups[0].guests[0].node = xstrdup("");
+	s_same_encoding(p);
+	plan_free(&p);
+	p = plan_new();
+	s_same_encoding(p);
+	plan_free(&p);
+	wire_plan_borrowed_free(NULL);
+}
+
 /* Empty strings in repeated fields must be heap copies too: protobuf-c
  * frees every element of a repeated string field. */
 static void
@@ -1131,6 +1176,7 @@ main(void)
 		cmocka_unit_test(test_drift_round_trip),
 		cmocka_unit_test(test_drift_unknown_names),
 		cmocka_unit_test(test_plan_round_trip),
+		cmocka_unit_test(test_plan_borrowed),
 		cmocka_unit_test(test_empty_strings_in_lists),
 		cmocka_unit_test(test_inventory_from_host),
 		cmocka_unit_test(test_zmq_send_recv),
