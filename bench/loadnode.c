@@ -1236,7 +1236,7 @@ s_mark_flagged(s_load *l)
 static void
 s_serve_marked(s_load *l)
 {
-	size_t n = l->nmarked;
+	size_t n;
 	size_t *batch;
 
 	if (l->jobs && l->jobs_check) {
@@ -1245,7 +1245,7 @@ s_serve_marked(s_load *l)
 			s_jobs_back(l);
 		s_mark_flagged(l);
 	}
-	if (n == 0)
+	if ((n = l->nmarked) == 0)
 		return;
 	batch = xmalloc(n * sizeof *batch);
 	memcpy(batch, l->marked, n * sizeof *batch);

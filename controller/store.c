@@ -33,6 +33,7 @@
 #include "platform.h"
 #include "policy.h"
 #include "strbuf.h"
+#include "wire.h"
 #include "xalloc.h"
 
 /* Opening (and migrating) may wait this long for another process. */
@@ -255,12 +256,19 @@ static const char s_schema_v5[] =
 	"ALTER TABLE nodes ADD COLUMN parts TEXT;"
 	"DROP TABLE v5_legacy;";
 
+/* A plan is one row: its groups, CSVs and guests an encoded Plan message
+ * (the protocol's) in plans.body. Plans stored before keep their rows in
+ * plan_groups and the tables beside it, read as before. */
+static const char s_schema_v6[] =
+	"ALTER TABLE plans ADD COLUMN body BLOB;";
+
 static const char *const s_migrations[] = {
 	s_schema_v1,
 	s_schema_v2,
 	s_schema_v3,
 	s_schema_v4,
 	s_schema_v5,
+	s_schema_v6,
 };
 #define S_SCHEMA_VERSION \
 	((int)(sizeof(s_migrations) / sizeof(s_migrations[0])))
@@ -2845,93 +2853,39 @@ s_plan_hash(store *s, uint64_t generation, char **hash, char **err)
 	return rc == -1 ? -1 : 0;
 }
 
+/* The plan as one row, its content encoded in body (schema version 6). */
 static int
-s_save_group(store *s, sqlite3_stmt *const st[3], uint64_t gen, size_t gi,
-    const plan_group *g, char **err)
-{
-	int rc = SQLITE_OK;
-
-	s_bind_u64(st[0], 1, gen, &rc);
-	s_bind_int(st[0], 2, (int64_t)gi, &rc);
-	s_bind_text(st[0], 3, g->name, &rc);
-	if (s_run(s, st[0], rc, "cannot store a plan group", err) == -1)
-		return -1;
-	for (size_t i = 0; i < g->ncsvs; i++) {
-		rc = SQLITE_OK;
-		s_bind_u64(st[1], 1, gen, &rc);
-		s_bind_int(st[1], 2, (int64_t)gi, &rc);
-		s_bind_int(st[1], 3, (int64_t)i, &rc);
-		s_bind_text(st[1], 4, g->csvs[i], &rc);
-		if (s_run(s, st[1], rc, "cannot store a plan CSV", err) == -1)
-			return -1;
-	}
-	for (size_t i = 0; i < g->nguests; i++) {
-		const plan_guest *gu = &g->guests[i];
-
-		rc = SQLITE_OK;
-		s_bind_u64(st[2], 1, gen, &rc);
-		s_bind_int(st[2], 2, (int64_t)gi, &rc);
-		s_bind_int(st[2], 3, (int64_t)i, &rc);
-		s_bind_text(st[2], 4, gu->name, &rc);
-		s_bind_text(st[2], 5, gu->id, &rc);
-		s_bind_text(st[2], 6, gu->node, &rc);
-		if (s_run(s, st[2], rc, "cannot store a plan guest", err) == -1)
-			return -1;
-	}
-	return 0;
-}
-
-static int
-s_save_plan_rows(store *s, const char *cluster, const plan *p,
+s_save_plan_row(store *s, const char *cluster, const plan *p,
     int64_t saved_at, char **err)
 {
-	static const char *const sql[] = {
-		"INSERT INTO plan_groups (generation, ord, name) "
-		"VALUES (?1, ?2, ?3)",
-		"INSERT INTO plan_group_csvs (generation, group_ord, ord, csv) "
-		"VALUES (?1, ?2, ?3, ?4)",
-		"INSERT INTO plan_guests (generation, group_ord, ord, name, "
-		"guest_id, node) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-		"INSERT INTO plan_unplanned (generation, ord, name, guest_id, "
-		"node, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-		"INSERT INTO plans (generation, hash, saved_at, cluster) "
-		"VALUES (?1, ?2, ?3, ?4)",
-	};
-	sqlite3_stmt *st[5] = { NULL };
-	int rc = SQLITE_OK, ret = -1;
+	Hvp__Plan *m = wire_plan_borrowed_new(p);
+	sqlite3_stmt *st;
+	uint8_t *body = NULL;
+	size_t len = 0;
+	int rc = SQLITE_OK;
 
-	for (size_t i = 0; i < 5; i++)
-		if ((st[i] = s_prepare(s, sql[i], err)) == NULL)
-			goto out;
-	s_bind_u64(st[4], 1, p->generation, &rc);
-	s_bind_text(st[4], 2, p->hash, &rc);
-	s_bind_int(st[4], 3, saved_at, &rc);
-	s_bind_text(st[4], 4, cluster, &rc);
-	if (s_run(s, st[4], rc, "cannot store the plan", err) == -1)
-		goto out;
-	for (size_t i = 0; i < p->ngroups; i++)
-		if (s_save_group(s, st, p->generation, i, &p->groups[i],
-		    err) == -1)
-			goto out;
-	for (size_t i = 0; i < p->nunplanned; i++) {
-		const plan_unplanned *u = &p->unplanned[i];
-
-		rc = SQLITE_OK;
-		s_bind_u64(st[3], 1, p->generation, &rc);
-		s_bind_int(st[3], 2, (int64_t)i, &rc);
-		s_bind_text(st[3], 3, u->name, &rc);
-		s_bind_text(st[3], 4, u->id, &rc);
-		s_bind_text(st[3], 5, u->node, &rc);
-		s_bind_text(st[3], 6, u->reason, &rc);
-		if (s_run(s, st[3], rc, "cannot store an unplanned guest",
-		    err) == -1)
-			goto out;
+	if (wire_encode_message(&m->base, &body, &len) == -1) {
+		wire_plan_borrowed_free(&m);
+		s_failx(s, err, "cannot encode plan generation %" PRIu64,
+		    p->generation);
+		return -1;
 	}
-	ret = 0;
-out:
-	for (size_t i = 0; i < 5; i++)
-		sqlite3_finalize(st[i]);
-	return ret;
+	wire_plan_borrowed_free(&m);
+	st = s_prepare(s, "INSERT INTO plans (generation, hash, saved_at, "
+	    "cluster, body) VALUES (?1, ?2, ?3, ?4, ?5)", err);
+	if (st == NULL) {
+		free(body);
+		return -1;
+	}
+	s_bind_u64(st, 1, p->generation, &rc);
+	s_bind_text(st, 2, p->hash, &rc);
+	s_bind_int(st, 3, saved_at, &rc);
+	s_bind_text(st, 4, cluster, &rc);
+	s_bind_blob(st, 5, body, len, &rc);
+	rc = s_run(s, st, rc, "cannot store the plan", err);
+	sqlite3_finalize(st);
+	free(body);
+	return rc;
 }
 
 /* Keeps the newest STORE_PLAN_KEEP plans of the cluster. */
@@ -3008,7 +2962,7 @@ store_save_plan_in(store *s, const char *cluster, const plan *p,
 		    "stored generation %" PRId64, p->generation, newest);
 		goto fail;
 	}
-	if (s_save_plan_rows(s, cl, p, saved_at, err) == -1 ||
+	if (s_save_plan_row(s, cl, p, saved_at, err) == -1 ||
 	    s_prune_plans(s, cl, err) == -1)
 		goto fail;
 	data = s_json_object(s_plan_fields, p);
@@ -3185,18 +3139,64 @@ s_load_unplanned(store *s, plan *p, char **err)
 	return rc == -1 ? -1 : 0;
 }
 
+/* A plan stored as one row (body): NULL with *err when the body is not
+ * the plan its row names. */
+static plan *
+s_plan_from_body(store *s, uint64_t generation, const char *hash,
+    const uint8_t *body, size_t len, char **err)
+{
+	Hvp__Plan *m = hvp__plan__unpack(NULL, len, body);
+	char *why = NULL;
+	plan *p = m ? wire_plan_to_plan(m, &why) : NULL;
+
+	if (m)
+		hvp__plan__free_unpacked(m, NULL);
+	if (p && (p->generation != generation || strcmp(p->hash, hash) != 0))
+		plan_free(&p);
+	if (p == NULL)
+		s_failx(s, err, "plan generation %" PRIu64 ": its stored body "
+		    "does not decode to that plan%s%s", generation,
+		    why ? ": " : "", why ? why : "");
+	free(why);
+	return p;
+}
+
 /* Loads generation inside the caller's read transaction. */
 static int
 s_load_plan(store *s, uint64_t generation, plan **out, char **err)
 {
+	sqlite3_stmt *st;
 	char *hash = NULL;
+	uint8_t *body = NULL;
+	size_t len = 0;
+	int rc = SQLITE_OK;
 	plan *p;
 
 	*out = NULL;
-	if (s_plan_hash(s, generation, &hash, err) == -1)
+	st = s_prepare(s, "SELECT hash, body FROM plans WHERE generation = ?1",
+	    err);
+	if (st == NULL)
 		return -1;
-	if (hash == NULL)
+	s_bind_u64(st, 1, generation, &rc);
+	rc = s_step(s, st, rc, "cannot read a plan", err);
+	if (rc == 1) {
+		hash = s_col_str(st, 0);
+		body = s_col_blob(st, 1, &len);
+	}
+	sqlite3_finalize(st);
+	if (rc == -1 || hash == NULL) {
+		free(hash);
+		return rc == -1 ? -1 : 0;
+	}
+	if (body) {
+		p = s_plan_from_body(s, generation, hash, body, len, err);
+		free(body);
+		free(hash);
+		if (p == NULL)
+			return -1;
+		*out = p;
 		return 0;
+	}
 	p = plan_new();
 	p->generation = generation;
 	snprintf(p->hash, sizeof(p->hash), "%s", hash);

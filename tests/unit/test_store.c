@@ -769,6 +769,7 @@ s_make_plan(uint64_t generation, const char *hash)
 	p->unplanned[0].node = xstrdup("HV01");
 	p->unplanned[0].reason = xstrdup("no path on a Cluster Shared Volume");
 	p->unplanned[1].name = xstrdup("VM0101");
+	p->unplanned[1].id = xstrdup("");	/* as the planner gives it */
 	p->unplanned[1].node = xstrdup("HV02");
 	p->unplanned[1].reason = xstrdup("no GUID reported");
 	return p;
@@ -1022,6 +1023,73 @@ s_assert_v1_rows(store *s)
 	plan_free(&p);
 }
 
+/* What schema-v6.sql adds: a plan stored as one row (plans.body). */
+static void
+s_assert_v6_rows(store *s)
+{
+	plan *p = NULL;
+	char *err = NULL;
+
+	assert_int_equal(store_load_plan(s, 3, &p, &err), 0);
+	assert_non_null(p);
+	assert_int_equal(p->ngroups, 1);
+	assert_string_equal(p->groups[0].csvs[0], "Volume2");
+	assert_int_equal(p->groups[0].nguests, 1);
+	assert_string_equal(p->groups[0].guests[0].id,
+	    "e25c0289-ec2d-4a91-a7ec-8e65a18debbe");
+	assert_int_equal(p->nunplanned, 1);
+	assert_string_equal(p->unplanned[0].reason, "no GUID reported");
+	plan_free(&p);
+	/* The row-stored plans beside it still read. */
+	assert_int_equal(store_load_plan(s, 2, &p, &err), 0);
+	assert_non_null(p);
+	assert_string_equal(p->groups[0].guests[0].node, "HVB01");
+	plan_free(&p);
+}
+
+/* A plan whose stored body does not decode, or decodes to another plan
+ * than its row names, is an error naming the generation; the store's
+ * other plans and rows stay readable. */
+static void
+test_plan_body_damaged(void **state)
+{
+	const char *dir = *state;
+	char *db = s_db_path(dir), *err = NULL;
+	store *s = s_open(dir);
+	plan *p4 = s_make_plan(4, HASH_A), *p5 = s_make_plan(5, HASH_B);
+	plan *back = NULL;
+	sqlite3 *h;
+	static const char *const damage[] = {
+		"UPDATE plans SET body = X'0aff' WHERE generation = 5",
+		/* a valid Plan of another generation */
+		"UPDATE plans SET body = X'0809' WHERE generation = 5",
+	};
+
+	assert_int_equal(store_save_plan(s, p4, 100, &err), 0);
+	assert_int_equal(store_save_plan(s, p5, 101, &err), 0);
+	store_free(&s);
+	for (size_t i = 0; i < sizeof damage / sizeof damage[0]; i++) {
+		assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(h, damage[i], NULL, NULL, NULL),
+		    SQLITE_OK);
+		assert_int_equal(sqlite3_close(h), SQLITE_OK);
+		s = s_open(dir);
+		assert_int_equal(store_load_plan(s, 5, &back, &err), -1);
+		assert_null(back);
+		assert_non_null(strstr(err, "plan generation 5: its stored body "
+		    "does not decode"));
+		free(err);
+		err = NULL;
+		assert_int_equal(store_load_plan(s, 4, &back, &err), 0);
+		s_assert_plans_equal(back, p4);
+		plan_free(&back);
+		store_free(&s);
+	}
+	plan_free(&p4);
+	plan_free(&p5);
+	free(db);
+}
+
 /* Every schema version ever released (a fixture per version, the current
  * one included, so the next migration is tested from it) opens with this
  * code, is migrated to the current version, and keeps its rows. */
@@ -1042,6 +1110,8 @@ test_migrate_from_every_version(void **state)
 		assert_int_equal(store_check_integrity(s, &err), 0);
 		if (v >= 1)
 			s_assert_v1_rows(s);
+		if (v >= 6)
+			s_assert_v6_rows(s);
 		store_free(&s);
 		assert_int_equal(s_read_user_version(db), current);
 	}
@@ -1582,6 +1652,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_events, setup_dir,
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_event_retention, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_plan_body_damaged, setup_dir,
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_plans, setup_dir,
 		    teardown_dir),
