@@ -76,8 +76,11 @@ all_converged() {
 	[ "$(hvp status --format json | jq_py 'len(d["nodes"]) > 0 and all(n["converged"] and n["online"] for n in d["nodes"])')" = true ]
 }
 
+# all_online [N]: every node the controller knows is online, and it knows
+# at least N (default 1). A fresh controller knows only the nodes that
+# have said Hello: without N, the first node online would do.
 all_online() {
-	[ "$(hvp status --format json | jq_py 'len(d["nodes"]) > 0 and all(n["online"] for n in d["nodes"])')" = true ]
+	[ "$(hvp status --format json | jq_py "len(d['nodes']) >= ${1:-1} and all(n['online'] for n in d['nodes'])")" = true ]
 }
 
 # drift_count NODE RESOURCE_SUBSTRING STATUS SINCE: records matching.

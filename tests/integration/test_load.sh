@@ -25,7 +25,7 @@ port=$(sed -n 's|^listen: *tcp://127.0.0.1:\([0-9]*\).*|\1|p' "$LAB/controller/c
 clog="$LAB/controller/controller.log"
 db="$LAB/controller/data/hvpolicy.db"
 cpid() { cat "$LAB/controller/controller.pid"; }
-wait_until 60 all_online || { fail "lab never came online"; finish; }
+wait_until 60 all_online 3 || { fail "lab never came online"; finish; }
 
 # A node key of its own for the heavy peer (its name is a node of the lab
 # cluster as far as the controller knows).

@@ -38,7 +38,7 @@ for n in HV01 DPM01; do
 	    --config "$LAB/nodes/$n/node.yaml" 2>"$TMP/$n.log" &
 	pids+=($!)
 done
-wait_until 90 all_online && ok "nodes online under valgrind" || fail "nodes not online"
+wait_until 90 all_online 2 && ok "nodes online under valgrind" || fail "nodes not online"
 write_policy "$TMP/p.yaml" system-software enforce
 hvp apply -f "$TMP/p.yaml" --wait --timeout 120 >/dev/null && ok "converged under valgrind" ||
     fail "not converged under valgrind"
