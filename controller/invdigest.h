@@ -20,8 +20,8 @@
 #include "hvpolicy.pb-c.h"
 
 /* One guest. Its strings are offsets into the digest's text (read them
- * with the accessors below): 400,000 guests on one controller make every
- * byte of this count eight hundred thousand times over. */
+ * with the accessors below): a controller of 400,000 guests holds
+ * 400,000 of these, so every byte counts. */
 typedef struct invdigest_guest {
 	uint32_t name;		/* never empty of meaning: "" when unnamed */
 	uint32_t id;		/* as reported; "" when none */

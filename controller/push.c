@@ -533,11 +533,12 @@ s_push_dpm(server *s, const cluster_state *c)
 		push_desired(s, dpm, false);
 }
 
-/* The new plan is the one held: it takes the held one's place all the
- * same, as it borrows from the current inventories and the held one from
- * the ones they replaced (kept alive for it until now). */
+/* r's plan becomes the one held, also when it is the same as the held
+ * one: it borrows from the current inventories, the held one from the
+ * ones they replaced (kept alive for it until now). The file hashes
+ * computed for the held plan stay with its generation. */
 static void
-s_same_plan(cluster_state *c, planner_result *r)
+s_hold_plan(cluster_state *c, planner_result *r)
 {
 	if (c->file_hash_plan == c->plan)
 		c->file_hash_plan = r->plan;
@@ -574,7 +575,7 @@ s_replan(server *s, cluster_state *c)
 	r.plan->kept_free = s_kept_free;
 	conflicts_update(s, c, r.conflicts, r.nconflicts);
 	if (c->plan && r.plan->generation == c->plan->generation) {
-		s_same_plan(c, &r);
+		s_hold_plan(c, &r);
 		return;
 	}
 	/* Generations are numbered across clusters (docs/store.md). */
@@ -590,10 +591,7 @@ s_replan(server *s, cluster_state *c)
 		return;
 	}
 	s->plan_generation_top = r.plan->generation;
-	plan_free(&c->plan);
-	c->plan = r.plan;
-	r.plan = NULL;
-	planner_result_clear(&r);
+	s_hold_plan(c, &r);
 	log_info("%s%s%sserialization plan generation %llu (%zu groups, %zu "
 	    "unplanned)", s->clusters.count > 1 ? "cluster " : "",
 	    s->clusters.count > 1 ? c->name : "",
