@@ -12,6 +12,11 @@
  *   fresh      dsmerge_apply with no file yet (every entry rendered);
  *   merge      dsmerge_apply of the new plans into the file that holds
  *              the old ones, with the record of what was written;
+ *   merge-held the same with the file's parse kept from before (dsheld.h:
+ *              the bytes read copied and compared, no parse), as the
+ *              DPM server's node merges a file it wrote itself;
+ *   parse      the parse alone, which the node does when idle after
+ *              writing the file (dsheld_prepare);
  *   inspect    dsmerge_inspect of the merged file (every node pass);
  *   write      platform_replace_file of the merged bytes (temporary file,
  *              fsync, rename, fsync of the directory) under --dir.
@@ -31,6 +36,7 @@
 
 #include "benchstat.h"
 #include "dsgroups.h"
+#include "dsheld.h"
 #include "dsmerge.h"
 #include "json.h"
 #include "plan.h"
@@ -54,6 +60,7 @@ typedef struct bench {
 	size_t file_len;
 	char *merged;			/* after merged into it */
 	size_t merged_len;
+	dsheld *held;			/* the parse of file, kept */
 	const char *path;		/* write: the file replaced */
 } bench;
 
@@ -136,6 +143,9 @@ s_bench_init(bench *b, const char *dir)
 	    res.kept != 0)
 		s_fail("merge", "unexpected counts");
 	dsmerge_result_clear(&res);
+	b->held = dsheld_new();
+	dsheld_wrote(b->held, xstrndup(b->file, b->file_len), b->file_len);
+	dsheld_prepare(b->held);
 	b->path = platform_path_join(dir, "bench_dsmerge.xml");
 }
 
@@ -149,6 +159,7 @@ s_bench_free(bench *b)
 		plan_free(&b->after[c]);
 	}
 	dsmerge_record_clear(&b->written);
+	dsheld_free(b->held);
 	free(b->file);
 	free(b->merged);
 	if (platform_file_exists(b->path) &&
@@ -198,6 +209,33 @@ s_step_merge(const bench *b)
 }
 
 static void
+s_step_merge_held(const bench *b)
+{
+	const dsgroups_doc *doc;
+	dsmerge_result res;
+	char *out = NULL, *err = NULL;
+	size_t len;
+
+	if (dsheld_doc(b->held, xstrndup(b->file, b->file_len), b->file_len,
+	    &doc, &err) == -1 || dsmerge_apply_doc(&b->spec, doc, &out, &len,
+	    &res, &err) == -1)
+		s_fail("merge-held", err);
+	free(out);
+	dsmerge_result_clear(&res);
+}
+
+static void
+s_step_parse(const bench *b)
+{
+	dsgroups_doc doc;
+	char *err = NULL;
+
+	if (dsgroups_parse_doc(b->file, b->file_len, &doc, &err) == -1)
+		s_fail("parse", err);
+	dsgroups_doc_clear(&doc);
+}
+
+static void
 s_step_inspect(const bench *b)
 {
 	dsmerge_state st;
@@ -227,6 +265,8 @@ static const struct {
 	{ "part-hash", s_step_part_hash, "hash of one part (8,000 guests)" },
 	{ "fresh", s_step_fresh, "apply, no file yet" },
 	{ "merge", s_step_merge, "apply into the file holding them" },
+	{ "merge-held", s_step_merge_held, "the same, its parse kept" },
+	{ "parse", s_step_parse, "parse the file (idle work)" },
 	{ "inspect", s_step_inspect, "inspect the merged file" },
 	{ "write", s_step_write, "replace the file, fsynced" },
 };

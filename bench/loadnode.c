@@ -29,8 +29,9 @@
  * protecting --clusters-per-dpm of them as a real DPM server of several
  * clusters does (Hello.clusters, a part per cluster). With --dsgroups-dir
  * each DPM server merges every plan it gets into its DataSourceGroups.xml
- * there (dsmerge.h: the file read again, merged, replaced and fsynced, as
- * the node daemon writes it) before acknowledging. A real DPM server does
+ * there (dsmerge.h: the file read again, parsed unless it holds the
+ * bytes last written, merged, replaced and fsynced, as the node daemon
+ * writes it, dsheld.h) before acknowledging. A real DPM server does
  * that in its own daemon, so here a writer thread does it, not the loop
  * that serves every simulated node: the loop hands it the plans (a queue
  * over an inproc socket pair), goes on serving heartbeats, and sends the
@@ -56,6 +57,7 @@
 
 #include "bounds.h"
 #include "dsgroups.h"
+#include "dsheld.h"
 #include "dsmerge.h"
 #include "hoststate.h"
 #include "keys.h"
@@ -133,6 +135,7 @@ typedef struct s_sim {
 	struct s_held **plans;	/* ... each cluster's plan held */
 	char *file;		/* --dsgroups-dir: its DataSourceGroups.xml */
 	dsmerge_record written;	/* what it wrote there: the writer's */
+	dsheld *parsed;		/* the file's parse: the writer's */
 } s_sim;
 
 /* A plan a simulated DPM server holds, shared with the writer's jobs
@@ -147,6 +150,7 @@ typedef struct s_job {
 	size_t sim;		/* index in sims */
 	const char *name, *file;	/* the sim's, borrowed */
 	dsmerge_record *written;	/* the sim's: the writer's alone */
+	dsheld *parsed;		/* the sim's: the writer's alone */
 	size_t n;		/* parts */
 	s_held **held;		/* each part's plan (a count each) */
 	const char **clusters;	/* each part's cluster; NULL: bare names */
@@ -429,9 +433,11 @@ s_sims_new(s_load *l)
 		s_sim *s = &l->sims[i];
 
 		s_names(l, i, s);
-		if (s->role == ROLE_DPM_SERVER && o->dsgroups_dir)
+		if (s->role == ROLE_DPM_SERVER && o->dsgroups_dir) {
 			s->file = xasprintf("%s/%s.xml", o->dsgroups_dir,
 			    s->name);
+			s->parsed = dsheld_new();
+		}
 		if (!keys_name_valid(s->name)) {
 			log_warnx("'%s' is not a valid node name (1 to %d of "
 			    "A-Z a-z 0-9 . _ -)", s->name, KEYS_NAME_MAX);
@@ -471,6 +477,7 @@ s_sims_free(s_load *l)
 		free(s->plans);
 		free(s->file);
 		dsmerge_record_clear(&s->written);
+		dsheld_free(s->parsed);
 	}
 	free(l->sims);
 	l->sims = NULL;
@@ -713,14 +720,15 @@ s_job_hash(s_job *j)
 }
 
 /* Merges the job's plans into the file as the node daemon does
- * (node/engine.c: read again, merge, replace with fsync), on the writer
- * thread. */
+ * (node/engine.c: read again, parsed unless it holds the bytes last
+ * written, merge, replace with fsync), on the writer thread. */
 static void
 s_job_run(s_job *j)
 {
 	dsmerge_part *parts = xcalloc(j->n, sizeof *parts);
 	dsmerge_spec spec = { parts, j->n, j->written };
 	dsmerge_result res;
+	const dsgroups_doc *doc;
 	char *data = NULL, *out = NULL, *err = NULL;
 	size_t len = 0, olen = 0;
 
@@ -729,13 +737,17 @@ s_job_run(s_job *j)
 	for (size_t k = 0; k < j->n; k++)
 		parts[k] = (dsmerge_part){ .cluster = j->clusters[k],
 		    .plan = j->held[k] ? j->held[k]->plan : NULL };
-	if ((platform_file_exists(j->file) && platform_read_file(j->file,
-	    PLATFORM_MAX_FILE, &data, &len, &err) == -1) ||
-	    dsmerge_apply(&spec, data, len, &out, &olen, &res, &err) == -1)
+	if (platform_file_exists(j->file) && platform_read_file(j->file,
+	    PLATFORM_MAX_FILE, &data, &len, &err) == -1)
+		goto fail;
+	if (dsheld_doc(j->parsed, data, len, &doc, &err) == -1 ||
+	    dsmerge_apply_doc(&spec, doc, &out, &olen, &res, &err) == -1)
 		goto fail;
 	j->merged = platform_now_ms();
 	if (platform_replace_file(j->file, out, olen, false, &err) == -1)
 		goto fail;
+	dsheld_wrote(j->parsed, out, olen);
+	out = NULL;
 	dsmerge_record_clear(j->written);
 	*j->written = res.record;
 	memset(&res.record, 0, sizeof res.record);
@@ -748,9 +760,37 @@ done:
 		j->merged = j->done;
 	s_job_hash(j);
 	dsmerge_result_clear(&res);
-	free(data);
 	free(out);
 	free(parts);
+}
+
+/* The files written and not yet parsed again: the writer parses them
+ * when no job waits (the node daemon does it when idle, dsheld.h). */
+typedef struct s_idle {
+	dsheld *v[64];
+	size_t n;
+} s_idle;
+
+static void
+s_idle_add(s_idle *w, dsheld *h)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (w->v[i] == h)
+			return;
+	if (w->n < sizeof w->v / sizeof w->v[0])
+		w->v[w->n++] = h;
+}
+
+/* Parses one written file if no job waits; false when none is left. */
+static bool
+s_idle_work(s_idle *w, void *sock)
+{
+	zmq_pollitem_t it = { sock, 0, ZMQ_POLLIN, 0 };
+
+	if (w->n == 0 || zmq_poll(&it, 1, 0) != 0)
+		return false;
+	dsheld_prepare(w->v[--w->n]);
+	return true;
 }
 
 /* The writer thread: jobs in order, each sent back when done; a NULL
@@ -759,18 +799,25 @@ static int
 s_writer_main(void *arg)
 {
 	void *sock = arg;
+	s_idle idle = { .n = 0 };
 
 	for (;;) {
 		s_job *j = NULL;
-		int n = zmq_recv(sock, &j, sizeof j, 0);
+		dsheld *h;
+		int n;
 
+		if (s_idle_work(&idle, sock))
+			continue;
+		n = zmq_recv(sock, &j, sizeof j, 0);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n != (int)sizeof j || j == NULL)
 			break;
 		s_job_run(j);
+		h = j->parsed;
 		while (zmq_send(sock, &j, sizeof j, 0) == -1 && errno == EINTR)
 			;
+		s_idle_add(&idle, h);
 	}
 	return 0;
 }
@@ -823,6 +870,7 @@ s_job_new(s_load *l, s_sim *s, size_t n, int64_t received)
 	j->name = s->name;
 	j->file = s->file;
 	j->written = &s->written;
+	j->parsed = s->parsed;
 	j->n = n;
 	j->held = xcalloc(n, sizeof *j->held);
 	j->clusters = xcalloc(n, sizeof *j->clusters);

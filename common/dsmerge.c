@@ -316,24 +316,17 @@ s_entry_borrow(dsgroups_entries *list, const dsgroups_entry *e)
 	list->v[list->n++] = *e;
 }
 
-int
-dsmerge_inspect(const dsmerge_spec *s, const void *data, size_t len,
-    dsmerge_state *st, char **err)
+void
+dsmerge_inspect_doc(const dsmerge_spec *s, const dsgroups_doc *d,
+    dsmerge_state *st)
 {
-	dsgroups_doc doc;
-	const dsgroups_entries *all = &doc.entries;
+	static const dsgroups_entries none;
+	const dsgroups_entries *all = d ? &d->entries : &none;
 	dsgroups_entries *per;
 	s_owners o;
 	char hex[DSGROUPS_HASH_HEX + 1];
 
 	memset(st, 0, sizeof *st);
-	memset(&doc, 0, sizeof doc);
-	*err = NULL;
-	if (data != NULL && len > 0 &&
-	    dsgroups_parse_doc(data, len, &doc, err) == -1) {
-		dsgroups_doc_clear(&doc);
-		return -1;
-	}
 	per = xcalloc(s->nparts + 1, sizeof *per);
 	s_owners_build(&o, s);
 	for (size_t i = 0; i < all->n; i++) {
@@ -360,6 +353,23 @@ dsmerge_inspect(const dsmerge_spec *s, const void *data, size_t len,
 	}
 	free(per);
 	s_owners_free(&o);
+}
+
+int
+dsmerge_inspect(const dsmerge_spec *s, const void *data, size_t len,
+    dsmerge_state *st, char **err)
+{
+	dsgroups_doc doc;
+	bool file = data != NULL && len > 0;
+
+	memset(st, 0, sizeof *st);
+	memset(&doc, 0, sizeof doc);
+	*err = NULL;
+	if (file && dsgroups_parse_doc(data, len, &doc, err) == -1) {
+		dsgroups_doc_clear(&doc);
+		return -1;
+	}
+	dsmerge_inspect_doc(s, file ? &doc : NULL, st);
 	dsgroups_doc_clear(&doc);
 	return 0;
 }
@@ -599,11 +609,10 @@ s_merge(const dsmerge_spec *s, const dsgroups_doc *d,
 }
 
 int
-dsmerge_apply(const dsmerge_spec *s, const void *data, size_t len,
+dsmerge_apply_doc(const dsmerge_spec *s, const dsgroups_doc *d,
     char **out, size_t *outlen, dsmerge_result *res, char **err)
 {
 	dsgroups_view want = { 0 };
-	dsgroups_doc doc;
 	strbuf text;
 	int rc;
 
@@ -613,34 +622,45 @@ dsmerge_apply(const dsmerge_spec *s, const void *data, size_t len,
 	memset(res, 0, sizeof *res);
 	s_wanted(s, &want, &res->record);
 	res->written = want.entries.n;
-	if (data == NULL || len == 0) {
+	if (d == NULL) {
 		rc = dsgroups_render_entries(&want.entries, out, outlen);
-		if (rc == -1)
-			*err = xstrdup("the plan holds a name or GUID that "
-			    "DataSourceGroups.xml cannot carry");
-		goto done;
+	} else {
+		strbuf_init(&text);
+		/* The file's text and what is put in, as long as before. */
+		strbuf_reserve(&text, d->len + d->len / 8);
+		rc = s_merge(s, d, &want.entries, res, &text);
+		if (rc == 0)
+			s_encode(d, &text, out, outlen);
+		strbuf_release(&text);
 	}
-	if (dsgroups_parse_doc(data, len, &doc, err) == -1) {
-		dsgroups_doc_clear(&doc);
-		rc = -1;
-		goto done;
-	}
-	strbuf_init(&text);
-	/* The file's text and what is put in, as long as before. */
-	strbuf_reserve(&text, doc.len + doc.len / 8);
-	rc = s_merge(s, &doc, &want.entries, res, &text);
-	if (rc == 0)
-		s_encode(&doc, &text, out, outlen);
-	else
+	if (rc == -1)
 		*err = xstrdup("the plan holds a name or GUID that "
 		    "DataSourceGroups.xml cannot carry");
-	strbuf_release(&text);
-	dsgroups_doc_clear(&doc);
-done:
 	dsgroups_view_clear(&want);
 	if (rc == -1)
 		dsmerge_result_clear(res);
 	else
 		dsmerge_record_sort(&res->record);
+	return rc;
+}
+
+int
+dsmerge_apply(const dsmerge_spec *s, const void *data, size_t len,
+    char **out, size_t *outlen, dsmerge_result *res, char **err)
+{
+	dsgroups_doc doc;
+	bool file = data != NULL && len > 0;
+	int rc;
+
+	memset(&doc, 0, sizeof doc);
+	if (file && dsgroups_parse_doc(data, len, &doc, err) == -1) {
+		*out = NULL;
+		*outlen = 0;
+		memset(res, 0, sizeof *res);
+		dsgroups_doc_clear(&doc);
+		return -1;
+	}
+	rc = dsmerge_apply_doc(s, file ? &doc : NULL, out, outlen, res, err);
+	dsgroups_doc_clear(&doc);
 	return rc;
 }

@@ -83,6 +83,10 @@ void dsmerge_state_clear(dsmerge_state *st);
 int dsmerge_inspect(const dsmerge_spec *s, const void *data, size_t len,
     dsmerge_state *st, char **err);
 
+/* The same over a parsed file (d NULL: no file); it cannot fail. */
+void dsmerge_inspect_doc(const dsmerge_spec *s, const dsgroups_doc *d,
+    dsmerge_state *st);
+
 /* Whether the file needs writing: a part that is not kept holds
  * something else than its plan, or an entry is stale. */
 bool dsmerge_needed(const dsmerge_spec *s, const dsmerge_state *st);
@@ -114,6 +118,11 @@ void dsmerge_result_clear(dsmerge_result *r);
  * written over it) or a plan's entry cannot be written.
  */
 int dsmerge_apply(const dsmerge_spec *s, const void *data, size_t len,
+    char **out, size_t *outlen, dsmerge_result *res, char **err);
+
+/* The same over a parsed file (d NULL: no file), which it leaves as it
+ * is: -1 only when a plan's entry cannot be written. */
+int dsmerge_apply_doc(const dsmerge_spec *s, const dsgroups_doc *d,
     char **out, size_t *outlen, dsmerge_result *res, char **err);
 
 #endif

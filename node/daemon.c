@@ -32,6 +32,7 @@
 #include "diag.h"
 #include "drift.h"
 #include "dsgroups.h"
+#include "dsheld.h"
 #include "dsmerge.h"
 #include "dsrecord.h"
 #include "engine.h"
@@ -133,6 +134,7 @@ typedef struct s_node {
 	char *tracker_path;
 	nodestate *desired;	/* NULL: no desired state held */
 	dsmerge_record written;	/* dpm-server: dsrecord.h */
+	dsheld *held;		/* dpm-server: the file's parse (s_held) */
 	/* Parsed desired->policy_text; with parts, the first part's (owned
 	 * by part_policies). */
 	policy *policy;
@@ -400,6 +402,16 @@ s_part_held_reset(s_node *n)
 		s_set_str(&n->part_held[i], "");
 }
 
+/* The serialization file's parse kept between passes, made on first
+ * use. */
+static dsheld *
+s_held(s_node *n)
+{
+	if (n->held == NULL)
+		n->held = dsheld_new();
+	return n->held;
+}
+
 /* The hash of hvpolicy's part of the serialization file the host holds
  * (dsmerge.h), "" if none; with parts, each cluster's. */
 static void
@@ -409,6 +421,7 @@ s_read_held_hash(s_node *n)
 	size_t len = 0;
 	dsmerge_part one = { NULL, s_plan(n), false }, *fp = NULL;
 	dsmerge_spec spec = { &one, 1, &n->written };
+	const dsgroups_doc *doc;
 	dsmerge_state st;
 
 	s_set_str(&n->dsgroups_hash, "");
@@ -420,7 +433,12 @@ s_read_held_hash(s_node *n)
 		free(err);
 		return;
 	}
-	if (data == NULL)
+	if (dsheld_doc(s_held(n), data, len, &doc, &err) == -1) {
+		log_debug("serialization file invalid: %s", err);
+		free(err);
+		return;
+	}
+	if (doc == NULL)
 		return;
 	if (n->nparts > 0) {
 		fp = xcalloc(n->nparts, sizeof *fp);
@@ -428,17 +446,12 @@ s_read_held_hash(s_node *n)
 		spec.parts = fp;
 		spec.nparts = n->nparts;
 	}
-	if (dsmerge_inspect(&spec, data, len, &st, &err) == -1) {
-		log_debug("serialization file invalid: %s", err);
-		free(err);
-	} else {
-		s_set_str(&n->dsgroups_hash, st.held[0]);
-		for (size_t i = 0; i < n->nparts; i++)
-			s_set_str(&n->part_held[i], st.held[i]);
-		dsmerge_state_clear(&st);
-	}
+	dsmerge_inspect_doc(&spec, doc, &st);
+	s_set_str(&n->dsgroups_hash, st.held[0]);
+	for (size_t i = 0; i < n->nparts; i++)
+		s_set_str(&n->part_held[i], st.held[i]);
+	dsmerge_state_clear(&st);
 	free(fp);
-	free(data);
 }
 
 /* Keeps the record of what hvpolicy wrote into the serialization file
@@ -606,9 +619,11 @@ s_set_inventory(s_node *n, const host_state *h)
 		    n->dsgroups_hash[0] ? n->dsgroups_hash : NULL);
 }
 
-/* Observes the host afresh for the inventory; -1 when it cannot. */
+/* Observes the host afresh for the inventory; -1 when it cannot. The
+ * serialization file is read again unless file_known (a pass has just
+ * read or written it and set the hashes). */
 static int
-s_observe(s_node *n)
+s_observe(s_node *n, bool file_known)
 {
 	host_state *h = NULL;
 	char *err = NULL;
@@ -618,7 +633,8 @@ s_observe(s_node *n)
 		free(err);
 		return -1;
 	}
-	s_read_held_hash(n);
+	if (!file_known)
+		s_read_held_hash(n);
 	s_set_inventory(n, h);
 	host_state_free(&h);
 	return 0;
@@ -663,7 +679,7 @@ s_send_hello(s_node *n)
 	size_t nc;
 	const char *const *cl;
 
-	s_observe(n);
+	s_observe(n, false);
 	cl = s_clusters(n, &nc);
 	h.clusters = (char **)cl;
 	h.n_clusters = nc;
@@ -976,7 +992,7 @@ s_pass_run(s_node *n, const char *why)
 	n->next_pass = platform_mono_ms() + s_interval_ms(n);
 	n->pass_ok = true;
 	if (n->policy == NULL) {
-		if (s_observe(n) == 0)
+		if (s_observe(n, false) == 0)
 			s_send_inventory(n);
 		else
 			n->pass_ok = false;
@@ -988,6 +1004,8 @@ s_pass_run(s_node *n, const char *why)
 	o.now = now;
 	o.id_stamp = platform_now_ms();
 	o.written = &n->written;
+	if (n->role == ROLE_DPM_SERVER)
+		o.held = s_held(n);
 	o.parts = n->parts;
 	o.nparts = n->nparts;
 	rc = s_mode(n) == POLICY_ENFORCE ?
@@ -1018,7 +1036,7 @@ s_pass_run(s_node *n, const char *why)
 	if (r.written_set)
 		s_save_written(n, &r.written);
 	if (r.wrote || r.observed == NULL)
-		s_observe(n);
+		s_observe(n, true);
 	else
 		s_set_inventory(n, r.observed);
 	if (r.nrecords > 0 || nout > 0)
@@ -1598,6 +1616,9 @@ s_loop(s_node *n)
 		}
 		s_timers(n);
 		s_publish_metrics(n);
+		/* Idle: the file just written parsed before the next
+		 * change needs it. */
+		dsheld_prepare(n->held);
 	}
 }
 
@@ -1618,6 +1639,8 @@ s_node_release(s_node *n)
 	free(n->tracker_path);
 	s_drop_desired(n);
 	dsmerge_record_clear(&n->written);
+	dsheld_free(n->held);
+	n->held = NULL;
 	wire_inventory_free(&n->inventory);
 	for (size_t i = 0; i < n->nhost_clusters; i++)
 		free(n->host_clusters[i]);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dsgroups.h"
+#include "dsheld.h"
 #include "dsmerge.h"
 #include "platform.h"
 #include "reconcile.h"
@@ -33,12 +34,15 @@ typedef struct s_file {
 	size_t foreign;		/* entries hvpolicy does not own */
 	dsmerge_state st;	/* parts: what the file holds */
 	bool have_st;
+	dsheld *held;		/* the file's parse, borrowed */
 } s_file;
 
 static void
-s_file_init(s_file *f, const plan *pl, const engine_options *o)
+s_file_init(s_file *f, const plan *pl, const engine_options *o,
+    dsheld *held)
 {
 	memset(f, 0, sizeof *f);
+	f->held = held;
 	f->spec.written = o->written;
 	if (o->nparts > 0) {
 		f->parts = xcalloc(o->nparts, sizeof *f->parts);
@@ -60,67 +64,83 @@ s_file_release(s_file *f)
 	memset(f, 0, sizeof *f);
 }
 
+/* Reads the held file and parses it (the parse kept when it holds the
+ * same bytes as last time): *doc NULL when there is no file. */
+static int
+s_read_doc(host_backend *b, dsheld *held, const dsgroups_doc **doc,
+    bool *invalid, char **err)
+{
+	char *data = NULL;
+	size_t len = 0;
+
+	*invalid = false;
+	if (b->ops->read_dsgroups(b, &data, &len, err) != 0)
+		return -1;
+	if (dsheld_doc(held, data, len, doc, err) != 0) {
+		*invalid = true;
+		return -1;
+	}
+	return 0;
+}
+
 /* dpm-server: reads the held file and hashes hvpolicy's part of it.
  * *hash NULL and *problem set when it cannot be read or parsed; both
  * NULL when absent. */
 static void
 s_held_file(host_backend *b, s_file *f, char **hash, char **problem)
 {
-	char *data = NULL, *err = NULL;
-	size_t len = 0;
+	const dsgroups_doc *doc;
+	char *err = NULL;
+	bool invalid;
 
 	*hash = NULL;
 	*problem = NULL;
-	if (b->ops->read_dsgroups(b, &data, &len, &err) != 0) {
-		*problem = xasprintf("unreadable (%s)", err ? err : "?");
+	if (s_read_doc(b, f->held, &doc, &invalid, &err) != 0) {
+		*problem = xasprintf(invalid ? "invalid (%s)" :
+		    "unreadable (%s)", err ? err : "?");
 		free(err);
 		return;
 	}
-	if (dsmerge_inspect(&f->spec, data, len, &f->st, &err) != 0) {
-		*problem = xasprintf("invalid (%s)", err ? err : "?");
-		free(err);
-		free(data);
-		return;
-	}
+	dsmerge_inspect_doc(&f->spec, doc, &f->st);
 	f->have_st = true;
-	if (data != NULL)
+	if (doc != NULL)
 		*hash = xstrdup(f->st.held[0]);
 	f->stale = f->st.stale > 0;
 	f->foreign = f->st.foreign;
-	free(data);
 }
 
-/* Reads the file again, merges the plan into it (everything hvpolicy does
- * not own stays) and writes it; a file that cannot be parsed is left as
- * it is. */
+/* Reads the file again (it may have changed since the pass looked),
+ * merges the plan into it (everything hvpolicy does not own stays) and
+ * writes it; a file that cannot be parsed is left as it is. */
 static int
 s_write_file(host_backend *b, const s_file *f, engine_result *out,
     char **err)
 {
-	char *data = NULL, *merged = NULL, *why = NULL;
-	size_t len = 0, mlen = 0;
+	const dsgroups_doc *doc;
+	char *merged = NULL, *why = NULL;
+	size_t mlen = 0;
 	dsmerge_result res;
+	bool invalid;
 	int rc;
 
-	if (b->ops->read_dsgroups(b, &data, &len, err) != 0)
-		return -1;
-	if (dsmerge_apply(&f->spec, data, len, &merged, &mlen, &res,
-	    &why) != 0) {
-		*err = data && len > 0 ? xasprintf("not overwritten: the file "
-		    "held is not valid (%s); correct it or move it away",
-		    why) : xstrdup(why);
-		free(why);
-		free(data);
+	if (s_read_doc(b, f->held, &doc, &invalid, &why) != 0) {
+		*err = invalid ? xasprintf("not overwritten: the file held is "
+		    "not valid (%s); correct it or move it away", why) : why;
+		if (invalid)
+			free(why);
 		return -1;
 	}
-	free(data);
+	if (dsmerge_apply_doc(&f->spec, doc, &merged, &mlen, &res, err) != 0)
+		return -1;
 	rc = b->ops->write_dsgroups(b, merged, mlen, err);
-	free(merged);
 	if (rc == 0) {
+		dsheld_wrote(f->held, merged, mlen);
 		dsmerge_record_clear(&out->written);
 		out->written = res.record;
 		memset(&res.record, 0, sizeof res.record);
 		out->written_set = true;
+	} else {
+		free(merged);
 	}
 	dsmerge_result_clear(&res);
 	return rc;
@@ -357,6 +377,8 @@ engine_run(host_backend *b, const policy *p, host_role role,
 	s_outcome *oc = NULL;
 	char *cerr = NULL;
 	s_file file;
+	dsheld *own = o->held ? NULL : dsheld_new();
+	dsheld *held = o->held ? o->held : own;
 
 	memset(out, 0, sizeof *out);
 	memset(&file, 0, sizeof file);
@@ -375,9 +397,10 @@ engine_run(host_backend *b, const policy *p, host_role role,
 		s_file_release(&file);
 		if (b->ops->observe(b, &out->observed, err) != 0) {
 			engine_result_release(out);
+			dsheld_free(own);
 			return -1;
 		}
-		s_file_init(&file, pl, o);
+		s_file_init(&file, pl, o, held);
 		if (role == ROLE_DPM_SERVER)
 			s_held_file(b, &file, &out->held_hash,
 			    &out->held_problem);
@@ -433,6 +456,7 @@ engine_run(host_backend *b, const policy *p, host_role role,
 	if (o->nparts > 0 && role == ROLE_DPM_SERVER)
 		s_held_parts(out, &file, out->written_set);
 	s_file_release(&file);
+	dsheld_free(own);
 	out->records = xcalloc(l.count, sizeof *out->records);
 	for (size_t i = 0; i < l.count; i++)
 		s_record(&out->records[i], &l.items[i], &oc[i], out->observed,

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "drift.h"
+#include "dsheld.h"
 #include "dsmerge.h"
 #include "parts.h"
 #include "host.h"
@@ -55,6 +56,9 @@ typedef struct engine_options {
 	 * and plan arguments of engine_run are then not used. */
 	const engine_part *parts;
 	size_t nparts;
+	/* dpm-server: the held file's parse kept between passes (dsheld.h);
+	 * NULL: parsed anew by every pass. */
+	dsheld *held;
 } engine_options;
 
 typedef struct engine_result {

@@ -455,9 +455,13 @@ test_dpm_server_enforce(void **state)
 	size_t len;
 	dsgroups_entries e;
 
+	dsheld *kept = dsheld_new();
+	size_t parses;
+
 	dsgroups_plan_hash(pl, want);
 	s_write(f->host, DPM_HOST);
 	s_opts(&o);
+	o.held = kept;	/* the file's parse kept between passes */
 
 	/* Without a plan only the registry value is managed. */
 	o.dry_run = true;
@@ -502,10 +506,14 @@ test_dpm_server_enforce(void **state)
 	dsgroups_entries_clear(&e);
 	free(data);
 
-	/* Complies now, and reports the hash it holds. */
+	/* Complies now, and reports the hash it holds: the file it wrote,
+	 * parsed when idle, is not parsed again. */
+	dsheld_prepare(kept);
+	parses = dsheld_parses(kept);
 	s_pass(f->host, p, ROLE_DPM_SERVER, pl, &o, &r);
 	assert_int_equal(r.nrecords, 0);
 	assert_string_equal(r.held_hash, want);
+	assert_int_equal(dsheld_parses(kept), parses);
 	engine_result_release(&r);
 
 	/* Someone breaks the file: reported as invalid and failed, never
@@ -527,6 +535,7 @@ test_dpm_server_enforce(void **state)
 	assert_memory_equal(data, "<not xml", 8);
 	free(data);
 	free(xml_path);
+	dsheld_free(kept);
 	plan_free(&pl);
 	policy_free(&p);
 }
