@@ -1376,3 +1376,114 @@ policy_hash(const policy *p, char out[POLICY_HASH_HEX + 1])
 	sodium_bin2hex(out, POLICY_HASH_HEX + 1, bin, sizeof bin);
 	free(text);
 }
+
+/* ------------------------------------------------------------------ */
+/* Two policies on one host                                             */
+
+/* Does r ask the same of its location as o? */
+static bool
+s_same_ask(const policy_registry *r, const policy_registry *o)
+{
+	if (r->present != o->present)
+		return false;
+	return !r->present || r->value == NULL ||
+	    reg_value_equal(&r->data, &o->data);
+}
+
+/* p's resources reaching role, sorted by location. */
+static const policy_registry **
+s_on_role(const policy *p, host_role role, size_t *n)
+{
+	const policy_registry **v = xcalloc(p->nregistry + 1, sizeof *v);
+
+	*n = 0;
+	for (size_t i = 0; i < p->nregistry; i++)
+		if (p->registry[i].roles & ROLE_BIT(role))
+			v[(*n)++] = &p->registry[i];
+	qsort(v, *n, sizeof *v, s_res_cmp);
+	return v;
+}
+
+/* The first of w (sorted) at or after r's location. */
+static size_t
+s_lower_bound(const policy_registry **w, size_t n, const policy_registry *r)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s_res_cmp_ci(w[mid], r) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* A resource of w the key-only absent resource r removes while it asks
+ * for something present below r's key; NULL if none. */
+static const policy_registry *
+s_kept_inside(const policy_registry *r, const policy_registry **w, size_t n)
+{
+	if (r->present || r->value != NULL)
+		return NULL;
+	for (size_t j = s_lower_bound(w, n, r); j < n &&
+	    s_key_within(w[j]->key, r->key); j++)
+		if (w[j]->present)
+			return w[j];
+	return NULL;
+}
+
+bool
+policy_registry_clash(const policy *a, const policy *b, host_role role,
+    const policy_registry **ra, const policy_registry **rb)
+{
+	size_t na, nb;
+	const policy_registry **va = s_on_role(a, role, &na);
+	const policy_registry **vb = s_on_role(b, role, &nb);
+	const policy_registry *hit;
+
+	*ra = *rb = NULL;
+	/* The same location asked for differently. */
+	for (size_t i = 0; i < na && *ra == NULL; i++) {
+		size_t j = s_lower_bound(vb, nb, va[i]);
+
+		for (; j < nb && s_res_cmp_ci(vb[j], va[i]) == 0; j++)
+			if (!s_same_ask(va[i], vb[j])) {
+				*ra = va[i];
+				*rb = vb[j];
+				break;
+			}
+	}
+	/* A key one removes while the other keeps something inside. */
+	for (size_t i = 0; i < na && *ra == NULL; i++)
+		if ((hit = s_kept_inside(va[i], vb, nb)) != NULL) {
+			*ra = va[i];
+			*rb = hit;
+		}
+	for (size_t j = 0; j < nb && *ra == NULL; j++)
+		if ((hit = s_kept_inside(vb[j], va, na)) != NULL) {
+			*ra = hit;
+			*rb = vb[j];
+		}
+	free(va);
+	free(vb);
+	return *ra != NULL;
+}
+
+char *
+policy_registry_describe(const policy *p, const policy_registry *r)
+{
+	char *data = r->present && r->value ? reg_value_describe(&r->data) :
+	    NULL, *out;
+	char loc[400];
+
+	s_describe_location(r, loc, sizeof loc);
+	out = xasprintf("spec.registry[%zu] (line %d): %s %s%s%s",
+	    (size_t)(r - p->registry), r->line, loc,
+	    r->present ? "present" : "absent", data ? " " : "",
+	    data ? data : "");
+	free(data);
+	return out;
+}

@@ -74,6 +74,19 @@ char *policy_canonical(const policy *p);
 /* BLAKE2b-256 of the canonical text as lowercase hex (65 bytes with NUL). */
 void policy_hash(const policy *p, char out[POLICY_HASH_HEX + 1]);
 
+/*
+ * Whether two policies that reach one host in role (two clusters' on
+ * their shared DPM server) ask different things of its registry: one
+ * location (key and value name, case-insensitive) with another ensure or
+ * value, or a key one removes while the other keeps something inside it.
+ * True with *ra (a's) and *rb (b's) the first such pair.
+ */
+bool policy_registry_clash(const policy *a, const policy *b, host_role role,
+    const policy_registry **ra, const policy_registry **rb);
+/* "spec.registry[I] (line L): key 'K' value 'V' present REG_DWORD 2", r
+ * being one of p's resources. Owned. */
+char *policy_registry_describe(const policy *p, const policy_registry *r);
+
 /* True when guest name is covered by include/exclude (case-insensitive
  * globs: * ? and [...] classes). */
 bool policy_covers_guest(const policy *p, const char *guest_name);

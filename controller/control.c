@@ -402,9 +402,9 @@ s_candidate(server *s, reply_to *c, const Hvp__AdminRequest *q,
 	return p;
 }
 
-/* Refuses a policy that asks its DPM server for another perNode than
- * another cluster's current policy does (no --force: one DPM server has
- * one value); true when refused. */
+/* Refuses a policy that asks a DPM server for another perNode or
+ * registry setting than another cluster's current policy does (no
+ * --force: one DPM server has one value); true when refused. */
 static bool
 s_conflicting(server *s, reply_to *c, const cluster_state *cl,
     const policy *p, const char *label)

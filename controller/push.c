@@ -142,8 +142,10 @@ s_sets_parallel(const policy *p)
 	return p && p->strategy == STRATEGY_SYSTEM_SOFTWARE && p->dpm_server;
 }
 
-char *
-push_dpm_conflict(const server *s, const cluster_state *c, const policy *p)
+/* A cluster other than c whose policy asks p's DPM server for another
+ * MaxAllowedParallelBackups; NULL when none does. */
+static char *
+s_parallel_conflict(const server *s, const cluster_state *c, const policy *p)
 {
 	if (!s_sets_parallel(p))
 		return NULL;
@@ -163,6 +165,69 @@ push_dpm_conflict(const server *s, const cluster_state *c, const policy *p)
 		    o->policy->name, o->policy->per_node);
 	}
 	return NULL;
+}
+
+/* The DPM server that both cluster c (policy p) and cluster o reach:
+ * the one both policies name, or a known DPM server protecting both
+ * (its Hello's clusters); NULL when none. */
+static const char *
+s_shared_dpm(const server *s, const cluster_state *c, const policy *p,
+    const cluster_state *o)
+{
+	const char *mine = p->dpm_server, *theirs = o->policy->dpm_server;
+
+	if (mine && theirs && strcasecmp(mine, theirs) == 0)
+		return mine;
+	for (size_t i = 0; i < s->nodes.count; i++) {
+		const node_session *n = s->nodes.items[i];
+
+		if (n->role == ROLE_DPM_SERVER && clusters_node_in(n, c) &&
+		    clusters_node_in(n, o))
+			return n->name;
+	}
+	return NULL;
+}
+
+/* A cluster other than c whose policy asks a DPM server both reach for
+ * something else in its registry; NULL when none does. */
+static char *
+s_registry_conflict(const server *s, const cluster_state *c, const policy *p)
+{
+	for (size_t i = 0; i < s->clusters.count; i++) {
+		const cluster_state *o = s->clusters.items[i];
+		const policy_registry *mine, *theirs;
+		const char *dpm;
+		char *a, *b, *why;
+
+		if (o == c || o->policy == NULL ||
+		    (dpm = s_shared_dpm(s, c, p, o)) == NULL ||
+		    !policy_registry_clash(p, o->policy, ROLE_DPM_SERVER,
+		    &mine, &theirs))
+			continue;
+		a = policy_registry_describe(p, mine);
+		b = policy_registry_describe(o->policy, theirs);
+		why = xasprintf("%s: cluster %s asks %s for this, but cluster "
+		    "%s (revision %lld, policy %s) asks it for %s: one DPM "
+		    "server has one registry; make them agree, or give one "
+		    "cluster another DPM server", a, c->name, dpm, o->name,
+		    (long long)o->revision, o->policy->name, b);
+		free(a);
+		free(b);
+		return why;
+	}
+	return NULL;
+}
+
+char *
+push_dpm_conflict(const server *s, const cluster_state *c, const policy *p)
+{
+	char *why;
+
+	if (p == NULL)
+		return NULL;
+	if ((why = s_parallel_conflict(s, c, p)) != NULL)
+		return why;
+	return s_registry_conflict(s, c, p);
 }
 
 char *

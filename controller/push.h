@@ -38,8 +38,9 @@ node_session *push_dpm_server(const server *s, const cluster_state *c);
 char *push_dpm_problem(const server *s, const policy *p);
 /* Why policy p, for cluster c, cannot be applied beside the other
  * clusters' current policies: one of them names the same DPM server and
- * asks it for another MaxAllowedParallelBackups (perNode). NULL when
- * none does. Owned. */
+ * asks it for another MaxAllowedParallelBackups (perNode), or reaches a
+ * DPM server p reaches too and asks its registry for something else
+ * (policy_registry_clash). NULL when none does. Owned. */
 char *push_dpm_conflict(const server *s, const cluster_state *c,
     const policy *p);
 /* Why cluster c's policy leaves DataSourceGroups.xml unmanaged, or NULL

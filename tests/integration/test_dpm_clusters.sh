@@ -55,6 +55,37 @@ hvp apply -f "$TMP/c2-pernode.yaml" >"$TMP/out" 2>&1; rc=$?
 [ "$(hvp history --cluster LAB-CLUSTER-2 --format json | jq_py 'len(d)')" = 1 ] &&
     ok "no revision was stored for it" || fail "a refused policy was stored"
 
+# --- a DPM server's registry: one value for both clusters ---------------
+site() {	# FILE CLUSTER DATA
+	policy "$1" "$2" 1
+	{
+		echo "  registry:"
+		echo "    - key: 'HKLM\\SOFTWARE\\Site'"
+		echo "      value: Window"
+		echo "      type: REG_DWORD"
+		echo "      data: $3"
+		echo "      roles: [dpm-server]"
+	} >>"$1"
+}
+site "$TMP/c1-site.yaml" LAB-CLUSTER-1 4
+hvp apply -f "$TMP/c1-site.yaml" --wait --timeout 60 >/dev/null ||
+    fail "apply LAB-CLUSTER-1 with a DPM registry value"
+site "$TMP/c2-site.yaml" LAB-CLUSTER-2 5
+hvp apply -f "$TMP/c2-site.yaml" >"$TMP/out" 2>&1; rc=$?
+[ "$rc" = 1 ] && grep -q "spec.registry\[0\]" "$TMP/out" &&
+    grep -q "REG_DWORD 4" "$TMP/out" && grep -q "REG_DWORD 5" "$TMP/out" &&
+    grep -q "cluster LAB-CLUSTER-1" "$TMP/out" &&
+    ok "apply refuses another value for the DPM server's registry, naming both" ||
+    fail "apply with a conflicting DPM registry value: exit $rc: $(cat "$TMP/out")"
+hvp plan -f "$TMP/c2-site.yaml" >"$TMP/out" 2>&1; rc=$?
+[ "$rc" = 1 ] && grep -q "REG_DWORD 4" "$TMP/out" &&
+    ok "plan refuses it too" ||
+    fail "plan with a conflicting DPM registry value: exit $rc: $(cat "$TMP/out")"
+site "$TMP/c2-site.yaml" LAB-CLUSTER-2 4
+hvp apply -f "$TMP/c2-site.yaml" --wait --timeout 60 >/dev/null &&
+    ok "the same value from both clusters is applied" ||
+    fail "apply of the agreeing DPM registry value"
+
 # --- entries hvpolicy does not own ------------------------------------
 # A standalone host's guest at the top (with a comment), and at the end a
 # DSConfig.ps1-style entry for a guest no cluster reports.

@@ -1202,6 +1202,121 @@ test_load(void **state)
 	diag_list_release(&d);
 }
 
+/* Two clusters' policies on their shared DPM server: the same location
+ * asked for differently, or a key one removes while the other keeps
+ * something in it, clash; the same ask (in any letter case), or asks on
+ * the other role, do not. */
+#define SITE(data, roles) \
+	"    - key: 'HKLM\\Software\\Site'\n" \
+	"      value: V\n" \
+	"      type: REG_DWORD\n" \
+	"      data: " data "\n" \
+	"      roles: [" roles "]\n"
+
+static void
+s_assert_clash(const char *a_text, const char *b_text, host_role role,
+    const char *want_a, const char *want_b)
+{
+	policy *a = s_parse_ok(a_text), *b = s_parse_ok(b_text);
+	const policy_registry *ra, *rb;
+	bool clash = policy_registry_clash(a, b, role, &ra, &rb);
+
+	if (want_a == NULL) {
+		assert_false(clash);
+		assert_null(ra);
+		assert_null(rb);
+	} else {
+		char *da, *db;
+
+		if (!clash)
+			fail_msg("no clash where %s", want_a);
+		da = policy_registry_describe(a, ra);
+		db = policy_registry_describe(b, rb);
+		assert_string_equal(da, want_a);
+		assert_string_equal(db, want_b);
+		free(da);
+		free(db);
+	}
+	policy_free(&a);
+	policy_free(&b);
+}
+
+static void
+test_registry_clash(void **state)
+{
+	(void)state;
+	s_assert_clash(SW "  registry:\n" SITE("1", "dpm-server"),
+	    SW "  registry:\n" SITE("2", "dpm-server, hyperv-node"),
+	    ROLE_DPM_SERVER,
+	    "spec.registry[0] (line 11): key 'HKLM\\Software\\Site' value "
+	    "'V' present REG_DWORD 1",
+	    "spec.registry[0] (line 11): key 'HKLM\\Software\\Site' value "
+	    "'V' present REG_DWORD 2");
+	/* The same ask, spelled in other letters. */
+	s_assert_clash(SW "  registry:\n" SITE("1", "dpm-server"),
+	    SW "  registry:\n"
+	    "    - key: 'HKLM\\SOFTWARE\\site'\n"
+	    "      value: v\n"
+	    "      type: REG_DWORD\n"
+	    "      data: 1\n"
+	    "      roles: [dpm-server]\n", ROLE_DPM_SERVER, NULL, NULL);
+	/* The default role is hyperv-node: nothing on the DPM server. */
+	s_assert_clash(SW "  registry:\n" SITE("1", "dpm-server"),
+	    SW "  registry:\n"
+	    "    - key: 'HKLM\\Software\\Site'\n"
+	    "      ensure: absent\n", ROLE_DPM_SERVER, NULL, NULL);
+	/* Different asks, but on the other role. */
+	s_assert_clash(SW "  registry:\n" SITE("1", "hyperv-node"),
+	    SW "  registry:\n" SITE("2", "dpm-server"),
+	    ROLE_DPM_SERVER, NULL, NULL);
+	/* A key removed while the other policy sets a value in it, either
+	 * way round; a second resource before it changes nothing. */
+	s_assert_clash(SW "  registry:\n"
+	    "    - key: 'HKLM\\Software\\Vendor'\n"
+	    "      ensure: absent\n"
+	    "      roles: [dpm-server]\n",
+	    SW "  registry:\n"
+	    "    - key: 'HKLM\\Software\\Vendor\\A'\n"
+	    "      ensure: absent\n"
+	    "      roles: [dpm-server]\n"
+	    "    - key: 'HKLM\\Software\\Vendor\\Site'\n"
+	    "      value: V\n"
+	    "      type: REG_SZ\n"
+	    "      data: x\n"
+	    "      roles: [dpm-server]\n", ROLE_DPM_SERVER,
+	    "spec.registry[0] (line 11): key 'HKLM\\Software\\Vendor' absent",
+	    "spec.registry[1] (line 14): key 'HKLM\\Software\\Vendor\\Site' "
+	    "value 'V' present REG_SZ \"x\"");
+	s_assert_clash(SW "  registry:\n" SITE("7", "dpm-server"),
+	    SW "  registry:\n"
+	    "    - key: 'HKLM\\Software\\Site'\n"
+	    "      ensure: absent\n"
+	    "      roles: [dpm-server]\n",
+	    ROLE_DPM_SERVER,
+	    "spec.registry[0] (line 11): key 'HKLM\\Software\\Site' value "
+	    "'V' present REG_DWORD 7",
+	    "spec.registry[0] (line 11): key 'HKLM\\Software\\Site' absent");
+	/* A value removed by one and set by the other. */
+	s_assert_clash(SW "  registry:\n"
+	    "    - key: 'HKLM\\Software\\Site'\n"
+	    "      value: V\n"
+	    "      ensure: absent\n"
+	    "      roles: [dpm-server]\n",
+	    SW "  registry:\n" SITE("3", "dpm-server"), ROLE_DPM_SERVER,
+	    "spec.registry[0] (line 11): key 'HKLM\\Software\\Site' value "
+	    "'V' absent",
+	    "spec.registry[0] (line 11): key 'HKLM\\Software\\Site' value "
+	    "'V' present REG_DWORD 3");
+	/* Both remove the same key, or neither has anything: no clash. */
+	s_assert_clash(SW "  registry:\n"
+	    "    - key: 'HKLM\\Software\\Site'\n"
+	    "      ensure: absent\n",
+	    SW "  registry:\n"
+	    "    - key: 'HKLM\\Software\\Site'\n"
+	    "      ensure: absent\n", ROLE_DPM_SERVER, NULL, NULL);
+	s_assert_clash(SW, SW, ROLE_DPM_SERVER, NULL, NULL);
+}
+
 int
 main(void)
 {
@@ -1237,6 +1352,7 @@ main(void)
 		cmocka_unit_test(test_glob),
 		cmocka_unit_test(test_covers_guest),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_registry_clash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
