@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "log.h"
+#include "strsort.h"
 #include "table.h"
 #include "textenc.h"
 #include "xalloc.h"
@@ -128,31 +129,16 @@ plan_dup(const plan *p)
 
 /* ---- canonical order ---------------------------------------------- */
 
-/* NULL sorts before every string, "" included. */
-static int
-s_strcmp(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return (a != NULL) - (b != NULL);
-	return strcmp(a, b);
-}
-
-static int
-s_cmp_csv(const void *a, const void *b)
-{
-	return s_strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int
 s_cmp_guest(const void *va, const void *vb)
 {
 	const plan_guest *a = va, *b = vb;
 	int c;
 
-	if ((c = s_strcmp(a->name, b->name)) != 0 ||
-	    (c = s_strcmp(a->id, b->id)) != 0)
+	if ((c = strsort_compare(a->name, b->name)) != 0 ||
+	    (c = strsort_compare(a->id, b->id)) != 0)
 		return c;
-	return s_strcmp(a->node, b->node);
+	return strsort_compare(a->node, b->node);
 }
 
 static int
@@ -161,10 +147,10 @@ s_cmp_group(const void *va, const void *vb)
 	const plan_group *a = va, *b = vb;
 	int c;
 
-	if ((c = s_strcmp(a->name, b->name)) != 0)
+	if ((c = strsort_compare(a->name, b->name)) != 0)
 		return c;
 	for (size_t i = 0; i < a->ncsvs && i < b->ncsvs; i++)
-		if ((c = s_strcmp(a->csvs[i], b->csvs[i])) != 0)
+		if ((c = strsort_compare(a->csvs[i], b->csvs[i])) != 0)
 			return c;
 	if (a->ncsvs != b->ncsvs)
 		return a->ncsvs < b->ncsvs ? -1 : 1;
@@ -182,11 +168,11 @@ s_cmp_unplanned(const void *va, const void *vb)
 	const plan_unplanned *a = va, *b = vb;
 	int c;
 
-	if ((c = s_strcmp(a->name, b->name)) != 0 ||
-	    (c = s_strcmp(a->id, b->id)) != 0 ||
-	    (c = s_strcmp(a->node, b->node)) != 0)
+	if ((c = strsort_compare(a->name, b->name)) != 0 ||
+	    (c = strsort_compare(a->id, b->id)) != 0 ||
+	    (c = strsort_compare(a->node, b->node)) != 0)
 		return c;
-	return s_strcmp(a->reason, b->reason);
+	return strsort_compare(a->reason, b->reason);
 }
 
 void
@@ -196,7 +182,7 @@ plan_sort(plan *p)
 		plan_group *g = &p->groups[i];
 
 		if (g->ncsvs > 1)
-			qsort(g->csvs, g->ncsvs, sizeof *g->csvs, s_cmp_csv);
+			qsort(g->csvs, g->ncsvs, sizeof *g->csvs, strsort_cmp);
 		if (g->nguests > 1)
 			qsort(g->guests, g->nguests, sizeof *g->guests,
 			    s_cmp_guest);

@@ -28,6 +28,7 @@
 #include "hoststate.h"
 #include "names.h"
 #include "strbuf.h"
+#include "strsort.h"
 #include "xalloc.h"
 
 #define S_NONE	SIZE_MAX
@@ -590,12 +591,6 @@ s_collect(s_ctx *c)
 /* Output. */
 
 static int
-s_strcmp_p(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int
 s_strcmp0(const char *a, const char *b)
 {
 	return strcmp(a ? a : "", b ? b : "");
@@ -677,12 +672,6 @@ s_ent_cmp(const void *a, const void *b)
 	    y->rec->idlen);
 }
 
-static int
-s_strcmp_pp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Copies str with its NUL to at; returns the byte after. */
 static char *
 s_put(char *at, const char *str)
@@ -729,7 +718,7 @@ s_guests(s_ctx *c, plan *p)
 		bytes += s_guest_bytes(&c->ents[e]);
 	}
 	if (c->nents > 1)
-		qsort(nodes, c->nents, sizeof *nodes, s_strcmp_pp);
+		qsort(nodes, c->nents, sizeof *nodes, strsort_cmp);
 	for (size_t e = 0; e < c->nents; e++)
 		if (nnodes == 0 || strcmp(nodes[nnodes - 1], nodes[e]) != 0) {
 			nodes[nnodes++] = nodes[e];
@@ -745,7 +734,7 @@ s_guests(s_ctx *c, plan *p)
 		const s_ent *ent = &c->ents[e];
 		plan_group *grp = &p->groups[ent->group];
 		const char **at = bsearch(&ent->rec->node, nodes, nnodes,
-		    sizeof *nodes, s_strcmp_pp);
+		    sizeof *nodes, strsort_cmp);
 		plan_guest *g = &grp->guests[grp->nguests++];
 
 		g->node = node_at[at - nodes];
@@ -822,7 +811,7 @@ s_groups(s_ctx *c, plan *p)
 	s_guests(c, p);
 	for (size_t g = 0; g < ng; g++) {
 		plan_group *grp = &p->groups[g];
-		qsort(grp->csvs, grp->ncsvs, sizeof *grp->csvs, s_strcmp_p);
+		qsort(grp->csvs, grp->ncsvs, sizeof *grp->csvs, strsort_cmp);
 		grp->name = s_group_name(grp->csvs, grp->ncsvs);
 	}
 }

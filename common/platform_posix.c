@@ -36,6 +36,7 @@
 #include <sys/inotify.h>
 #endif
 
+#include "strsort.h"
 #include "xalloc.h"
 
 int64_t
@@ -306,12 +307,6 @@ platform_lock_release(platform_lock **l)
 	*l = NULL;
 }
 
-static int
-s_name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int
 platform_list_dir(const char *dir, const char *suffix, char ***names,
     size_t *count, char **err)
@@ -333,7 +328,7 @@ platform_list_dir(const char *dir, const char *suffix, char ***names,
 	}
 	closedir(d);
 	if (n > 1)
-		qsort(out, n, sizeof *out, s_name_cmp);
+		qsort(out, n, sizeof *out, strsort_cmp);
 	*names = out;
 	*count = n;
 	return 0;

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strsort.h"
 #include "wintext.h"
 #include "xalloc.h"
 
@@ -437,12 +438,6 @@ platform_lock_release(platform_lock **l)
 	*l = NULL;
 }
 
-static int
-s_name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int
 platform_list_dir(const char *dir, const char *suffix, char ***names,
     size_t *count, char **err)
@@ -480,7 +475,7 @@ platform_list_dir(const char *dir, const char *suffix, char ***names,
 	} while (FindNextFileW(h, &fd));
 	FindClose(h);
 	if (n > 1)
-		qsort(out, n, sizeof *out, s_name_cmp);
+		qsort(out, n, sizeof *out, strsort_cmp);
 	*names = out;
 	*count = n;
 	return 0;

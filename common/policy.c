@@ -18,6 +18,7 @@
 
 #include "platform.h"
 #include "strbuf.h"
+#include "strsort.h"
 #include "xalloc.h"
 #include "ydoc.h"
 
@@ -280,14 +281,6 @@ s_value_cmp(const char *a, const char *b)
 	return strcasecmp(a, b);
 }
 
-static int
-s_strcmp_null(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return (a != NULL) - (b != NULL);
-	return strcmp(a, b);
-}
-
 /* Same registry location: key and value name, case-insensitive. */
 static int
 s_res_cmp_ci(const policy_registry *a, const policy_registry *b)
@@ -308,7 +301,7 @@ s_res_cmp(const void *pa, const void *pb)
 	if (c == 0)
 		c = strcmp(a->key, b->key);
 	if (c == 0)
-		c = s_strcmp_null(a->value, b->value);
+		c = strsort_compare(a->value, b->value);
 	return c;
 }
 
@@ -1229,12 +1222,6 @@ e_list(emitter *e, int level, const char *key, char *const *items, size_t n)
 	}
 }
 
-static int
-s_strcmp_p(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Globs are a set and match case-insensitively: lowercase, sort, dedupe.
  * The array and its strings are owned. */
 static char **
@@ -1248,7 +1235,7 @@ s_glob_set(char *const *in, size_t n, size_t *out_n)
 		for (char *s = v[i]; *s; s++)
 			*s = (char)s_fold((unsigned char)*s);
 	}
-	qsort(v, n, sizeof *v, s_strcmp_p);
+	qsort(v, n, sizeof *v, strsort_cmp);
 	for (size_t i = 0; i < n; i++) {
 		if (m > 0 && strcmp(v[m - 1], v[i]) == 0)
 			free(v[i]);

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "names.h"
 #include "strbuf.h"
+#include "strsort.h"
 #include "wire.h"
 #include "wirecheck.h"
 #include "xalloc.h"
@@ -592,12 +593,6 @@ wire_plan_free(Hvp__Plan **m)
 /* ---- inventories ---- */
 
 static int
-s_cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int
 s_cmp_service(const void *a, const void *b)
 {
 	const Hvp__Service *x = *(Hvp__Service *const *)a;
@@ -693,7 +688,7 @@ wire_inventory_new_from_host(const host_state *h)
 	m->n_csvs = h->ncsvs;
 	m->csvs = s_strv_new(h->csvs, h->ncsvs);
 	if (m->n_csvs > 1)
-		qsort(m->csvs, m->n_csvs, sizeof *m->csvs, s_cmp_str);
+		qsort(m->csvs, m->n_csvs, sizeof *m->csvs, strsort_cmp);
 	m->n_providers = h->nproviders;
 	if (h->nproviders)
 		m->providers = xcalloc(h->nproviders, sizeof *m->providers);

@@ -14,6 +14,7 @@
 
 #include "planner.h"
 #include "policy.h"
+#include "strsort.h"
 #include "xalloc.h"
 
 /* The block's text being filled. */
@@ -40,12 +41,6 @@ s_put_at(s_pack *pk, const char *str)
 	return (uint32_t)(s_put(pk, str) - pk->base);
 }
 
-static int
-s_strcmp_pp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* The distinct spellings among every guest's volumes, sorted; *n of
  * them. Borrowed from dg. */
 static const char **
@@ -59,7 +54,7 @@ s_volume_table(const planner_digest *dg, size_t nguests, size_t nrefs,
 		for (size_t j = 0; j < dg[i].nvolumes; j++)
 			v[k++] = dg[i].volumes[j];
 	if (k > 1)
-		qsort(v, k, sizeof *v, s_strcmp_pp);
+		qsort(v, k, sizeof *v, strsort_cmp);
 	for (size_t i = 0; i < k; i++)
 		if (out == 0 || strcmp(v[out - 1], v[i]) != 0)
 			v[out++] = v[i];
@@ -194,7 +189,7 @@ invdigest_new(const Hvp__Inventory *inv)
 		    .backup_service = s_backup_service(g) };
 		for (size_t k = 0; k < dg[i].nvolumes; k++) {
 			const char **at = bsearch(&dg[i].volumes[k], table,
-			    nvol, sizeof *table, s_strcmp_pp);
+			    nvol, sizeof *table, strsort_cmp);
 			*ref++ = (uint32_t)(at - table);
 		}
 	}

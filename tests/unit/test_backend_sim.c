@@ -28,6 +28,7 @@
 #include "host.h"
 #include "hostfile.h"
 #include "platform.h"
+#include "slurp.h"
 #include "xalloc.h"
 
 #define HOSTS HVP_TEST_DATA "/hosts/"
@@ -40,17 +41,6 @@ typedef struct fx {
 	char *original;		/* its bytes as written by setup */
 	host_backend *b;
 } fx;
-
-static char *
-s_slurp(const char *path)
-{
-	char *data = NULL, *err = NULL;
-	size_t len = 0;
-
-	if (platform_read_file(path, 1 << 24, &data, &len, &err) == -1)
-		fail_msg("%s", err);
-	return data;
-}
 
 static void
 s_put(const char *path, const char *text)
@@ -97,7 +87,7 @@ s_setup_with(void **state, const char *file)
 	if (mkdtemp(f->dir) == NULL)
 		return -1;
 	f->path = platform_path_join(f->dir, "host.yaml");
-	f->original = s_slurp(src);
+	f->original = slurp(src, NULL);
 	free(src);
 	s_put(f->path, f->original);
 	f->b = backend_sim_new(f->path, &err);
@@ -186,7 +176,7 @@ s_replace(const char *text, const char *from, const char *to)
 static void
 s_assert_file_is(fx *f, const char *text)
 {
-	char *now = s_slurp(f->path);
+	char *now = slurp(f->path, NULL);
 
 	assert_string_equal(now, text);
 	free(now);
@@ -292,7 +282,7 @@ test_mutate_and_commit(void **state)
 	host_state_free(&h);
 	h = s_on_disk(f);
 	{
-		char *before = s_slurp(f->path);
+		char *before = slurp(f->path, NULL);
 
 		s_ok(o->commit(f->b, &err), err);
 		s_assert_file_is(f, before);
@@ -513,7 +503,7 @@ test_watch_ignores_own_commits(void **state)
 	assert_false(o->changed(f->b));
 
 	/* Someone else's atomic replace is. */
-	now = s_slurp(f->path);
+	now = slurp(f->path, NULL);
 	edited = s_replace(now, "DPMRACurr.errlog", "other.log");
 	free(now);
 	s_put(f->path, edited);

@@ -19,6 +19,7 @@
 #include "dsgroups.h"
 #include "plan.h"
 #include "platform.h"
+#include "slurp.h"
 #include "xalloc.h"
 
 #define DATA HVP_TEST_DATA "/dsgroups/"
@@ -26,22 +27,12 @@
 
 /* ---- helpers ------------------------------------------------------ */
 
-static char *
-s_slurp(const char *path, size_t *len)
-{
-	char *data = NULL, *err = NULL;
-
-	if (platform_read_file(path, 1 << 24, &data, len, &err) == -1)
-		fail_msg("%s: %s", path, err);
-	return data;
-}
-
 /* The first line of a committed hash file. */
 static void
 s_golden_hash(const char *path, char out[65])
 {
 	size_t len;
-	char *data = s_slurp(path, &len);
+	char *data = slurp(path, &len);
 
 	assert_true(len >= 64);
 	memcpy(out, data, 64);
@@ -177,7 +168,7 @@ test_render_matches_golden(void **state)
 	size_t len, glen;
 
 	(void)state;
-	golden = s_slurp(DATA "plan1.xml", &glen);
+	golden = slurp(DATA "plan1.xml", &glen);
 	assert_int_equal(dsgroups_render(p, &out, &len), 0);
 	assert_int_equal(len, glen);
 	assert_memory_equal(out, golden, glen);
@@ -194,7 +185,7 @@ test_render_empty_plan(void **state)
 	size_t len, glen;
 
 	(void)state;
-	golden = s_slurp(DATA "empty.xml", &glen);
+	golden = slurp(DATA "empty.xml", &glen);
 	assert_int_equal(dsgroups_render(p, &out, &len), 0);
 	assert_int_equal(len, glen);
 	assert_memory_equal(out, golden, glen);
@@ -285,7 +276,7 @@ test_parse_golden(void **state)
 {
 	dsgroups_entries e;
 	size_t len;
-	char *data = s_slurp(DATA "plan1.xml", &len);
+	char *data = slurp(DATA "plan1.xml", &len);
 
 	(void)state;
 	s_parse_ok(data, len, &e);
@@ -313,7 +304,7 @@ test_parse_empty_root(void **state)
 {
 	dsgroups_entries e;
 	size_t len;
-	char *data = s_slurp(DATA "empty.xml", &len);
+	char *data = slurp(DATA "empty.xml", &len);
 
 	(void)state;
 	s_parse_ok(data, len, &e);
@@ -348,9 +339,9 @@ static void
 test_parse_variants(void **state)
 {
 	size_t glen, ulen, wlen;
-	char *golden = s_slurp(DATA "plan1.xml", &glen);
-	char *utf8 = s_slurp(DATA "variant-messy-utf8.xml", &ulen);
-	char *utf16 = s_slurp(DATA "variant-messy-utf16le.xml", &wlen);
+	char *golden = slurp(DATA "plan1.xml", &glen);
+	char *utf8 = slurp(DATA "variant-messy-utf8.xml", &ulen);
+	char *utf16 = slurp(DATA "variant-messy-utf16le.xml", &wlen);
 	char *bom8 = xmalloc(ulen + 3), *be;
 
 	(void)state;
@@ -380,7 +371,7 @@ test_parse_variant_values(void **state)
 {
 	dsgroups_entries e;
 	size_t len;
-	char *data = s_slurp(DATA "variant-messy-utf8.xml", &len);
+	char *data = slurp(DATA "variant-messy-utf8.xml", &len);
 
 	(void)state;
 	s_parse_ok(data, len, &e);

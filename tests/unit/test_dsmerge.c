@@ -20,20 +20,11 @@
 #include "dsmerge.h"
 #include "plan.h"
 #include "platform.h"
+#include "slurp.h"
 #include "xalloc.h"
 
 #define DATA HVP_TEST_DATA "/dsgroups/merge/"
 #define W "66841cd4-6ded-4f4b-8f17-fd23f8ddc3de"
-
-static char *
-s_slurp(const char *path, size_t *len)
-{
-	char *data = NULL, *err = NULL;
-
-	if (platform_read_file(path, 1 << 24, &data, len, &err) == -1)
-		fail_msg("%s: %s", path, err);
-	return data;
-}
 
 /* A plan of groups "name:guest=id,guest=id;name:...", ids given by
  * their first eight digits (at most 8 groups of 16 guests). */
@@ -102,7 +93,7 @@ static void
 s_assert_bytes(const char *got, size_t glen, const char *path)
 {
 	size_t wlen;
-	char *want = s_slurp(path, &wlen);
+	char *want = slurp(path, &wlen);
 
 	if (glen != wlen || memcmp(got, want, wlen) != 0) {
 		char *g = s_utf16_to_utf8(got, glen);
@@ -150,7 +141,7 @@ test_dsconfig_golden(void **state)
 	dsmerge_result res, res2;
 	dsmerge_state st;
 	size_t blen, olen, o2len;
-	char *before = s_slurp(DATA "dsconfig-before.xml", &blen);
+	char *before = slurp(DATA "dsconfig-before.xml", &blen);
 	char *out = NULL, *out2 = NULL, *err = NULL;
 	char want[65];
 

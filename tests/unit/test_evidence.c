@@ -16,6 +16,7 @@
 
 #include "evidence.h"
 #include "platform.h"
+#include "slurp.h"
 #include "strbuf.h"
 #include "xalloc.h"
 
@@ -30,16 +31,6 @@
 	"vsssnapshotrequestor.cpp(585) [00000000003970D0] NORMAL " \
 	"CVssSnapshotRequestor:: ProviderId:[{2F900F90-00E9-440E-873A-" \
 	"96CA5EB079E5}], h/w provider:[65536], volume:[" VOLUME "]"
-
-static char *
-s_slurp(const char *path, size_t *len)
-{
-	char *data = NULL, *err = NULL;
-
-	if (platform_read_file(path, 1 << 20, &data, len, &err) == -1)
-		fail_msg("%s: %s", path, err);
-	return data;
-}
 
 /* text with every "\r\n" made "\n" (crlf false) or every lone "\n"
  * made "\r\n" (crlf true). */
@@ -129,7 +120,7 @@ static void
 test_vssadmin_fixture(void **state)
 {
 	size_t len, len2;
-	char *data = s_slurp(FIXTURES "vssadmin-list-providers.txt", &len), *v;
+	char *data = slurp(FIXTURES "vssadmin-list-providers.txt", &len), *v;
 
 	(void)state;
 	assert_non_null(memchr(data, '\r', len));	/* the fixture is CRLF */
@@ -153,7 +144,7 @@ static void
 test_vssadmin_truncated(void **state)
 {
 	size_t len;
-	char *data = s_slurp(FIXTURES "vssadmin-list-providers.txt", &len);
+	char *data = slurp(FIXTURES "vssadmin-list-providers.txt", &len);
 	const char *cut = strstr(data, "Version: 1.0.0.7");
 	const char *cut2 = strstr(data, "{2f900f90-00e9");
 	evidence_providers l;
@@ -232,7 +223,7 @@ static void
 test_diskshadow_fixture(void **state)
 {
 	size_t len, len2;
-	char *data = s_slurp(FIXTURES "diskshadow-list-providers.txt", &len);
+	char *data = slurp(FIXTURES "diskshadow-list-providers.txt", &len);
 	char *v;
 
 	(void)state;
@@ -364,7 +355,7 @@ static void
 test_errlog_fixture(void **state)
 {
 	size_t len, len2;
-	char *data = s_slurp(FIXTURES "DPMRACurr.errlog.sample", &len), *line;
+	char *data = slurp(FIXTURES "DPMRACurr.errlog.sample", &len), *line;
 	char *v;
 
 	(void)state;
@@ -440,7 +431,7 @@ static void
 test_errlog_none(void **state)
 {
 	size_t len;
-	char *data = s_slurp(FIXTURES "DPMRACurr.errlog.sample", &len);
+	char *data = slurp(FIXTURES "DPMRACurr.errlog.sample", &len);
 	const char *cut = strstr(data, "5EB079E5}");
 
 	(void)state;
