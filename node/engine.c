@@ -453,8 +453,15 @@ engine_run(host_backend *b, const policy *p, host_role role,
 	}
 	if (out->wrote)
 		s_update_held(out, &l, oc);
-	if (o->nparts > 0 && role == ROLE_DPM_SERVER)
+	if (o->nparts > 0 && role == ROLE_DPM_SERVER) {
 		s_held_parts(out, &file, out->written_set);
+		/* The file's hash is its first part's, written or found (the
+		 * finding's expected value names every part). */
+		if (out->held_hash != NULL) {
+			free(out->held_hash);
+			out->held_hash = xstrdup(out->held_parts[0]);
+		}
+	}
 	s_file_release(&file);
 	dsheld_free(own);
 	out->records = xcalloc(l.count, sizeof *out->records);

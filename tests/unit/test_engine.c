@@ -540,6 +540,64 @@ test_dpm_server_enforce(void **state)
 	policy_free(&p);
 }
 
+/* A DPM server of two clusters: one pass writes both parts, and the
+ * file's hash it reports is its first part's, the same after the write
+ * as on the next pass that finds nothing to do (the daemon reports it
+ * in every heartbeat; the two must not alternate). */
+static void
+test_dpm_server_parts_hash(void **state)
+{
+	fixture *f = *state;
+	policy *p = s_policy(SYSTEM_SOFTWARE);
+	plan *a = s_plan(), *b = s_plan();
+	engine_part parts[2] = { { "HV-A", p, a, 1 }, { "HV-B", p, b, 1 } };
+	dsmerge_part fp[2];
+	char want[2][DSGROUPS_HASH_HEX + 1];
+	dsheld *kept = dsheld_new();
+	engine_options o;
+	engine_result r;
+	char *first;
+
+	free(b->groups[0].guests[0].id);
+	free(b->groups[0].guests[1].id);
+	b->groups[0].guests[0].id = xstrdup(GUID3);
+	b->groups[0].guests[1].id =
+	    xstrdup("6c1f0d5e-2f0b-4a53-9d0e-2b9a0f3c8e14");
+	plan_compute_hash(b);
+	parts_file(parts, 2, fp);
+	dsmerge_part_hash(&fp[0], want[0]);
+	dsmerge_part_hash(&fp[1], want[1]);
+	s_write(f->host, DPM_HOST);
+	s_opts(&o);
+	o.parts = parts;
+	o.nparts = 2;
+	o.held = kept;
+
+	s_pass(f->host, p, ROLE_DPM_SERVER, NULL, &o, &r);
+	assert_true(r.written_set);
+	assert_int_equal(r.nheld_parts, 2);
+	assert_string_equal(r.held_parts[0], want[0]);
+	assert_string_equal(r.held_parts[1], want[1]);
+	assert_non_null(r.held_hash);
+	assert_string_equal(r.held_hash, want[0]);
+	first = xstrdup(r.held_hash);
+	engine_result_release(&r);
+
+	dsheld_prepare(kept);
+	s_pass(f->host, p, ROLE_DPM_SERVER, NULL, &o, &r);
+	assert_int_equal(r.ncorrected + r.nfailed, 0);
+	assert_false(r.written_set);
+	assert_string_equal(r.held_hash, first);
+	assert_string_equal(r.held_parts[1], want[1]);
+	engine_result_release(&r);
+
+	free(first);
+	dsheld_free(kept);
+	plan_free(&a);
+	plan_free(&b);
+	policy_free(&p);
+}
+
 /* A file others write too: their entries stay as they were, the action
  * says so, and the record of what hvpolicy wrote comes back; an entry
  * hvpolicy wrote for a guest that left the plan is taken out. */
@@ -1052,6 +1110,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_observe_fails,
 		    s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_unwritable_host_file,
+		    s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_dpm_server_parts_hash,
 		    s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_unwritable_dsgroups,
 		    s_setup, s_teardown),
