@@ -767,8 +767,8 @@ done:
 /* The files written and not yet parsed again: the writer parses them
  * when no job waits (the node daemon does it when idle, dsheld.h). */
 typedef struct s_idle {
-	dsheld *v[64];
-	size_t n;
+	dsheld **v;
+	size_t n, cap;
 } s_idle;
 
 static void
@@ -777,8 +777,8 @@ s_idle_add(s_idle *w, dsheld *h)
 	for (size_t i = 0; i < w->n; i++)
 		if (w->v[i] == h)
 			return;
-	if (w->n < sizeof w->v / sizeof w->v[0])
-		w->v[w->n++] = h;
+	xgrow(&w->v, &w->cap, w->n + 1, sizeof *w->v);
+	w->v[w->n++] = h;
 }
 
 /* Parses one written file if no job waits; false when none is left. */
@@ -799,7 +799,7 @@ static int
 s_writer_main(void *arg)
 {
 	void *sock = arg;
-	s_idle idle = { .n = 0 };
+	s_idle idle = { NULL, 0, 0 };
 
 	for (;;) {
 		s_job *j = NULL;
@@ -819,6 +819,7 @@ s_writer_main(void *arg)
 			;
 		s_idle_add(&idle, h);
 	}
+	free(idle.v);
 	return 0;
 }
 
